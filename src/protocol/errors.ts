@@ -1,0 +1,85 @@
+/**
+ * Close codes and refusal reasons (PROTOCOL.md §Errors). One table for the gateway and the client, so the
+ * two can never disagree about what a code means.
+ */
+
+/** WebSocket close codes the gateway sends. */
+export const CloseCode = {
+  /** Normal closure: the client asked to disconnect. */
+  normal: 1000,
+  /** The peer went away (page navigation). */
+  goingAway: 1001,
+  /** The peer broke the WebSocket protocol. */
+  protocolError: 1002,
+  /** Sustained abuse: too many malformed frames. */
+  policyViolation: 1008,
+  /** A client frame over the size limit (64 KiB). */
+  tooBig: 1009,
+  /** The gateway failed unexpectedly. */
+  internalError: 1011,
+  /** The gateway is shutting down or restarting: reconnect, probably to another instance. */
+  serviceRestart: 1012,
+  /** The gateway cannot take the connection now (capacity, a dependency down): retry later. */
+  tryAgainLater: 1013,
+  /** The ticket was refused; the reason names why. Fetch a fresh ticket and retry. */
+  unauthorized: 4401,
+  /** The page's `Origin` is not allowed. */
+  forbidden: 4403,
+  /** The connection stayed backed up for too long. */
+  timeout: 4408,
+  /** Rate limited: retry later. */
+  rateLimited: 4429,
+} as const;
+
+/** A close code from {@link CloseCode}. */
+export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
+
+/** Why a ticket was refused: the close reason on `/rt` (code 4401) and `error` in the body on `/rt/sse` (HTTP 401). */
+export const AuthFailure = {
+  /** `ts`, `nonce`, `scopes` or `sig` is absent. */
+  missingParam: 'missing_param',
+  /** A ticket parameter is repeated, or `nonce`, `scopes`, `sig` or `kid` is malformed. */
+  badParam: 'bad_param',
+  /** `ts` is not exactly ten digits. */
+  badTs: 'bad_ts',
+  /** `ts` is more than 300 s away from the gateway's clock. */
+  staleTs: 'stale_ts',
+  /** The signature does not match. */
+  badSig: 'bad_sig',
+  /** The `kid` names no key the gateway holds. */
+  unknownKid: 'unknown_kid',
+  /** The nonce was already used inside the acceptance window. */
+  replay: 'replay',
+} as const;
+
+/** A reason from {@link AuthFailure}. */
+export type AuthFailure = (typeof AuthFailure)[keyof typeof AuthFailure];
+
+/** Close reason (4403) and error body (HTTP 403) for a refused `Origin`. */
+export const FORBIDDEN_ORIGIN = 'forbidden_origin';
+
+/** Codes of a `sub.err` frame. */
+export const SubError = {
+  /** The connection's scopes do not cover the topic. */
+  forbidden: 'forbidden',
+  /** No such topic is registered. */
+  unknownTopic: 'unknown_topic',
+  /** The `sub` frame itself is malformed (bad topic name, `since` or `epoch`). */
+  badRequest: 'bad_request',
+} as const;
+
+/** A code from {@link SubError}. */
+export type SubError = (typeof SubError)[keyof typeof SubError];
+
+/** Codes of an `error` frame: the frame was not understood, the connection stays up. */
+export const FrameError = {
+  /** The text is not JSON, or not a JSON object. */
+  badJson: 'bad_json',
+  /** A binary frame: the protocol is JSON text only. */
+  binary: 'binary_frame',
+  /** A JSON object that is not a known frame, or a known frame with bad fields. */
+  badFrame: 'bad_frame',
+} as const;
+
+/** A code from {@link FrameError}. */
+export type FrameError = (typeof FrameError)[keyof typeof FrameError];

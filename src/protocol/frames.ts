@@ -1,0 +1,178 @@
+/**
+ * The frames of wire protocol v1 (PROTOCOL.md §Frames): JSON text, one object per frame, a `type` in each.
+ * The same JSON travels over WebSocket messages and SSE `data:` lines.
+ */
+import { FrameError, SubError } from './errors.js';
+import { isTopicName } from './names.js';
+
+/** Protocol version announced in `hello`. */
+export const PROTOCOL_VERSION = 1;
+
+/** Largest client frame the gateway reads (bytes); a larger one closes the connection with 1009. */
+export const MAX_CLIENT_FRAME_BYTES = 64 * 1024;
+
+/** An epoch: 1–64 characters of `A-Z a-z 0-9 _ -`. */
+export const EPOCH = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** Client → gateway: subscribe to a topic, optionally resuming after `since` in `epoch`. */
+export interface SubFrame {
+  type: 'sub';
+  topic: string;
+  /** The last `seq` the client holds; every later message still in history is replayed. */
+  since?: number;
+  /** The epoch `since` belongs to; when it is not the topic's current epoch the answer is `reset`. */
+  epoch?: string;
+}
+
+/** Client → gateway: stop receiving a topic. */
+export interface UnsubFrame {
+  type: 'unsub';
+  topic: string;
+}
+
+/** Either direction: a liveness probe; the other side answers `pong`. */
+export interface PingFrame {
+  type: 'ping';
+}
+
+/** Either direction: the answer to `ping`. */
+export interface PongFrame {
+  type: 'pong';
+}
+
+/** Any frame a client may send. */
+export type ClientFrame = SubFrame | UnsubFrame | PingFrame | PongFrame;
+
+/** Gateway → client, first frame of every connection. */
+export interface HelloFrame {
+  type: 'hello';
+  /** Protocol version (1). */
+  v: number;
+  /** Connection id, for logs and support. */
+  id: string;
+  /** The scopes the ticket granted. */
+  scopes: string[];
+  /** How often the gateway sends `ping`; silence for twice this long means the link is dead. */
+  heartbeatMs: number;
+}
+
+/** Gateway → client: the subscription is active. */
+export interface SubOkFrame {
+  type: 'sub.ok';
+  topic: string;
+  /** The topic's latest `seq` (0 before its first message). */
+  seq: number;
+  /** The topic's history epoch. */
+  epoch: string;
+}
+
+/** Gateway → client: the subscription was refused; other topics are unaffected. */
+export interface SubErrFrame {
+  type: 'sub.err';
+  topic: string;
+  code: SubError;
+}
+
+/** Gateway → client: the subscription is gone. */
+export interface UnsubOkFrame {
+  type: 'unsub.ok';
+  topic: string;
+}
+
+/** Gateway → client: one message of a topic. */
+export interface MsgFrame<T = unknown> {
+  type: 'msg';
+  topic: string;
+  /** Per topic, from 1, one more for every message. */
+  seq: number;
+  /** When the gateway accepted the message (ms since the Unix epoch). */
+  ts: number;
+  data: T;
+}
+
+/** Gateway → client: the requested `since` cannot be served; the latest message (if any) follows. */
+export interface ResetFrame {
+  type: 'reset';
+  topic: string;
+  /** The topic's current epoch. */
+  epoch: string;
+}
+
+/** Gateway → client: a frame was not understood; the connection stays up. */
+export interface ErrorFrame {
+  type: 'error';
+  code: FrameError;
+  message: string;
+}
+
+/** Any frame the gateway may send. */
+export type ServerFrame =
+  | HelloFrame
+  | SubOkFrame
+  | SubErrFrame
+  | UnsubOkFrame
+  | MsgFrame
+  | ResetFrame
+  | PingFrame
+  | PongFrame
+  | ErrorFrame;
+
+/** The outcome of {@link parseClientFrame}: a frame, or the frame to answer with. */
+export type ClientFrameResult = { ok: true; frame: ClientFrame } | { ok: false; reply: ErrorFrame | SubErrFrame };
+
+function fail(code: FrameError, message: string): ClientFrameResult {
+  return { ok: false, reply: { type: 'error', code, message } };
+}
+
+/**
+ * Parses one client frame. Unknown fields are ignored (forward compatibility); anything else that is off
+ * yields the reply the gateway sends: an `error` frame, or `sub.err` with `bad_request` for a `sub` whose topic,
+ * `since` or `epoch` is malformed.
+ */
+export function parseClientFrame(text: string): ClientFrameResult {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return fail(FrameError.badJson, 'frame is not valid JSON');
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return fail(FrameError.badJson, 'frame is not a JSON object');
+  }
+  const frame = value as Record<string, unknown>;
+  switch (frame['type']) {
+    case 'ping':
+    case 'pong':
+      return { ok: true, frame: { type: frame['type'] } };
+    case 'unsub': {
+      const topic = frame['topic'];
+      if (!isTopicName(topic)) return fail(FrameError.badFrame, 'unsub needs a valid topic');
+      return { ok: true, frame: { type: 'unsub', topic } };
+    }
+    case 'sub':
+      return parseSub(frame);
+    default:
+      return fail(FrameError.badFrame, 'unknown frame type');
+  }
+}
+
+function parseSub(frame: Record<string, unknown>): ClientFrameResult {
+  const { topic, since, epoch } = frame;
+  if (typeof topic !== 'string') return fail(FrameError.badFrame, 'sub needs a topic');
+  const valid =
+    isTopicName(topic) &&
+    (since === undefined || isSeq(since)) &&
+    (epoch === undefined || (typeof epoch === 'string' && EPOCH.test(epoch)));
+  if (!valid) {
+    return { ok: false, reply: { type: 'sub.err', topic: topic.slice(0, 128), code: SubError.badRequest } };
+  }
+  const sub: SubFrame = { type: 'sub', topic };
+  if (since !== undefined) sub.since = since as number;
+  if (epoch !== undefined) sub.epoch = epoch as string;
+  return { ok: true, frame: sub };
+}
+
+/** Tells whether `value` is a valid `seq` / `since`: a non-negative safe integer. */
+export function isSeq(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+}

@@ -1,0 +1,5 @@
+export * from './errors.js';
+export * from './frames.js';
+export * from './names.js';
+export * from './sse.js';
+export * from './ticket.js';
