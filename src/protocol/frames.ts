@@ -176,3 +176,53 @@ function parseSub(frame: Record<string, unknown>): ClientFrameResult {
 export function isSeq(value: unknown): value is number {
   return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
 }
+
+/**
+ * Parses one gateway frame, as a client reads it from a WebSocket message or an SSE `data:` line. Unknown
+ * fields are kept but ignored (forward compatibility); an unknown `type`, a frame missing a field it needs,
+ * text that is not a JSON object: all yield `undefined`, which a client SHOULD ignore.
+ * @example parseServerFrame('{"type":"sub.ok","topic":"kpis.s2","seq":57,"epoch":"e1"}')?.type // 'sub.ok'
+ */
+export function parseServerFrame(text: string): ServerFrame | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+  const f = value as Record<string, unknown>;
+  const topic = isTopicName(f['topic']);
+  const epoch = typeof f['epoch'] === 'string' && EPOCH.test(f['epoch']);
+  let ok: boolean;
+  switch (f['type']) {
+    case 'hello':
+      ok = typeof f['v'] === 'number' && typeof f['id'] === 'string' && Array.isArray(f['scopes']) && isSeq(f['heartbeatMs']);
+      break;
+    case 'sub.ok':
+      ok = topic && epoch && isSeq(f['seq']);
+      break;
+    case 'sub.err':
+      ok = topic && typeof f['code'] === 'string';
+      break;
+    case 'unsub.ok':
+      ok = topic;
+      break;
+    case 'msg':
+      ok = topic && isSeq(f['seq']) && (f['seq'] as number) > 0 && typeof f['ts'] === 'number' && 'data' in f;
+      break;
+    case 'reset':
+      ok = topic && epoch;
+      break;
+    case 'error':
+      ok = typeof f['code'] === 'string';
+      break;
+    case 'ping':
+    case 'pong':
+      ok = true;
+      break;
+    default:
+      ok = false;
+  }
+  return ok ? (f as unknown as ServerFrame) : undefined;
+}

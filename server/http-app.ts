@@ -1,0 +1,56 @@
+/**
+ * The gateway's HTTP routes: `/health`, `/rt/stats`, `/rt/sse`, and in demo mode `/rt/ticket` and the
+ * dashboard. Everything else is a JSON 404 or 405.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { GatewayContext } from './context.js';
+import { answerPreflight, applyCors } from './cors.js';
+import { serveDemoTicket, serveStatic } from './demo-routes.js';
+import { requestUrl, sendJson } from './http-util.js';
+import type { SseEndpoint } from './sse-endpoint.js';
+import type { OriginPolicy } from './origin.js';
+
+/** What the router needs. */
+export interface HttpAppOptions {
+  context: GatewayContext;
+  sse: SseEndpoint;
+  origins: OriginPolicy;
+  /** Demo mode: serves `/rt/ticket` and static files, CORS for any origin. */
+  demo?: { secret: string; kid?: string | undefined; staticRoots: Readonly<Record<string, string>> } | undefined;
+  /** When the process started (for `/health`). */
+  startedAt: number;
+}
+
+/** Creates the request listener. */
+export function createHttpApp(options: HttpAppOptions): (req: IncomingMessage, res: ServerResponse) => void {
+  const { context, sse, origins, demo, startedAt } = options;
+  const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const url = requestUrl(req);
+    const { pathname } = url;
+    if (req.method !== 'GET' && req.method !== 'HEAD' && req.method !== 'OPTIONS') {
+      res.setHeader('Allow', 'GET, HEAD, OPTIONS');
+      return sendJson(res, 405, { error: 'method_not_allowed' });
+    }
+    if (pathname === '/rt/sse') return sse.handle(req, res);
+    if (pathname === '/health') {
+      const status = context.draining ? 'draining' : 'ok';
+      const uptimeS = Math.round((context.clock.now() - startedAt) / 1000);
+      return sendJson(res, context.draining ? 503 : 200, { status, uptimeS, ...context.hub.counters() });
+    }
+    if (pathname === '/rt/stats') return sendJson(res, 200, context.hub.stats());
+    if (demo && pathname === '/rt/ticket') {
+      applyCors(req, res, origins, true);
+      if (req.method === 'OPTIONS') return answerPreflight(res);
+      return serveDemoTicket(url.searchParams, res, demo.secret, demo.kid);
+    }
+    if (demo && (await serveStatic(req, res, pathname, demo.staticRoots))) return;
+    sendJson(res, 404, { error: 'not_found' });
+  };
+  return (req, res) => {
+    route(req, res).catch((error: unknown) => {
+      context.logger.error('HTTP', 'Request failed:', { error: error instanceof Error ? error.message : 'unknown' });
+      if (!res.headersSent) sendJson(res, 500, { error: 'internal' });
+      else res.destroy();
+    });
+  };
+}

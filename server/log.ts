@@ -1,0 +1,57 @@
+/**
+ * Gateway log lines in the seed's style (`[RT WS] Client connected: {...}`), with a level so per-fanout lines
+ * stay quiet by default. Ticket signatures and nonces never reach a log line: {@link redact} scrubs them.
+ */
+
+/** Log levels, most to least severe. */
+export const LogLevel = { silent: 0, error: 1, warn: 2, info: 3, debug: 4 } as const;
+
+/** A level name from {@link LogLevel}. */
+export type LogLevelName = keyof typeof LogLevel;
+
+/** Where log lines go. Any console-like object fits. */
+export interface LogSink {
+  error(line: string): void;
+  warn(line: string): void;
+  info(line: string): void;
+  debug(line: string): void;
+}
+
+/** A logger bound to a level. */
+export interface Logger {
+  readonly level: LogLevelName;
+  error(tag: string, message: string, data?: object): void;
+  warn(tag: string, message: string, data?: object): void;
+  info(tag: string, message: string, data?: object): void;
+  debug(tag: string, message: string, data?: object): void;
+}
+
+const SECRET_PARAMS = /([?&](?:sig|nonce)=)[^&\s"']*/gi;
+
+/** Replaces ticket signatures and nonces in a string with `[redacted]`. */
+export function redact(text: string): string {
+  return text.replace(SECRET_PARAMS, '$1[redacted]');
+}
+
+/**
+ * Creates a logger. Lines read `[RT WS] Subscribed: { id: 'abc', topic: 'kpis.s2' }`.
+ * @param level lines above this level are dropped (default `info`)
+ * @param sink where lines go (default `console`)
+ */
+export function createLogger(level: LogLevelName = 'info', sink: LogSink = console): Logger {
+  const threshold = LogLevel[level];
+  const emit = (at: Exclude<LogLevelName, 'silent'>) => (tag: string, message: string, data?: object) => {
+    if (LogLevel[at] > threshold) return;
+    const details = data === undefined ? '' : ` ${formatData(data)}`;
+    sink[at](redact(`[RT ${tag}] ${message}${details}`));
+  };
+  return { level, error: emit('error'), warn: emit('warn'), info: emit('info'), debug: emit('debug') };
+}
+
+function formatData(data: object): string {
+  const parts = Object.entries(data).map(([k, v]) => `${k}: ${typeof v === 'string' ? `'${v}'` : JSON.stringify(v)}`);
+  return `{ ${parts.join(', ')} }`;
+}
+
+/** A logger that drops everything (tests). */
+export const silentLogger: Logger = createLogger('silent');

@@ -1,0 +1,47 @@
+/**
+ * A frame serialized once and framed lazily for each transport, so a fanout to thousands of subscribers costs
+ * one `JSON.stringify` and at most one buffer per transport, never one per recipient.
+ */
+import type { MsgFrame, ServerFrame } from '../src/protocol/index.js';
+
+/** A frame ready to be written to any number of connections. */
+export class PreparedFrame {
+  private wsBytes: Buffer | undefined;
+  private sseBytes: Buffer | undefined;
+
+  /**
+   * @param json the frame's JSON text
+   * @param eventId SSE `id:` of the event (`<topic>:<seq>` for messages)
+   * @param droppable whether backpressure may drop it (messages and pings; never control answers)
+   */
+  private constructor(
+    readonly json: string,
+    private readonly eventId: string | undefined,
+    readonly droppable: boolean,
+  ) {}
+
+  /** Prepares a `msg` frame. */
+  static message(topic: string, seq: number, ts: number, data: unknown): PreparedFrame {
+    const frame: MsgFrame = { type: 'msg', topic, seq, ts, data };
+    return new PreparedFrame(JSON.stringify(frame), `${topic}:${seq}`, true);
+  }
+
+  /** Prepares any other frame. */
+  static control(frame: ServerFrame): PreparedFrame {
+    return new PreparedFrame(JSON.stringify(frame), undefined, frame.type === 'ping' || frame.type === 'pong');
+  }
+
+  /** The bytes of a WebSocket text message. */
+  get ws(): Buffer {
+    return (this.wsBytes ??= Buffer.from(this.json, 'utf8'));
+  }
+
+  /** The bytes of an SSE event: `id:` (messages only), one `data:` line, a blank line. */
+  get sse(): Buffer {
+    if (!this.sseBytes) {
+      const id = this.eventId === undefined ? '' : `id: ${this.eventId}\n`;
+      this.sseBytes = Buffer.from(`${id}data: ${this.json}\n\n`, 'utf8');
+    }
+    return this.sseBytes;
+  }
+}

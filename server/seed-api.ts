@@ -1,0 +1,76 @@
+/**
+ * The seed's module-level API, for applications that mount the gateway on their own HTTP server:
+ * ```ts
+ * const wss = startWebSocketServer(server, process.env.WS_HMAC_SECRET!);
+ * app.get('/rt/sse', createSSEHandler(process.env.WS_HMAC_SECRET!));
+ * fanout('kpis.s2', { crash_free: 99.2, p95_gpu: 15.8, ts: Date.now() });
+ * ```
+ * All of it shares one default {@link GatewayContext} (topics, subscribers, nonce store), created on first use.
+ */
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { GatewayContext, type ContextOptions } from './context.js';
+import { toAuthOptions, type AuthOptions } from './gatekeeper.js';
+import type { FanoutResult, Stats } from './hub.js';
+import { SseEndpoint } from './sse-endpoint.js';
+import type { TopicSpec } from './topic-registry.js';
+import { WebSocketEndpoint } from './ws-endpoint.js';
+
+let shared: GatewayContext | undefined;
+
+/**
+ * Configures the default context before anything uses it (history size, heartbeat, logger, nonce store…).
+ * @throws Error when the default context already exists
+ */
+export function configureRealtime(options: ContextOptions): GatewayContext {
+  if (shared) throw new Error('configureRealtime: call it before any other realtime function');
+  shared = new GatewayContext(options);
+  return shared;
+}
+
+/** The default context, created with defaults on first use. */
+export function defaultContext(): GatewayContext {
+  return (shared ??= new GatewayContext());
+}
+
+/**
+ * Serves WebSocket connections on `/rt` of an existing HTTP server (the seed's API). Upgrades on other paths are
+ * left to other listeners.
+ * @param secretOrOptions the HMAC secret, or {@link AuthOptions}
+ */
+export function startWebSocketServer(server: Server, secretOrOptions: string | AuthOptions): WebSocketEndpoint {
+  const context = defaultContext();
+  const endpoint = new WebSocketEndpoint(context, toAuthOptions(secretOrOptions)).attach(server);
+  context.logger.info('WS', 'WebSocket server started on /rt');
+  return endpoint;
+}
+
+/**
+ * A `(req, res)` handler for `GET /rt/sse`, usable from Express, Connect or `http` (the seed's API).
+ * @param secretOrOptions the HMAC secret, or {@link AuthOptions}
+ */
+export function createSSEHandler(secretOrOptions: string | AuthOptions): (req: IncomingMessage, res: ServerResponse) => void {
+  return new SseEndpoint(defaultContext(), toAuthOptions(secretOrOptions)).handle;
+}
+
+/**
+ * Publishes `payload` to every subscriber of `topic`, on both transports (the seed's API).
+ * @returns connections reached and messages dropped by backpressure
+ * @throws Error for an unregistered topic; TypeError for a payload JSON cannot carry
+ */
+export function fanout(topic: string, payload: unknown): FanoutResult {
+  return defaultContext().hub.fanout(topic, payload);
+}
+
+/**
+ * Registers a topic and the scopes a connection needs, all of them, to subscribe (the seed's four are
+ * preloaded).
+ * @example registerTopic('orders.eu', { scopes: ['orders.read'] })
+ */
+export function registerTopic(name: string, spec: TopicSpec): void {
+  defaultContext().hub.registerTopic(name, spec);
+}
+
+/** Connections and subscribers per topic, as `/rt/stats` reports them. */
+export function getStats(): Stats {
+  return defaultContext().hub.stats();
+}

@@ -1,0 +1,107 @@
+/**
+ * One client connection, whatever its transport: its scopes, its subscriptions and its outbound queue.
+ */
+import type { ServerFrame } from '../src/protocol/index.js';
+import { CloseCode } from '../src/protocol/index.js';
+import { OutboundQueue, Outcome, type BackpressureOptions, type Peer } from './outbound-queue.js';
+import { PreparedFrame } from './prepared-frame.js';
+import type { Topic } from './topic-registry.js';
+
+/** The transports a session may use. */
+export type TransportKind = 'websocket' | 'sse';
+
+/** A transport the session can write to and close. */
+export interface SessionPeer extends Peer {
+  /** Whether the peer answers pings (WebSocket), so that its silence means the link is dead. */
+  readonly answers: boolean;
+  /** Closes the connection (a WebSocket close code; SSE simply ends the stream). */
+  close(code: number, reason: string): void;
+  /** Drops the connection without a closing handshake. */
+  terminate(): void;
+  /** A transport-level keepalive: a WebSocket protocol ping, an SSE comment line. */
+  ping(): void;
+}
+
+const PING = PreparedFrame.control({ type: 'ping' });
+
+/** A connected, authenticated client. */
+export class Session {
+  /** Topics this session is subscribed to. */
+  readonly topics = new Set<Topic>();
+  /** When the last sign of life (any frame, a pong) arrived, in ms. */
+  lastSeen: number;
+  private readonly queue: OutboundQueue;
+  private closed = false;
+
+  constructor(
+    readonly id: string,
+    readonly transport: TransportKind,
+    readonly scopes: readonly string[],
+    private readonly peer: SessionPeer,
+    now: number,
+    limits?: BackpressureOptions,
+  ) {
+    this.lastSeen = now;
+    this.queue = new OutboundQueue(peer, limits);
+  }
+
+  /** Messages dropped by backpressure on this connection. */
+  get dropped(): number {
+    return this.queue.dropped;
+  }
+
+  /** Frames waiting in the outbound queue. */
+  get queued(): number {
+    return this.queue.length;
+  }
+
+  /** Whether {@link close} was called. */
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** Sends a prepared frame through backpressure; a hopelessly backed-up session is closed with 4408. */
+  send(frame: PreparedFrame): Outcome {
+    if (this.closed) return Outcome.sent;
+    const outcome = this.queue.push(frame);
+    if (outcome === Outcome.overflow) this.close(CloseCode.timeout, 'backpressure');
+    return outcome;
+  }
+
+  /** Serializes and sends one control frame. */
+  sendFrame(frame: ServerFrame): void {
+    this.send(PreparedFrame.control(frame));
+  }
+
+  /** Closes the connection once; later calls do nothing. */
+  close(code: number, reason: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.queue.clear();
+    this.peer.close(code, reason);
+  }
+
+  /**
+   * One heartbeat round at `now`: terminates a peer that answers pings but has been silent for `timeoutMs`,
+   * pings it otherwise.
+   * @returns `false` if the session was terminated
+   */
+  heartbeat(now: number, timeoutMs: number): boolean {
+    if (this.closed) return true;
+    if (this.peer.answers && now - this.lastSeen >= timeoutMs) {
+      this.closed = true;
+      this.queue.clear();
+      this.peer.terminate();
+      return false;
+    }
+    if (this.peer.answers) this.send(PING);
+    this.peer.ping();
+    return true;
+  }
+
+  /** Releases the queue after the transport closed on its own. */
+  dispose(): void {
+    this.closed = true;
+    this.queue.clear();
+  }
+}

@@ -1,0 +1,99 @@
+/**
+ * The Server-Sent Events endpoint (`/rt/sse`, PROTOCOL.md §6): the same frames as the WebSocket, one event
+ * each, for networks where WebSocket cannot pass. One-way: the topic set is fixed by the URL.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { PROTOCOL_VERSION, parseSinceList, parseTopicList, type SseResume } from '../src/protocol/index.js';
+import type { GatewayContext } from './context.js';
+import { answerPreflight, applyCors } from './cors.js';
+import { Gatekeeper, type AuthOptions } from './gatekeeper.js';
+import { requestUrl, sendJson } from './http-util.js';
+import { Session, type SessionPeer } from './session.js';
+
+const HEARTBEAT = Buffer.from(': hb\n\n');
+
+/** What the SSE query asks for, or why it is malformed. */
+type SseRequest = { topics: string[]; resume: Map<string, SseResume> } | { error: 'bad_topics' | 'bad_since' };
+
+/** Reads `topics` and `since` (each at most once; every `since` entry must name a requested topic). */
+export function parseSseRequest(query: URLSearchParams): SseRequest {
+  const topicsParam = query.getAll('topics');
+  const topics = topicsParam.length === 1 ? parseTopicList(topicsParam[0] as string) : undefined;
+  if (!topics) return { error: 'bad_topics' };
+  const sinceParam = query.getAll('since');
+  if (sinceParam.length > 1) return { error: 'bad_since' };
+  const resume = parseSinceList(sinceParam[0] ?? '');
+  if (!resume || [...resume.keys()].some((t) => !topics.includes(t))) return { error: 'bad_since' };
+  return { topics, resume };
+}
+
+/** Serves SSE streams. */
+export class SseEndpoint {
+  private readonly gatekeeper: Gatekeeper;
+  private readonly streams = new Set<ServerResponse>();
+
+  constructor(
+    private readonly context: GatewayContext,
+    auth: AuthOptions,
+  ) {
+    this.gatekeeper = new Gatekeeper(context, auth);
+    context.heartbeat.start();
+  }
+
+  /** A plain `(req, res)` handler, usable from `http`, Express or Connect. */
+  readonly handle = (req: IncomingMessage, res: ServerResponse): void => {
+    this.serve(req, res).catch((error: unknown) => {
+      this.context.logger.error('SSE', 'Request failed:', { error: error instanceof Error ? error.message : 'unknown' });
+      if (!res.headersSent) sendJson(res, 500, { error: 'internal' });
+      else res.destroy();
+    });
+  };
+
+  /** Ends every open stream (clients reconnect, with a fresh ticket, elsewhere). */
+  closeAll(): void {
+    for (const res of this.streams) res.end();
+  }
+
+  private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const { auth, origins } = this.gatekeeper;
+    applyCors(req, res, origins, auth.corsAnyOrigin === true);
+    if (req.method === 'OPTIONS') return answerPreflight(res);
+    const query = requestUrl(req).searchParams;
+    const request = parseSseRequest(query);
+    if ('error' in request) return sendJson(res, 400, { error: request.error });
+    const admission = await this.gatekeeper.admit(req, query, 'SSE');
+    if (!admission.ok) return sendJson(res, admission.status, { error: admission.reason });
+    if (req.destroyed) return;
+
+    const { context } = this;
+    const { hub, logger, clock } = context;
+    res.writeHead(200, {
+      'Content-Type': 'text/event-stream; charset=utf-8',
+      'Cache-Control': 'no-cache, no-transform',
+      Connection: 'keep-alive',
+      'X-Accel-Buffering': 'no',
+    });
+    const peer: SessionPeer = {
+      answers: false,
+      get bufferedAmount() {
+        return res.writableLength;
+      },
+      write: (frame) => void res.write(frame.sse),
+      close: () => res.end(),
+      terminate: () => res.destroy(),
+      ping: () => void res.write(HEARTBEAT),
+    };
+    const { ticket } = admission;
+    const session = new Session(context.newId(), 'sse', ticket.scopeList, peer, clock.now(), context.backpressure);
+    this.streams.add(res);
+    hub.add(session);
+    res.on('close', () => {
+      this.streams.delete(res);
+      hub.remove(session);
+      logger.info('SSE', 'Client disconnected:', { id: session.id });
+    });
+    session.sendFrame({ type: 'hello', v: PROTOCOL_VERSION, id: session.id, scopes: ticket.scopeList, heartbeatMs: context.heartbeatMs });
+    logger.info('SSE', 'Client connected:', { id: session.id, scopes: ticket.scopeList });
+    for (const topic of request.topics) hub.subscribe(session, { type: 'sub', topic, ...request.resume.get(topic) });
+  }
+}

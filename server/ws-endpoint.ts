@@ -1,0 +1,144 @@
+/**
+ * The WebSocket endpoint (`/rt`). Refusals complete the upgrade and close at once with 4401 / 4403 / 1013,
+ * because a browser cannot read the status of a failed handshake (PROTOCOL.md §2.6).
+ */
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import {
+  CloseCode,
+  FrameError,
+  MAX_CLIENT_FRAME_BYTES,
+  PROTOCOL_VERSION,
+  parseClientFrame,
+  type ParsedTicket,
+} from '../src/protocol/index.js';
+import type { GatewayContext } from './context.js';
+import { Gatekeeper, type AuthOptions } from './gatekeeper.js';
+import { requestUrl } from './http-util.js';
+import { Session, type SessionPeer } from './session.js';
+import { TokenBucket } from './token-bucket.js';
+
+/** Bad frames a connection may send in a burst before it is closed with 1008; refills one per second. */
+const BAD_FRAME_BURST = 10;
+
+/** Serves WebSocket connections on one path. */
+export class WebSocketEndpoint {
+  /** The underlying `ws` server (no HTTP server of its own). */
+  readonly wss: WebSocketServer;
+  private readonly gatekeeper: Gatekeeper;
+  private readonly sockets = new Set<WebSocket>();
+
+  constructor(
+    private readonly context: GatewayContext,
+    auth: AuthOptions,
+    readonly path = '/rt',
+  ) {
+    this.gatekeeper = new Gatekeeper(context, auth);
+    this.wss = new WebSocketServer({
+      noServer: true,
+      maxPayload: MAX_CLIENT_FRAME_BYTES,
+      perMessageDeflate: false,
+      clientTracking: false,
+    });
+    context.heartbeat.start();
+  }
+
+  /**
+   * Listens for upgrades on `server`.
+   * @param ownsServer answer upgrades on other paths with 404 (the gateway's own server); otherwise leave them to
+   * other listeners (an application's server may host other WebSocket endpoints)
+   */
+  attach(server: Server, ownsServer = false): this {
+    server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      if (requestUrl(req).pathname === this.path) void this.handleUpgrade(req, socket, head);
+      else if (ownsServer) socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+    });
+    return this;
+  }
+
+  /** Authenticates an upgrade request, then completes it and accepts or refuses the connection. */
+  async handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    // Until `ws` owns the socket, an error on it (a reset during ticket verification) is ours to swallow.
+    const onEarlyError = () => socket.destroy();
+    socket.on('error', onEarlyError);
+    const admission = await this.gatekeeper.admit(req, requestUrl(req).searchParams, 'WS');
+    socket.removeListener('error', onEarlyError);
+    this.wss.handleUpgrade(req, socket, head, (ws) => {
+      if (admission.ok) this.accept(ws, admission.ticket);
+      else ws.close(admission.closeCode, admission.reason);
+    });
+  }
+
+  /** Closes every connection with `code` and resolves once all are gone (terminating laggards after `graceMs`). */
+  async closeAll(code: number, reason: string, graceMs = 2000): Promise<void> {
+    const closing = [...this.sockets].map(
+      (ws) =>
+        new Promise<void>((resolve) => {
+          if (ws.readyState === ws.CLOSED) return resolve();
+          ws.once('close', () => resolve());
+          ws.close(code, reason);
+          setTimeout(() => ws.terminate(), graceMs).unref();
+        }),
+    );
+    await Promise.all(closing);
+  }
+
+  private accept(ws: WebSocket, ticket: ParsedTicket): void {
+    const { context } = this;
+    const { hub, logger, clock } = context;
+    const peer: SessionPeer = {
+      answers: true,
+      get bufferedAmount() {
+        return ws.bufferedAmount;
+      },
+      write: (frame) => ws.send(frame.ws, { binary: false }),
+      close: (code, reason) => ws.close(code, reason),
+      terminate: () => ws.terminate(),
+      ping: () => ws.ping(),
+    };
+    const session = new Session(context.newId(), 'websocket', ticket.scopeList, peer, clock.now(), context.backpressure);
+    const badFrames = new TokenBucket(BAD_FRAME_BURST, 1, clock.now());
+    this.sockets.add(ws);
+    hub.add(session);
+
+    const strike = () => {
+      if (!badFrames.take(clock.now())) session.close(CloseCode.policyViolation, 'too_many_bad_frames');
+    };
+    ws.on('message', (data: RawData, isBinary: boolean) => {
+      session.lastSeen = clock.now();
+      if (isBinary) {
+        session.sendFrame({ type: 'error', code: FrameError.binary, message: 'frames must be JSON text' });
+        return strike();
+      }
+      const parsed = parseClientFrame(data.toString());
+      if (!parsed.ok) {
+        session.sendFrame(parsed.reply);
+        return strike();
+      }
+      const { frame } = parsed;
+      if (frame.type === 'sub') hub.subscribe(session, frame);
+      else if (frame.type === 'unsub') hub.unsubscribe(session, frame.topic);
+      else if (frame.type === 'ping') session.sendFrame({ type: 'pong' });
+    });
+    ws.on('pong', () => {
+      session.lastSeen = clock.now();
+    });
+    // `ws` reports protocol violations (an oversized frame: 1009) here and closes the socket itself.
+    ws.on('error', (error) => logger.debug('WS', 'Socket error:', { id: session.id, error: error.message }));
+    ws.on('close', (code) => {
+      this.sockets.delete(ws);
+      hub.remove(session);
+      logger.info('WS', 'Client disconnected:', { id: session.id, code });
+    });
+
+    session.sendFrame({
+      type: 'hello',
+      v: PROTOCOL_VERSION,
+      id: session.id,
+      scopes: ticket.scopeList,
+      heartbeatMs: context.heartbeatMs,
+    });
+    logger.info('WS', 'Client connected:', { id: session.id, scopes: ticket.scopeList });
+  }
+}
