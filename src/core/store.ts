@@ -1,0 +1,65 @@
+/**
+ * A minimal readable store with the nanostores / Svelte contract: `subscribe` calls the listener at once and
+ * returns an unbind, `listen` waits for the next change, `get` reads the current value. Closures only, never
+ * `this`, so the methods can be passed around detached (Svelte's `$store`, React's `useSyncExternalStore`).
+ */
+
+/** A listener of a {@link ReadableStore}. */
+export type Listener<T> = (value: T) => void;
+
+/** Stops a listener; calling it more than once is harmless. */
+export type Unbind = () => void;
+
+/** The read side of a store: what the client hands out. */
+export interface ReadableStore<T> {
+  /** The current value. The same object until it changes, so it is safe for `useSyncExternalStore`. */
+  get(): T;
+  /**
+   * Calls `listener` at once with the current value and again on every change.
+   * @returns an unbind
+   * @example const stop = client.status.subscribe((s) => console.log(s.state)); stop();
+   */
+  subscribe(listener: Listener<T>): Unbind;
+  /** Like {@link ReadableStore.subscribe}, but only for changes to come. */
+  listen(listener: Listener<T>): Unbind;
+}
+
+/** A store that its owner can write. */
+export interface WritableStore<T> extends ReadableStore<T> {
+  /** Replaces the value and notifies every listener. */
+  set(value: T): void;
+}
+
+/**
+ * Creates a store holding `value`. `onStart` runs when the first listener arrives, `onStop` when the last one
+ * leaves (lazy lifecycle: a topic subscribes only while someone listens).
+ * @example const count = atom(0); count.subscribe(console.log); count.set(1);
+ */
+export function atom<T>(value: T, onStart?: () => void, onStop?: () => void): WritableStore<T> {
+  let listeners: Listener<T>[] = [];
+  const listen = (listener: Listener<T>): Unbind => {
+    let bound = true;
+    listeners = [...listeners, listener];
+    if (listeners.length === 1) onStart?.();
+    return () => {
+      if (!bound) return;
+      bound = false;
+      const i = listeners.indexOf(listener);
+      listeners = listeners.filter((_, j) => j !== i);
+      if (!listeners.length) onStop?.();
+    };
+  };
+  return {
+    get: () => value,
+    set(next) {
+      value = next;
+      for (const l of listeners) l(next);
+    },
+    listen,
+    subscribe(listener) {
+      const unbind = listen(listener);
+      listener(value);
+      return unbind;
+    },
+  };
+}

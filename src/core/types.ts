@@ -1,0 +1,183 @@
+/**
+ * The public shapes of the client: options, connection state, topic state.
+ */
+import type { MsgFrame } from '../protocol/frames.js';
+import type { Ticket } from '../protocol/ticket.js';
+import type { TransportName } from '../transports/transport.js';
+import type { Logger } from './logger.js';
+import type { Reducer } from './reducers.js';
+import type { ReadableStore, Unbind } from './store.js';
+
+/**
+ * Where tickets come from: a URL answering `GET <url>?scopes=a,b` with a ticket as JSON (HTTP 401/403 stop the
+ * client, anything else retries), or a function returning one. A function signals "refused for good" by
+ * throwing or rejecting with an object whose `status` is 401 or 403.
+ * @example auth: async (scopes) => (await fetch('/rt/ticket?scopes=' + scopes.join(','))).json()
+ */
+export type TicketProvider = string | ((scopes: readonly string[]) => Ticket | Promise<Ticket>);
+
+/** Options of `createClient`. Only `url` is required, plus `auth` or `secret`. */
+export interface ClientOptions {
+  /** The gateway's WebSocket endpoint, e.g. `ws://localhost:3100/rt`. */
+  url: string;
+  /** The SSE endpoint (default: derived from `url`, `ws://h/rt` → `http://h/rt/sse`). */
+  sseUrl?: string;
+  /** The scopes to ask for (default: none). */
+  scopes?: readonly string[];
+  /** The recommended ticket source: the secret stays on the application's backend. */
+  auth?: TicketProvider;
+  /** Signs tickets in the page with WebCrypto. Development only (warns once): the secret grants any scope. */
+  secret?: string;
+  /** Transports in order of preference (default `['websocket', 'sse']`). */
+  transports?: readonly TransportName[];
+  /** A WebSocket implementation (default: the global one; pass `ws`'s in Node). */
+  WebSocket?: typeof WebSocket;
+  /** An EventSource implementation (default: the global one). */
+  EventSource?: typeof EventSource;
+  /** The first backoff window in ms (default 500). */
+  minDelay?: number;
+  /** The largest backoff window in ms (default 30 000). */
+  maxDelay?: number;
+  /** The minimum delay after 1013 or 4429 (the gateway is busy or rate-limits), in ms (default 5 000). */
+  busyDelay?: number;
+  /** Silence in ms after which the link counts as dead (default: twice the gateway's `heartbeatMs`, 30 000). */
+  timeout?: number;
+  /** How long in ms a connection must stay up to count as healthy: resets backoff and transport failures (default 10 000). */
+  stableAfter?: number;
+  /** How long in ms a topic stays subscribed after its last listener left (default 1 000). */
+  linger?: number;
+  /** While on a fallback transport, how long in ms before trying the preferred one again; doubles per failure (default 60 000). */
+  probeAfter?: number;
+  /** Receives every state change and frame. */
+  logger?: Logger;
+  /** Logs to the console when no `logger` is given. */
+  debug?: boolean;
+  /** Connect at once (default `true`); `false` waits for `connect()`. */
+  autoConnect?: boolean;
+}
+
+/** Why the client stopped, or what went wrong last. */
+export interface RealtimeError {
+  /** `close`: the gateway closed the connection; `ticket`: the ticket provider failed; `transport`: none is available. */
+  source: 'close' | 'ticket' | 'transport';
+  /** The close code, or the ticket endpoint's HTTP status (0 when it gave none). */
+  code: number;
+  /** The close reason or error message. */
+  reason: string;
+}
+
+/** The connection's phase. */
+export type ConnectionPhase = 'connecting' | 'open' | 'reconnecting' | 'offline' | 'closed';
+
+/** The connection store's value. */
+export interface ConnectionState {
+  /** `true` while a connection is open and its `hello` arrived. */
+  connected: boolean;
+  /** The phase. */
+  state: ConnectionPhase;
+  /** The transport in use or being tried. */
+  transport: TransportName | null;
+  /** The last error; set when the client stopped because of one. */
+  error: RealtimeError | null;
+  /** Counters. */
+  stats: {
+    /** `msg` frames received over the client's life. */
+    messagesReceived: number;
+    /** Reconnection attempts over the client's life. */
+    reconnectCount: number;
+    /** Now minus the gateway's `ts` of the last live message (ms, includes clock skew), or `null`. */
+    latencyMs: number | null;
+  };
+}
+
+/** A topic's phase. */
+export type TopicStatus = 'idle' | 'subscribing' | 'live' | 'error' | 'closed';
+
+/** Why a topic's subscription failed: the `sub.err` code (`forbidden`, `unknown_topic`, `bad_request`). */
+export interface TopicError {
+  /** The `sub.err` code. */
+  code: string;
+}
+
+/** A topic store's value. */
+export interface TopicState<T> {
+  /** The folded data (`undefined` before the first message). */
+  data: T | undefined;
+  /** The phase. */
+  status: TopicStatus;
+  /** Set when the gateway refused the subscription. */
+  error: TopicError | null;
+  /** The last `seq` received (0 before any). */
+  seq: number;
+  /** The history epoch `seq` belongs to. */
+  epoch: string | undefined;
+  /** Counters: nothing lost is ever hidden. */
+  stats: {
+    /** Messages folded in. */
+    messagesReceived: number;
+    /** `Date.now()` when the last message arrived, or `null`. */
+    lastMessageAt: number | null;
+    /** Times a `seq` was skipped. */
+    gaps: number;
+    /** Times the gateway could not resume (`reset`: history gone or epoch changed). */
+    resets: number;
+  };
+}
+
+/** A per-topic store: subscribing to it subscribes to the topic (ref-counted, with a linger). */
+export type TopicStore<T> = ReadableStore<TopicState<T>>;
+
+/** Options of `client.topic()`. */
+export interface TopicOptions<T, M> {
+  /** How messages fold into `data` (default `latest`). The first call for a topic decides. */
+  reduce?: 'latest' | 'append' | 'merge' | Reducer<T, M>;
+  /** For `append`: how many messages to keep (default 100). */
+  limit?: number;
+}
+
+/** The client's events. */
+export interface ClientEvents {
+  /** A message arrived on any topic. */
+  message: MsgFrame;
+  /** A topic skipped from `expected` to `seq`. */
+  gap: { topic: string; expected: number; seq: number };
+  /** A topic could not resume; the latest message follows. */
+  reset: { topic: string; epoch: string };
+  /** The client stopped because of an error. */
+  error: RealtimeError;
+}
+
+/** The realtime client. */
+export interface Client {
+  /** The connection store. */
+  readonly status: ReadableStore<ConnectionState>;
+  /**
+   * The store of one topic (the same store for the same name). `data` holds the latest message.
+   * @example const kpis = client.topic<KPIData>('kpis.s2');
+   */
+  topic<T = unknown>(name: string, options?: { reduce?: 'latest' }): TopicStore<T>;
+  /**
+   * A topic kept as the last `limit` messages, oldest first.
+   * @example client.topic<LiveEvent>('liveops.events', { reduce: 'append', limit: 50 })
+   */
+  topic<M = unknown>(name: string, options: { reduce: 'append'; limit?: number }): TopicStore<M[]>;
+  /**
+   * A topic whose messages are shallow patches of `T`.
+   * @example client.topic<Economy>('economy.patch', { reduce: 'merge' })
+   */
+  topic<T = unknown>(name: string, options: { reduce: 'merge' }): TopicStore<T>;
+  /**
+   * A topic folded by a custom reducer.
+   * @example client.topic<number, Tick>('ticks', { reduce: (n = 0) => n + 1 })
+   */
+  topic<T, M = unknown>(name: string, options: { reduce: Reducer<T, M> }): TopicStore<T>;
+  /**
+   * Listens to a client event.
+   * @returns an unbind
+   */
+  on<K extends keyof ClientEvents>(event: K, listener: (payload: ClientEvents[K]) => void): Unbind;
+  /** (Re)connects after `disconnect()`, a fatal error or `autoConnect: false`. */
+  connect(): void;
+  /** Closes the connection with 1000 and stops every timer: the user's right to disconnect. */
+  disconnect(): void;
+}
