@@ -294,7 +294,7 @@ export function createClient(options: ClientOptions): Client {
     for (const e of entries.values()) {
       if (!e.active) continue;
       if (conn?.duplex) send(subFrame(e));
-      if (e.store.get().status !== 'live') patch(e, { status: 'subscribing' });
+      if (e.store.get().status === 'error') patch(e, { status: 'subscribing' });
     }
     check();
   }

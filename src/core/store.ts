@@ -39,8 +39,9 @@ export function atom<T>(value: T, onStart?: () => void, onStop?: () => void): Wr
   let listeners: Listener<T>[] = [];
   const listen = (listener: Listener<T>): Unbind => {
     let bound = true;
+    // Start before adding: what onStart sets is then seen once, through subscribe's first call.
+    if (!listeners.length) onStart?.();
     listeners = [...listeners, listener];
-    if (listeners.length === 1) onStart?.();
     return () => {
       if (!bound) return;
       bound = false;

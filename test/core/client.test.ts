@@ -1,0 +1,482 @@
+import { expect } from '@open-wc/testing';
+import { createClient } from '../../src/core/client.js';
+import type { Client, ClientOptions } from '../../src/core/types.js';
+import { installClock, type FakeClock } from '../helpers/fake-clock.js';
+import { fakeAuth, FakeWebSocket, MockGateway } from '../helpers/mock-gateway.js';
+
+describe('createClient (WebSocket, mock gateway, fake clock)', () => {
+  let clock: FakeClock;
+  let gw: MockGateway;
+  let tickets: ReturnType<typeof fakeAuth>;
+  let client: Client | undefined;
+  const realRandom = Math.random;
+
+  const make = (options: Partial<ClientOptions> = {}, gateway = gw): Client =>
+    (client = createClient({
+      url: gateway.url,
+      auth: tickets.auth,
+      WebSocket: FakeWebSocket,
+      transports: ['websocket'],
+      ...options,
+    }));
+  const sent = (types = ['sub', 'unsub']) => gw.connections.flatMap((c) => c.received.filter((f) => types.includes(f.type)));
+
+  beforeEach(() => {
+    clock = installClock();
+    gw = new MockGateway();
+    tickets = fakeAuth();
+  });
+  afterEach(() => {
+    client?.disconnect();
+    client = undefined;
+    gw.stop();
+    clock.uninstall();
+    Math.random = realRandom;
+  });
+
+  describe('connection', () => {
+    it('is connecting at first, then open with the transport once hello arrives', async () => {
+      const c = make();
+      expect(c.status.get().state).to.equal('connecting');
+      await clock.tick(10);
+      expect(c.status.get()).to.include({ connected: true, state: 'open', transport: 'websocket', error: null });
+    });
+
+    it('sends the ticket in the connection URL', async () => {
+      make({ scopes: ['ops.admin', 'liveops.admin'] });
+      await clock.tick(10);
+      expect(gw.last.query.get('scopes')).to.equal('ops.admin,liveops.admin');
+      expect(gw.last.query.get('sig')).to.match(/^[0-9a-f]{64}$/);
+    });
+
+    it('waits for connect() when autoConnect is false', async () => {
+      const c = make({ autoConnect: false });
+      await clock.tick(100);
+      expect(gw.attempts).to.equal(0);
+      expect(c.status.get().state).to.equal('closed');
+      c.connect();
+      await clock.tick(10);
+      expect(c.status.get().state).to.equal('open');
+    });
+
+    it('requires auth or secret', () => {
+      expect(() => createClient({ url: gw.url })).to.throw(TypeError);
+    });
+  });
+
+  describe('topics', () => {
+    it('the first subscriber sends sub; messages fold into data; the store goes live', async () => {
+      gw.publish('kpis.s2', { v: 1 });
+      const c = make();
+      const kpis = c.topic<{ v: number }>('kpis.s2');
+      const states: string[] = [];
+      kpis.subscribe((s) => states.push(s.status));
+      await clock.tick(20);
+      expect(sent()).to.deep.equal([{ type: 'sub', topic: 'kpis.s2' }]);
+      expect(kpis.get()).to.include({ status: 'live', seq: 1, epoch: 'e1' });
+      expect(kpis.get().data).to.deep.equal({ v: 1 });
+      gw.publish('kpis.s2', { v: 2 });
+      expect(kpis.get().data).to.deep.equal({ v: 2 });
+      expect(kpis.get().stats).to.include({ messagesReceived: 2, gaps: 0, resets: 0 });
+      expect(c.status.get().stats.messagesReceived).to.equal(2);
+      expect(states.slice(0, 2)).to.deep.equal(['subscribing', 'live']);
+    });
+
+    it('returns the same store for the same name and rejects malformed names', () => {
+      const c = make();
+      expect(c.topic('kpis.s2')).to.equal(c.topic('kpis.s2'));
+      expect(() => c.topic('Not A Topic')).to.throw(TypeError);
+    });
+
+    it('is ref-counted: one sub for many subscribers, unsub only after the last leaves and the linger ends', async () => {
+      const c = make();
+      await clock.tick(10);
+      const t = c.topic('kpis.s2');
+      const a = t.subscribe(() => {});
+      const b = t.subscribe(() => {});
+      await clock.tick(10);
+      a();
+      await clock.tick(5_000);
+      expect(sent()).to.deep.equal([{ type: 'sub', topic: 'kpis.s2' }]);
+      b();
+      await clock.tick(999);
+      expect(sent().length).to.equal(1);
+      await clock.tick(10);
+      expect(sent()).to.deep.equal([
+        { type: 'sub', topic: 'kpis.s2' },
+        { type: 'unsub', topic: 'kpis.s2' },
+      ]);
+      expect(t.get().status).to.equal('idle');
+    });
+
+    it('does not churn when a subscriber leaves and comes back within the linger (StrictMode double mount)', async () => {
+      const c = make();
+      await clock.tick(10);
+      const t = c.topic('kpis.s2');
+      t.subscribe(() => {})();
+      await clock.tick(300);
+      t.subscribe(() => {});
+      await clock.tick(10_000);
+      expect(sent()).to.deep.equal([{ type: 'sub', topic: 'kpis.s2' }]);
+      expect(t.get().status).to.equal('live');
+    });
+
+    it('subscribes topics wanted before the connection opened once hello arrives', async () => {
+      const c = make();
+      c.topic('a.b').subscribe(() => {});
+      c.topic('c.d').subscribe(() => {});
+      await clock.tick(20);
+      expect(sent()).to.deep.equal([
+        { type: 'sub', topic: 'a.b' },
+        { type: 'sub', topic: 'c.d' },
+      ]);
+    });
+
+    it('puts sub.err in that topic only; the other stays live', async () => {
+      gw = new MockGateway({ forbidden: ['economy.patch'] });
+      const c = make();
+      const economy = c.topic('economy.patch');
+      const kpis = c.topic('kpis.s2');
+      economy.subscribe(() => {});
+      kpis.subscribe(() => {});
+      await clock.tick(20);
+      expect(economy.get()).to.include({ status: 'error' });
+      expect(economy.get().error).to.deep.equal({ code: 'forbidden' });
+      expect(kpis.get().status).to.equal('live');
+      gw.publish('kpis.s2', 1);
+      expect(kpis.get().data).to.equal(1);
+      expect(c.status.get().state).to.equal('open');
+    });
+
+    it('folds with append (bounded), merge and a custom reducer', async () => {
+      const c = make();
+      const events = c.topic<number>('liveops.events', { reduce: 'append', limit: 3 });
+      const economy = c.topic<{ gold: number; gems: number }>('economy.patch', { reduce: 'merge' });
+      const count = c.topic<number, unknown>('ab.status', { reduce: (n = 0) => n + 1 });
+      [events, economy, count].forEach((s) => s.subscribe(() => {}));
+      await clock.tick(20);
+      for (let i = 1; i <= 5; i++) gw.publish('liveops.events', i);
+      gw.publish('economy.patch', { gold: 1 });
+      gw.publish('economy.patch', { gems: 2 });
+      gw.publish('ab.status', 'x');
+      gw.publish('ab.status', 'y');
+      expect(events.get().data).to.deep.equal([3, 4, 5]);
+      expect(economy.get().data).to.deep.equal({ gold: 1, gems: 2 });
+      expect(count.get().data).to.equal(2);
+    });
+
+    it('measures latency from the gateway ts of live messages only', async () => {
+      gw.publish('kpis.s2', 'old', Date.now() - 60_000);
+      const c = make();
+      c.topic('kpis.s2').subscribe(() => {});
+      await clock.tick(20);
+      expect(c.status.get().stats.latencyMs).to.equal(null);
+      gw.publish('kpis.s2', 'new', Date.now() - 40);
+      expect(c.status.get().stats.latencyMs).to.equal(40);
+    });
+
+    it('records a seq gap in stats and as an event', async () => {
+      const c = make();
+      const gaps: unknown[] = [];
+      c.on('gap', (g) => gaps.push(g));
+      const t = c.topic('kpis.s2');
+      t.subscribe(() => {});
+      await clock.tick(20);
+      gw.publish('kpis.s2', 1);
+      gw.last.send({ type: 'msg', topic: 'kpis.s2', seq: 4, ts: Date.now(), data: 4 });
+      expect(t.get()).to.include({ seq: 4, data: 4 });
+      expect(t.get().stats.gaps).to.equal(1);
+      expect(gaps).to.deep.equal([{ topic: 'kpis.s2', expected: 2, seq: 4 }]);
+    });
+
+    it('ignores a duplicate seq', async () => {
+      const c = make();
+      const t = c.topic<number>('kpis.s2', { reduce: 'append' });
+      t.subscribe(() => {});
+      await clock.tick(20);
+      gw.publish('kpis.s2', 1);
+      gw.last.send({ type: 'msg', topic: 'kpis.s2', seq: 1, ts: Date.now(), data: 1 });
+      expect(t.get().data).to.deep.equal([1]);
+    });
+  });
+
+  describe('reconnection and resume', () => {
+    it('resubscribes with since and epoch after a drop, so every missed message arrives once, in order', async () => {
+      const c = make();
+      const t = c.topic<number>('kpis.s2', { reduce: 'append' });
+      t.subscribe(() => {});
+      await clock.tick(20);
+      for (let i = 1; i <= 3; i++) gw.publish('kpis.s2', i);
+      gw.last.close(1006);
+      await clock.tick(5);
+      expect(c.status.get()).to.include({ state: 'reconnecting', connected: false });
+      expect(t.get().status).to.equal('subscribing');
+      for (let i = 4; i <= 6; i++) gw.publish('kpis.s2', i);
+      await clock.tick(1_000);
+      expect(gw.connections.length).to.equal(2);
+      expect(gw.last.received[0]).to.deep.equal({ type: 'sub', topic: 'kpis.s2', since: 3, epoch: 'e1' });
+      gw.publish('kpis.s2', 7);
+      expect(t.get().data).to.deep.equal([1, 2, 3, 4, 5, 6, 7]);
+      expect(t.get()).to.include({ status: 'live', seq: 7 });
+      expect(t.get().stats.gaps).to.equal(0);
+      expect(c.status.get().stats.reconnectCount).to.equal(1);
+    });
+
+    it('fetches a fresh ticket for every attempt', async () => {
+      make();
+      await clock.tick(10);
+      gw.last.close(1006);
+      await clock.tick(1_000);
+      gw.last.close(1011);
+      await clock.tick(2_000);
+      expect(gw.connections.length).to.equal(3);
+      expect(tickets.calls()).to.equal(3);
+      const nonces = new Set(gw.connections.map((cn) => cn.query.get('nonce')));
+      expect(nonces.size).to.equal(3);
+    });
+
+    it('takes a reset: counts it, adopts the new epoch and goes on with fresh data', async () => {
+      const c = make();
+      const resets: unknown[] = [];
+      c.on('reset', (r) => resets.push(r));
+      const t = c.topic<string>('kpis.s2');
+      t.subscribe(() => {});
+      await clock.tick(20);
+      gw.publish('kpis.s2', 'a');
+      gw.publish('kpis.s2', 'b');
+      gw.last.close(1012);
+      gw.forget();
+      gw.publish('kpis.s2', 'fresh');
+      await clock.tick(5_000);
+      expect(t.get()).to.include({ data: 'fresh', seq: 1, epoch: 'e2', status: 'live' });
+      expect(t.get().stats.resets).to.equal(1);
+      expect(resets).to.deep.equal([{ topic: 'kpis.s2', epoch: 'e2' }]);
+      gw.publish('kpis.s2', 'next');
+      expect(t.get()).to.include({ data: 'next', seq: 2 });
+      expect(t.get().stats.gaps).to.equal(0);
+    });
+
+    it('backs off with full jitter: the nth retry waits within min * 2^n', async () => {
+      Math.random = () => 0.999;
+      make({ minDelay: 100 });
+      await clock.tick(10);
+      const windows = [100, 200, 400, 800];
+      for (const w of windows) {
+        const before = gw.attempts;
+        gw.last.close(1006);
+        await clock.tick(w - 10);
+        expect(gw.attempts, `window ${w}`).to.equal(before);
+        await clock.tick(20);
+        expect(gw.attempts, `window ${w}`).to.equal(before + 1);
+        // refused before hello would never reset; a stable connection resets the step, so fail early
+      }
+    });
+
+    it('resets the backoff once a connection has stayed healthy', async () => {
+      Math.random = () => 0.999;
+      make({ minDelay: 100, stableAfter: 1_000 });
+      await clock.tick(10);
+      for (let i = 0; i < 3; i++) {
+        gw.last.close(1006);
+        await clock.tick(1_000);
+      }
+      await clock.tick(1_000); // stays up: healthy
+      const before = gw.attempts;
+      gw.last.close(1006);
+      await clock.tick(110);
+      expect(gw.attempts).to.equal(before + 1);
+    });
+
+    it('spreads the first retry after 1012 (gateway restart) over 0–4 s', async () => {
+      Math.random = () => 0.999;
+      make();
+      await clock.tick(10);
+      gw.last.close(1012);
+      await clock.tick(3_900);
+      expect(gw.attempts).to.equal(1);
+      await clock.tick(200);
+      expect(gw.attempts).to.equal(2);
+    });
+
+    for (const code of [1013, 4429]) {
+      it(`waits at least busyDelay after ${code}`, async () => {
+        Math.random = () => 0;
+        make({ busyDelay: 5_000 });
+        await clock.tick(10);
+        gw.last.close(code);
+        await clock.tick(4_990);
+        expect(gw.attempts).to.equal(1);
+        await clock.tick(20);
+        expect(gw.attempts).to.equal(2);
+      });
+    }
+
+    it('4401: fetches a fresh ticket and reconnects', async () => {
+      gw = new MockGateway({ refuse: (n) => (n === 1 ? 4401 : undefined) });
+      const c = make();
+      await clock.tick(1_000);
+      expect(gw.attempts).to.equal(2);
+      expect(tickets.calls()).to.equal(2);
+      expect(c.status.get()).to.include({ state: 'open', error: null });
+    });
+
+    it('4401 three times in a row: stops with the error, no timer left', async () => {
+      gw = new MockGateway({ refuse: () => 4401 });
+      const c = make();
+      const errors: unknown[] = [];
+      c.on('error', (e) => errors.push(e));
+      await clock.tick(10_000);
+      expect(gw.attempts).to.equal(3);
+      expect(c.status.get()).to.include({ state: 'closed', connected: false });
+      expect(c.status.get().error).to.deep.equal({ source: 'close', code: 4401, reason: 'refused' });
+      expect(errors.length).to.equal(1);
+      expect(clock.pending()).to.deep.equal([]);
+      await clock.tick(120_000);
+      expect(gw.attempts).to.equal(3);
+    });
+
+    for (const code of [4403, 1008, 1009, 1002, 1003, 1007, 1000]) {
+      it(`${code}: stops and surfaces the error, no timer left`, async () => {
+        gw = new MockGateway({ refuse: () => code });
+        const c = make();
+        const t = c.topic('kpis.s2');
+        t.subscribe(() => {});
+        await clock.tick(20);
+        expect(c.status.get().state).to.equal('closed');
+        expect(c.status.get().error).to.include({ source: 'close', code });
+        expect(t.get().status).to.equal('closed');
+        expect(clock.pending()).to.deep.equal([]);
+        await clock.tick(120_000);
+        expect(gw.attempts).to.equal(1);
+      });
+    }
+
+    it('a ticket endpoint 401/403 stops; a 5xx or network error retries', async () => {
+      let status = 503;
+      make({
+        auth: async () => {
+          throw { status, message: 'nope' };
+        },
+      });
+      await clock.tick(5_000);
+      expect(client!.status.get().state).to.equal('reconnecting');
+      status = 403;
+      await clock.tick(60_000);
+      expect(client!.status.get()).to.include({ state: 'closed' });
+      expect(client!.status.get().error).to.deep.equal({ source: 'ticket', code: 403, reason: 'nope' });
+      expect(clock.pending()).to.deep.equal([]);
+    });
+
+    it('a malformed ticket counts as a refusal: three and it stops', async () => {
+      make({ auth: async () => ({ error: 'unauthorized' }) as never });
+      await clock.tick(60_000);
+      expect(client!.status.get().error).to.include({ source: 'ticket', code: -1 });
+    });
+  });
+
+  describe('dead link detection', () => {
+    it('pings after silence and closes when the ping stays unanswered, then reconnects', async () => {
+      gw = new MockGateway({ heartbeatMs: 3_000 }); // dead after 6 s of silence; ping 2 s before
+      const logged: string[] = [];
+      const c = make({ logger: (_l, event) => logged.push(event) });
+      await clock.tick(10);
+      const first = gw.last;
+      gw.muted = true; // the link looks open but nothing comes back
+      await clock.tick(3_990);
+      expect(logged).to.not.include('dead');
+      await clock.tick(20); // 4 s of silence: a ping goes out
+      expect(first.socket.readyState).to.equal(1);
+      await clock.tick(1_960);
+      expect(c.status.get().state).to.equal('open');
+      gw.muted = false;
+      await clock.tick(50); // 6 s of silence and the ping unanswered: dead
+      expect(logged).to.include('dead');
+      expect(c.status.get().state).to.equal('reconnecting');
+      await clock.tick(1_000);
+      expect(gw.attempts).to.equal(2);
+      expect(c.status.get().state).to.equal('open');
+    });
+
+    it('does not declare the link dead because a timer fired late (sleep, throttled tab): it pings first', async () => {
+      const c = make();
+      await clock.tick(10);
+      clock.jump(10 * 60_000); // every timer is now ten minutes overdue
+      await clock.tick(5);
+      expect(c.status.get().state).to.equal('open');
+      expect(gw.last.received.map((f) => f.type)).to.include('ping');
+      await clock.tick(10_000); // the pong came back
+      expect(gw.attempts).to.equal(1);
+      expect(c.status.get().state).to.equal('open');
+    });
+
+    it('checks at once when the page becomes visible again', async () => {
+      make();
+      await clock.tick(10);
+      clock.jump(5 * 60_000);
+      document.dispatchEvent(new Event('visibilitychange'));
+      await clock.tick(5); // mock-socket delivers client frames after 4 ms
+      expect(gw.last.received.map((f) => f.type)).to.deep.equal(['ping']);
+    });
+  });
+
+  describe('online and offline', () => {
+    it('waits while offline and reconnects at once on online', async () => {
+      const c = make();
+      await clock.tick(10);
+      window.dispatchEvent(new Event('offline'));
+      gw.last.close(1006);
+      await clock.tick(5);
+      expect(c.status.get().state).to.equal('offline');
+      expect(clock.pending()).to.deep.equal([]);
+      await clock.tick(60_000);
+      expect(gw.attempts).to.equal(1);
+      window.dispatchEvent(new Event('online'));
+      await clock.tick(10);
+      expect(gw.attempts).to.equal(2);
+      expect(c.status.get().state).to.equal('open');
+    });
+  });
+
+  describe('disconnect()', () => {
+    it('closes with 1000, stops every timer and never reconnects', async () => {
+      const c = make();
+      const t = c.topic('kpis.s2');
+      t.subscribe(() => {});
+      await clock.tick(20);
+      let closed: number | undefined;
+      gw.last.socket.on('close', () => (closed = 1000));
+      c.disconnect();
+      await clock.tick(10);
+      expect(closed).to.equal(1000);
+      expect(c.status.get()).to.include({ state: 'closed', connected: false, error: null });
+      expect(t.get().status).to.equal('closed');
+      expect(clock.pending()).to.deep.equal([]);
+      await clock.tick(120_000);
+      expect(gw.attempts).to.equal(1);
+    });
+
+    it('connect() afterwards resumes and resubscribes', async () => {
+      const c = make();
+      const t = c.topic<number>('kpis.s2', { reduce: 'append' });
+      t.subscribe(() => {});
+      await clock.tick(20);
+      gw.publish('kpis.s2', 1);
+      c.disconnect();
+      gw.publish('kpis.s2', 2);
+      c.connect();
+      await clock.tick(20);
+      expect(t.get().data).to.deep.equal([1, 2]);
+      expect(t.get().status).to.equal('live');
+    });
+  });
+
+  describe('logger', () => {
+    it('sees state changes and frames both ways', async () => {
+      const events: string[] = [];
+      make({ logger: (_level, event) => events.push(event) });
+      client!.topic('kpis.s2').subscribe(() => {});
+      await clock.tick(20);
+      expect(events).to.include.members(['state', 'transport', 'frame.in', 'frame.out']);
+    });
+  });
+});

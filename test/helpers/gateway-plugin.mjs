@@ -1,0 +1,129 @@
+/**
+ * A web-test-runner plugin that gives browser tests real gateways (server/, loaded from TypeScript with tsx)
+ * and a TCP proxy in front of each, driven through server commands:
+ *
+ * | command | payload | does |
+ * |---|---|---|
+ * | `gw:start` | `{ historySize?, heartbeatMs? }` | starts a gateway and its proxy; returns `{ id, url, wsUrl, proxyWsUrl }` |
+ * | `gw:stop` | `{ id }` | stops both |
+ * | `gw:fanout` | `{ id, topic, data }` | publishes; returns `{ sent, dropped }` |
+ * | `gw:register` | `{ id, topic, scopes }` | registers a topic |
+ * | `gw:restart` | `{ id }` | closes the gateway (1012) and starts a fresh one on the same port: history and epochs gone |
+ * | `gw:cut` | `{ id }` | destroys every connection through the proxy (the client sees 1006); new ones still pass |
+ * | `gw:proxy-mode` | `{ id, mode }` | `pass`, or `kill-ws`: WebSocket upgrades pass but die as soon as the gateway answers |
+ * | `gw:stats` | `{ id }` | `/rt/stats` |
+ * | `gw:hmac` | `{ key, data }` | Node's `createHmac('sha256')` hex, to cross-check the WebCrypto signer |
+ *
+ * Every gateway uses the secret `test-secret` and demo mode (ticket endpoint, CORS for any origin).
+ */
+import { createHmac } from 'node:crypto';
+import net from 'node:net';
+import { tsImport } from 'tsx/esm/api';
+
+const SECRET = 'test-secret';
+
+/** A TCP proxy the test can cut. */
+async function startProxy(targetPort) {
+  const sockets = new Set();
+  const state = { mode: 'pass' };
+  const server = net.createServer((client) => {
+    const upstream = net.connect(targetPort, '127.0.0.1');
+    sockets.add(client);
+    sockets.add(upstream);
+    let isWs = false;
+    client.once('data', (chunk) => {
+      isWs = /^upgrade:\s*websocket/im.test(chunk.toString('latin1'));
+    });
+    upstream.on('data', () => {
+      if (isWs && state.mode === 'kill-ws') setTimeout(() => (client.destroy(), upstream.destroy()), 20);
+    });
+    client.pipe(upstream);
+    upstream.pipe(client);
+    const end = () => {
+      client.destroy();
+      upstream.destroy();
+      sockets.delete(client);
+      sockets.delete(upstream);
+    };
+    client.on('error', end).on('close', end);
+    upstream.on('error', end).on('close', end);
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: server.address().port,
+    state,
+    cut: () => sockets.forEach((s) => s.destroy()),
+    close: () => {
+      sockets.forEach((s) => s.destroy());
+      return new Promise((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** @returns {import('@web/test-runner').TestRunnerPlugin} */
+export function gatewayPlugin() {
+  let createGateway;
+  let nextId = 1;
+  const running = new Map();
+
+  const start = (opts, port = 0) =>
+    createGateway({ secret: SECRET, port, host: '127.0.0.1', demo: true, logLevel: 'silent', ...opts });
+
+  return {
+    name: 'lydian-gateway',
+    async serverStart() {
+      ({ createGateway } = await tsImport('../../server/index.ts', import.meta.url));
+    },
+    async serverStop() {
+      await Promise.all([...running.values()].map(async (r) => (await r.gw.close(), await r.proxy.close())));
+      running.clear();
+    },
+    async executeCommand({ command, payload }) {
+      if (!command.startsWith('gw:')) return undefined;
+      const r = running.get(payload?.id);
+      switch (command) {
+        case 'gw:start': {
+          const opts = { historySize: payload?.historySize, heartbeatMs: payload?.heartbeatMs };
+          const gw = await start(opts);
+          const proxy = await startProxy(gw.port);
+          const id = nextId++;
+          running.set(id, { gw, proxy, opts });
+          return {
+            id,
+            url: gw.url,
+            wsUrl: `ws://127.0.0.1:${gw.port}/rt`,
+            proxyWsUrl: `ws://127.0.0.1:${proxy.port}/rt`,
+          };
+        }
+        case 'gw:stop':
+          running.delete(payload.id);
+          await r?.gw.close();
+          await r?.proxy.close();
+          return true;
+        case 'gw:fanout':
+          return r.gw.fanout(payload.topic, payload.data);
+        case 'gw:register':
+          r.gw.registerTopic(payload.topic, { scopes: payload.scopes ?? [] });
+          return true;
+        case 'gw:restart': {
+          const port = r.gw.port;
+          await r.gw.close();
+          r.gw = await start(r.opts, port);
+          return true;
+        }
+        case 'gw:cut':
+          r.proxy.cut();
+          return true;
+        case 'gw:proxy-mode':
+          r.proxy.state.mode = payload.mode;
+          return true;
+        case 'gw:stats':
+          return r.gw.stats();
+        case 'gw:hmac':
+          return createHmac('sha256', payload.key).update(payload.data).digest('hex');
+        default:
+          return undefined;
+      }
+    },
+  };
+}
