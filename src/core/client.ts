@@ -303,12 +303,15 @@ export function createClient(options: ClientOptions): Client {
     const action = closeAction(code);
     log(action === 'retry' ? 'info' : 'warn', 'close', { code, reason, transport: kind });
     const wasStable = stable;
+    const wasOpen = hello;
     drop();
     if (action === 'stop' || (action === 'reauth' && ++refusals >= MAX_AUTH_REFUSALS)) {
       return fail({ source: 'close', code, reason });
     }
-    // A transport counts as working only once it stayed up: one that keeps dying early is left behind.
-    if (action === 'retry' && !wasStable && ++fails >= 2) {
+    // A transport counts as working only once it stayed up: one that keeps failing before hello, or dying
+    // abnormally (1006: a proxy killing it) before it is healthy, is left behind. A clean close the gateway
+    // chose (1012 restart, 1011) says nothing against the transport.
+    if (action === 'retry' && !wasStable && (!wasOpen || code === 1006) && ++fails >= 2) {
       fails = 0;
       ti = (ti + 1) % order.length;
     }

@@ -66,7 +66,10 @@ export interface RealtimeError {
   reason: string;
 }
 
-/** The connection's phase. */
+/**
+ * The connection's phase. On SSE, a stream carries at least one topic: while no topic is wanted the client
+ * opens none and stays `connecting` / `reconnecting` until one is.
+ */
 export type ConnectionPhase = 'connecting' | 'open' | 'reconnecting' | 'offline' | 'closed';
 
 /** The connection store's value. */

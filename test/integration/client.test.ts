@@ -1,0 +1,169 @@
+/**
+ * The core client in real Chromium against the real reference gateway (started per test by the gateway
+ * plugin), over real WebSocket and EventSource. Waits are on store changes, never on sleeps.
+ */
+import { expect } from '@open-wc/testing';
+import { createClient } from '../../src/core/client.js';
+import type { ReadableStore } from '../../src/core/store.js';
+import type { Client, ClientOptions } from '../../src/core/types.js';
+import type { Ticket } from '../../src/protocol/ticket.js';
+import {
+  cutConnections,
+  fanout,
+  restartGateway,
+  setProxyMode,
+  startGateway,
+  stopGateway,
+  type TestGateway,
+} from '../helpers/commands.js';
+
+/** Resolves with the first value of `store` that passes `test` (checked at once, then on every change). */
+function until<T>(store: ReadableStore<T>, test: (value: T) => boolean): Promise<T> {
+  return new Promise((resolve) => {
+    const stop = store.subscribe((value) => {
+      if (!test(value)) return;
+      queueMicrotask(() => stop());
+      resolve(value);
+    });
+  });
+}
+
+/** A WebSocket that cannot be opened: what a blocking proxy or policy looks like to the page. */
+const BlockedWebSocket = class {
+  constructor() {
+    throw new DOMException('WebSocket blocked', 'SecurityError');
+  }
+} as unknown as typeof WebSocket;
+
+const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+
+describe('core client against the real gateway', () => {
+  let gw: TestGateway;
+  let client: Client | undefined;
+
+  const make = (options: Partial<ClientOptions> = {}): Client =>
+    (client = createClient({
+      url: gw.wsUrl,
+      scopes: ['ops.admin', 'liveops.admin'],
+      auth: `${gw.url}/rt/ticket`,
+      minDelay: 50,
+      maxDelay: 1_000,
+      stableAfter: 500,
+      ...options,
+    }));
+
+  beforeEach(async () => {
+    gw = await startGateway();
+  });
+  afterEach(async () => {
+    client?.disconnect();
+    client = undefined;
+    await stopGateway(gw);
+  });
+
+  it('connects, subscribes and receives', async () => {
+    const c = make();
+    const kpis = c.topic<{ crash_free: number }>('kpis.s2');
+    await until(kpis, (s) => s.status === 'live');
+    expect(c.status.get()).to.include({ connected: true, state: 'open', transport: 'websocket' });
+    await fanout(gw, 'kpis.s2', { crash_free: 99.2 });
+    const s = await until(kpis, (v) => v.data !== undefined);
+    expect(s.data).to.deep.equal({ crash_free: 99.2 });
+    expect(s.seq).to.equal(1);
+    expect(c.status.get().stats.latencyMs).to.be.a('number');
+  });
+
+  it('signs in the page with `secret` (WebCrypto) and the gateway accepts it', async () => {
+    const c = make({ auth: undefined, secret: 'test-secret' });
+    const s = await until(c.status, (v) => v.state === 'open' || v.state === 'closed');
+    expect(s.state).to.equal('open');
+  });
+
+  it('puts an RBAC refusal on one topic while another stays live', async () => {
+    const c = make({ scopes: ['ops.admin'] });
+    const economy = c.topic('economy.patch');
+    const kpis = c.topic<number>('kpis.s2');
+    await until(economy, (s) => s.status === 'error');
+    await until(kpis, (s) => s.status === 'live');
+    expect(economy.get().error).to.deep.equal({ code: 'forbidden' });
+    await fanout(gw, 'kpis.s2', 7);
+    expect((await until(kpis, (s) => s.seq === 1)).data).to.equal(7);
+    expect(c.status.get().state).to.equal('open');
+  });
+
+  it('delivers every message published during a cut exactly once and in order', async () => {
+    const c = make({ url: gw.proxyWsUrl });
+    const stream = c.topic<number>('liveops.events', { reduce: 'append', limit: 1_000 });
+    await until(stream, (s) => s.status === 'live');
+    for (const n of range(1, 5)) await fanout(gw, 'liveops.events', n);
+    await until(stream, (s) => s.seq === 5);
+    await cutConnections(gw);
+    for (const n of range(6, 15)) await fanout(gw, 'liveops.events', n); // the gateway keeps publishing
+    await until(c.status, (s) => s.stats.reconnectCount >= 1 && s.state === 'open');
+    for (const n of range(16, 20)) await fanout(gw, 'liveops.events', n);
+    const s = await until(stream, (v) => v.seq === 20);
+    expect(s.data).to.deep.equal(range(1, 20));
+    expect(s.stats).to.include({ gaps: 0, resets: 0, messagesReceived: 20 });
+  });
+
+  it('takes the reset after a gateway restart (history gone) and goes on with fresh data', async () => {
+    const c = make();
+    const kpis = c.topic<string>('kpis.s2');
+    await until(kpis, (s) => s.status === 'live');
+    await fanout(gw, 'kpis.s2', 'before-1');
+    await fanout(gw, 'kpis.s2', 'before-2');
+    const before = await until(kpis, (s) => s.seq === 2);
+    await restartGateway(gw);
+    const after = await until(kpis, (s) => s.stats.resets === 1 && s.status === 'live');
+    expect(after.epoch).to.not.equal(before.epoch);
+    await fanout(gw, 'kpis.s2', 'fresh');
+    const s = await until(kpis, (v) => v.data === 'fresh');
+    expect(s.seq).to.equal(1);
+    expect(s.stats.gaps).to.equal(0);
+    expect(c.status.get().error).to.equal(null);
+  });
+
+  it('delivers over SSE when WebSocket is unavailable, and resumes after the stream is cut', async () => {
+    const c = make({ url: gw.proxyWsUrl, WebSocket: BlockedWebSocket });
+    const stream = c.topic<number>('liveops.events', { reduce: 'append' });
+    await until(stream, (s) => s.status === 'live');
+    expect(c.status.get()).to.include({ transport: 'sse', state: 'open' });
+    for (const n of range(1, 3)) await fanout(gw, 'liveops.events', n);
+    await until(stream, (s) => s.seq === 3);
+    await cutConnections(gw);
+    for (const n of range(4, 8)) await fanout(gw, 'liveops.events', n);
+    const s = await until(stream, (v) => v.seq === 8);
+    expect(s.data).to.deep.equal(range(1, 8));
+    expect(s.stats.gaps).to.equal(0);
+  });
+
+  it('ends on SSE when a proxy lets WebSocket upgrades through and kills them (no flapping)', async () => {
+    await setProxyMode(gw, 'kill-ws');
+    const c = make({ url: gw.proxyWsUrl, stableAfter: 5_000 });
+    const kpis = c.topic<number>('kpis.s2');
+    const stop = kpis.subscribe(() => {}); // an SSE stream opens only for a topic
+    await until(c.status, (s) => s.transport === 'sse' && s.state === 'open');
+    await until(kpis, (s) => s.status === 'live');
+    stop();
+    await fanout(gw, 'kpis.s2', 1);
+    expect((await until(kpis, (s) => s.seq === 1)).data).to.equal(1);
+  });
+
+  it('refreshes a refused ticket (4401) and connects', async () => {
+    let calls = 0;
+    const closes: unknown[] = [];
+    const c = make({
+      auth: async (scopes) => {
+        const ticket = (await (await fetch(`${gw.url}/rt/ticket?scopes=${scopes.join(',')}`)).json()) as Ticket;
+        return ++calls === 1 ? { ...ticket, sig: '0'.repeat(64) } : ticket;
+      },
+      logger: (_level, event, data) => {
+        if (event === 'close') closes.push((data as { code: number; reason: string }).code);
+      },
+    });
+    const s = await until(c.status, (v) => v.state === 'open');
+    expect(calls).to.equal(2);
+    expect(closes).to.deep.equal([4401]);
+    expect(s.error).to.equal(null);
+  });
+});
