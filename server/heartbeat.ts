@@ -35,6 +35,7 @@ export class Heartbeat {
     const now = this.clock.now();
     for (const session of this.hub.sessions) {
       if (session.heartbeat(now, this.timeoutMs)) continue;
+      this.hub.remove(session);
       this.logger.info('WS', 'Terminated silent peer:', { id: session.id });
     }
   }

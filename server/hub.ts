@@ -1,6 +1,7 @@
 /**
  * Sessions, subscriptions and fanout: the part of the gateway that does not care about transports.
  */
+import { EventEmitter } from 'node:events';
 import { SubError, type SubFrame } from '../src/protocol/index.js';
 import { rbacHas } from './auth.js';
 import type { Logger } from './log.js';
@@ -25,8 +26,14 @@ export interface Counters {
   messagesDropped: number;
 }
 
+/** Events of a {@link Hub}: a session joined or left (for metrics, audit logs and tests). */
+export interface HubEvents {
+  connect: [session: Session];
+  disconnect: [session: Session];
+}
+
 /** Routes messages from publishers to subscribed sessions. */
-export class Hub {
+export class Hub extends EventEmitter<HubEvents> {
   /** Every open session. */
   readonly sessions = new Set<Session>();
   private sent = 0;
@@ -36,7 +43,9 @@ export class Hub {
     readonly registry: TopicRegistry,
     private readonly logger: Logger,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    super();
+  }
 
   /** Registers a topic (see {@link TopicRegistry.register}). */
   registerTopic(name: string, spec: TopicSpec): void {
@@ -46,6 +55,7 @@ export class Hub {
   /** Adds an authenticated session. */
   add(session: Session): void {
     this.sessions.add(session);
+    this.emit('connect', session);
   }
 
   /** Removes a session and all its subscriptions. */
@@ -54,6 +64,7 @@ export class Hub {
     for (const topic of session.topics) topic.subscribers.delete(session);
     session.topics.clear();
     session.dispose();
+    this.emit('disconnect', session);
   }
 
   /**
