@@ -188,6 +188,7 @@ export function createClient(options: ClientOptions): Client {
 
   async function dial(): Promise<void> {
     const my = ++gen;
+    dialing = false; // a dial still in flight is superseded by this one
     retryT.clear();
     drop();
     if (offline) return setStatus({ state: 'offline' });
@@ -304,6 +305,7 @@ export function createClient(options: ClientOptions): Client {
     log(action === 'retry' ? 'info' : 'warn', 'close', { code, reason, transport: kind });
     const wasStable = stable;
     const wasOpen = hello;
+    const wasSse = kind === 'sse';
     drop();
     if (action === 'stop' || (action === 'reauth' && ++refusals >= MAX_AUTH_REFUSALS)) {
       return fail({ source: 'close', code, reason });
@@ -315,7 +317,9 @@ export function createClient(options: ClientOptions): Client {
       fails = 0;
       ti = (ti + 1) % order.length;
     }
-    retry(action === 'busy' ? busyDelay : 0, code === 1012 ? 3 : 0);
+    // A restart (1012, or an SSE stream that ended after hello: the gateway ends them all when it stops) must
+    // not bring every client back in the same second: the first retry is spread over 8 × minDelay.
+    retry(action === 'busy' ? busyDelay : 0, code === 1012 || (wasSse && wasOpen) ? 3 : 0);
   }
 
   function ticketFailed(error: TicketFailure): void {

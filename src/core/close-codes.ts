@@ -4,7 +4,7 @@
  * | close | client does |
  * |---|---|
  * | `disconnect()`, 1000 | stops |
- * | 1001, 1006, 1011, 1012, 4408, anything not listed | reconnects with backoff (1012, a gateway restart: the first retry is spread over 0–4 s so the fleet does not return in the same second) |
+ * | 1001, 1006, 1011, 1012, 4408, anything not listed | reconnects with backoff (1012, a gateway restart, and an SSE stream ending after `hello`: the first retry is spread over 0–4 s so the fleet does not return in the same second) |
  * | 1013, 4429 | reconnects with backoff plus a larger minimum delay (`busyDelay`, 5 s) |
  * | 4401 | gets a fresh ticket, then reconnects with backoff; after 3 refusals in a row stops with an error |
  * | 4403, 1008, 1009, 1002, 1003, 1007 | stops and surfaces the error; no timer left running |

@@ -376,6 +376,7 @@ describe('createClient (WebSocket, mock gateway, fake clock)', () => {
 
   describe('dead link detection', () => {
     it('pings after silence and closes when the ping stays unanswered, then reconnects', async () => {
+      Math.random = () => 0.999; // the retry waits ~0.5 s, so 'reconnecting' can be observed
       gw = new MockGateway({ heartbeatMs: 3_000 }); // dead after 6 s of silence; ping 2 s before
       const logged: string[] = [];
       const c = make({ logger: (_l, event) => logged.push(event) });

@@ -91,6 +91,17 @@ describe('transports: fallback to SSE and back', () => {
     expect(FakeEventSource.instances.length).to.equal(1);
   });
 
+  it('does not count a clean gateway close after hello (1012 restart) against the WebSocket', async () => {
+    make({ WebSocket: FakeWebSocket, stableAfter: 60_000 });
+    for (let i = 0; i < 3; i++) {
+      await clock.tick(10);
+      gw.last.close(1012);
+      await clock.tick(1_000);
+    }
+    expect(client!.status.get()).to.include({ state: 'open', transport: 'websocket' });
+    expect(FakeEventSource.instances.length).to.equal(0);
+  });
+
   it('stays on WebSocket when a healthy connection drops', async () => {
     make({ WebSocket: FakeWebSocket, stableAfter: 5_000 });
     client!.topic('kpis.s2').subscribe(() => {});
