@@ -367,6 +367,24 @@ describe('createClient (WebSocket, mock gateway, fake clock)', () => {
       expect(clock.pending()).to.deep.equal([]);
     });
 
+    it('with auth as a URL, asks it for the scopes and stops on its 401', async () => {
+      const realFetch = globalThis.fetch;
+      const asked: string[] = [];
+      globalThis.fetch = (async (input: RequestInfo | URL) => {
+        asked.push(String(input));
+        return new Response('{"error":"unauthorized"}', { status: 401 });
+      }) as typeof fetch;
+      try {
+        make({ auth: 'https://app.test/rt/ticket', scopes: ['ops.admin', 'liveops.admin'] });
+        await clock.tick(100);
+        expect(asked).to.deep.equal(['https://app.test/rt/ticket?scopes=ops.admin,liveops.admin']);
+        expect(client!.status.get().error).to.include({ source: 'ticket', code: 401 });
+        expect(clock.pending()).to.deep.equal([]);
+      } finally {
+        globalThis.fetch = realFetch;
+      }
+    });
+
     it('a malformed ticket counts as a refusal: three and it stops', async () => {
       make({ auth: async () => ({ error: 'unauthorized' }) as never });
       await clock.tick(60_000);

@@ -1,0 +1,48 @@
+/**
+ * Type tests: checked by `tsc -p tsconfig.json` (npm run typecheck), never executed.
+ */
+import { createClient, type Client, type ConnectionState, type TopicState, type TopicStore } from '../../src/index.js';
+
+type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
+const assertType = <T extends true>(): T | undefined => undefined;
+
+interface KPIData {
+  crash_free: number;
+}
+interface LiveEvent {
+  id: string;
+}
+
+export function typeTests(client: Client): void {
+  const kpis = client.topic<KPIData>('kpis.s2');
+  assertType<Equal<typeof kpis, TopicStore<KPIData>>>();
+  assertType<Equal<ReturnType<typeof kpis.get>['data'], KPIData | undefined>>();
+
+  const events = client.topic<LiveEvent>('liveops.events', { reduce: 'append', limit: 50 });
+  assertType<Equal<typeof events, TopicStore<LiveEvent[]>>>();
+
+  const economy = client.topic<{ gold: number; gems: number }>('economy.patch', { reduce: 'merge' });
+  assertType<Equal<ReturnType<typeof economy.get>['data'], { gold: number; gems: number } | undefined>>();
+
+  const count = client.topic<number, LiveEvent>('liveops.events', { reduce: (n = 0, e) => n + e.id.length });
+  assertType<Equal<typeof count, TopicStore<number>>>();
+
+  // @ts-expect-error: a reducer's message type is checked
+  client.topic<number, LiveEvent>('liveops.events', { reduce: (n = 0, e: number) => n + e });
+  // @ts-expect-error: unknown reduce mode
+  client.topic('kpis.s2', { reduce: 'sum' });
+
+  client.status.subscribe((s) => assertType<Equal<typeof s, ConnectionState>>());
+  kpis.subscribe((s) => assertType<Equal<typeof s, TopicState<KPIData>>>());
+  client.on('gap', (g) => assertType<Equal<typeof g.seq, number>>());
+  // @ts-expect-error: unknown event
+  client.on('nope', () => {});
+
+  // Svelte's store contract: subscribe returns an unbind, methods work detached.
+  const { subscribe } = kpis;
+  const unbind: () => void = subscribe(() => {});
+  unbind();
+
+  // @ts-expect-error: auth or secret is required by the runtime; url by the type
+  createClient({ auth: '/rt/ticket' });
+}
