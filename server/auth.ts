@@ -8,6 +8,7 @@ import {
   TICKET_WINDOW_S,
   connectBody,
   isFresh,
+  isScopeName,
   parseScopeList,
   parseTicket,
   signingInput,
@@ -74,7 +75,8 @@ export function issueTicket(
   options: { kid?: string; nowMs?: number } = {},
 ): Ticket {
   const list = scopes.join(',');
-  if (!parseScopeList(list)) throw new TypeError('issueTicket: malformed or duplicate scope name');
+  // Each name on its own first: ['a,b'] must not turn into two scopes once joined.
+  if (!scopes.every(isScopeName) || !parseScopeList(list)) throw new TypeError('issueTicket: malformed or duplicate scope name');
   const { ts, nonce, sig } = sign(connectBody(list), secret, options.nowMs);
   const ticket: Ticket = { ts, nonce, scopes: list, sig };
   if (options.kid !== undefined) ticket.kid = options.kid;

@@ -87,6 +87,7 @@ export class OutboundQueue {
 
   /** Writes queued frames while the transport has room. */
   flush(): void {
+    if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     while (this.queue.length > 0 && this.peer.bufferedAmount < this.limits.bufferLimitBytes) {
       this.peer.write(this.queue.shift() as PreparedFrame);
