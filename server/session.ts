@@ -94,7 +94,9 @@ export class Session {
       this.peer.terminate();
       return false;
     }
-    if (this.peer.answers) this.send(PING);
+    // A `ping` frame on both transports: EventSource hides comment lines from scripts, so on SSE only frames
+    // let a client see that the link is alive.
+    this.send(PING);
     this.peer.ping();
     return true;
   }

@@ -157,7 +157,7 @@ describe('SSE CORS and origins', () => {
 });
 
 describe('SSE heartbeat', () => {
-  it('writes a comment line on each heartbeat', async () => {
+  it('sends a ping event and a comment line on each heartbeat', async () => {
     const clock = new FakeClock();
     const gw = await startGateway({ clock });
     try {
@@ -167,6 +167,8 @@ describe('SSE heartbeat', () => {
       gw.context.heartbeat.tick();
       await stream.waitForComment();
       assert.equal(stream.comments, 1);
+      await stream.waitFor(3);
+      assert.deepEqual(stream.events[2]?.data, { type: 'ping' });
       assert.equal(gw.stats().total, 1, 'SSE streams are not terminated for silence: they cannot answer');
       stream.close();
     } finally {
