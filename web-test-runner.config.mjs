@@ -7,7 +7,15 @@ import { chromeLauncher } from '@web/test-runner-chrome';
 import { gatewayPlugin } from './test/helpers/gateway-plugin.mjs';
 
 export default {
-  files: ['test/core/**/*.test.ts', 'test/integration/**/*.test.ts', '!test/**/*.node.test.ts'],
+  files: [
+    'test/core/**/*.test.ts',
+    'test/integration/**/*.test.ts',
+    'test/controllers/**/*.test.ts',
+    'test/elements/**/*.test.ts',
+    'test/e2e/**/*.test.ts',
+    'test/adapters/**/*.test.{ts,tsx}',
+    '!test/**/*.node.test.ts',
+  ],
   nodeResolve: true,
   concurrency: 2,
   filterBrowserLogs: ({ args }) => !String(args[0]).includes('Lit is in dev mode'),
