@@ -1,13 +1,18 @@
 /**
- * What every endpoint of one gateway shares: the hub and its topics, the nonce store, the clock, the logger,
- * the heartbeat and the draining flag. Endpoints add their own auth settings on top.
+ * What every endpoint of one gateway shares: the hub and its topics, the engine, the nonce store, the clock,
+ * the logger, the heartbeat and the draining flag. Endpoints add their own auth settings on top.
  */
 import { randomBytes } from 'node:crypto';
+import type { Engine, EngineHealth } from './engine.js';
 import { Heartbeat } from './heartbeat.js';
-import { Hub } from './hub.js';
+import { Hub, type Stats } from './hub.js';
 import { createLogger, type Logger, type LogLevelName } from './log.js';
+import { MemoryEngine } from './memory-engine.js';
 import { MemoryNonceStore, type NonceStore } from './nonce-store.js';
 import type { BackpressureOptions } from './outbound-queue.js';
+import { ClusterStats } from './redis/cluster-stats.js';
+import { RedisEngine, type RedisEngineOptions } from './redis/engine.js';
+import { RedisNonceStore } from './redis/nonce-store.js';
 import { systemClock, type Clock } from './timers.js';
 import { SEED_TOPICS, TopicRegistry, type TopicSpec } from './topic-registry.js';
 
@@ -21,7 +26,12 @@ export interface ContextOptions {
   timeoutMs?: number;
   /** Per-connection backpressure (defaults: 1 MiB buffer, 200 queued, 50 ms flush). */
   backpressure?: BackpressureOptions;
-  /** Where used nonces are kept (default: in memory). */
+  /**
+   * Share sequence, history, delivery and nonces with other gateways through Redis: a `redis://` URL or
+   * options. Unset: everything stays in this process.
+   */
+  redis?: string | RedisEngineOptions;
+  /** Where used nonces are kept (default: in memory, or in Redis with `redis`). */
   nonceStore?: NonceStore;
   /** Topics registered at start (default: the seed's four). */
   topics?: Readonly<Record<string, TopicSpec>>;
@@ -35,25 +45,63 @@ export interface ContextOptions {
 /** The shared state of one gateway. */
 export class GatewayContext {
   readonly hub: Hub;
-  readonly nonces: NonceStore;
+  readonly engine: Engine;
   readonly clock: Clock;
   readonly logger: Logger;
   readonly heartbeat: Heartbeat;
   readonly heartbeatMs: number;
   readonly backpressure: BackpressureOptions;
+  readonly nonces: NonceStore;
+  /** Cluster-wide stats, with the Redis engine. */
+  readonly cluster: ClusterStats | undefined;
   /** Set when shutdown begins: new connections are refused with 1013 / 503, `/health` answers 503. */
   draining = false;
+  private started: Promise<void> | undefined;
 
   constructor(options: ContextOptions = {}) {
     this.clock = options.clock ?? systemClock;
     this.logger = options.logger ?? createLogger(options.logLevel ?? 'info');
-    this.nonces = options.nonceStore ?? new MemoryNonceStore({ now: () => this.clock.now() });
     this.heartbeatMs = options.heartbeatMs ?? 15_000;
     this.backpressure = options.backpressure ?? {};
-    const registry = new TopicRegistry(options.historySize ?? 100);
+    const historySize = options.historySize ?? 100;
+    const now = () => this.clock.now();
+    const registry = new TopicRegistry(historySize);
     for (const [name, spec] of Object.entries(options.topics ?? SEED_TOPICS)) registry.register(name, spec);
-    this.hub = new Hub(registry, this.logger, () => this.clock.now());
+
+    if (options.redis !== undefined) {
+      const redis = typeof options.redis === 'string' ? { url: options.redis } : options.redis;
+      const engine = new RedisEngine({ historySize, ...redis }, this.logger, now);
+      this.engine = engine;
+      this.nonces = options.nonceStore ?? new RedisNonceStore(() => engine.client, redis.prefix);
+      this.hub = new Hub(registry, engine, this.logger);
+      this.cluster = new ClusterStats(() => engine.client, engine.id, () => this.hub.stats(), redis.prefix);
+    } else {
+      this.engine = new MemoryEngine(now);
+      this.nonces = options.nonceStore ?? new MemoryNonceStore({ now });
+      this.hub = new Hub(registry, this.engine, this.logger);
+      this.cluster = undefined;
+    }
     this.heartbeat = new Heartbeat(this.hub, this.clock, this.heartbeatMs, options.timeoutMs ?? 30_000, this.logger);
+  }
+
+  /** Starts the engine (connects to Redis) and watches every registered topic. Idempotent. */
+  start(): Promise<void> {
+    return (this.started ??= (async () => {
+      await this.engine.start(this.hub);
+      for (const topic of this.hub.registry.all()) this.engine.watch(topic);
+      this.cluster?.start();
+    })());
+  }
+
+  /** The engine's health; `/health` answers 503 with the reason when it is not ok. */
+  health(): EngineHealth {
+    return this.engine.health();
+  }
+
+  /** This gateway's stats, or the whole cluster's (Redis engine; this gateway's alone otherwise). */
+  async stats(scope: 'gateway' | 'cluster' = 'gateway'): Promise<Stats> {
+    if (scope === 'cluster' && this.cluster) return this.cluster.total();
+    return this.hub.stats();
   }
 
   /** A fresh connection id. */
@@ -61,9 +109,11 @@ export class GatewayContext {
     return randomBytes(9).toString('base64url');
   }
 
-  /** Stops the heartbeat and releases the nonce store. */
+  /** Stops the heartbeat, the engine and the nonce store. */
   async close(): Promise<void> {
     this.heartbeat.stop();
+    await this.cluster?.stop();
     await this.nonces.close();
+    await this.engine.close();
   }
 }

@@ -8,7 +8,9 @@ import { fileURLToPath } from 'node:url';
 import { CloseCode } from '../src/protocol/index.js';
 import { GatewayContext, type ContextOptions } from './context.js';
 import { toAuthOptions, type AuthOptions } from './gatekeeper.js';
-import type { FanoutResult, Hub, Stats } from './hub.js';
+import type { FanoutResult, PublishResult } from './engine.js';
+import type { Hub, Stats } from './hub.js';
+import type { RedisEngineOptions } from './redis/engine.js';
 import { createHttpApp } from './http-app.js';
 import { OriginPolicy } from './origin.js';
 import { SseEndpoint } from './sse-endpoint.js';
@@ -30,8 +32,11 @@ export interface GatewayOptions extends ContextOptions, AuthOptions {
   staticRoots?: Readonly<Record<string, string>>;
 }
 
-/** A running gateway. */
-export interface Gateway {
+/**
+ * A running gateway. `F` is what `fanout()` returns: `FanoutResult` with the in-memory engine (synchronous, the
+ * seed's `{ sent, dropped }`), `Promise<PublishResult>` with Redis (the message first goes through Redis).
+ */
+export interface Gateway<F extends FanoutResult | Promise<PublishResult> = FanoutResult> {
   /** The HTTP server. */
   readonly server: Server;
   /** The port it listens on. */
@@ -42,12 +47,15 @@ export interface Gateway {
   readonly hub: Hub;
   /** Shared state (clock, logger, heartbeat, nonce store). */
   readonly context: GatewayContext;
-  /** Publishes a message to every subscriber of `topic`. */
-  fanout(topic: string, payload: unknown): FanoutResult;
+  /** Publishes a message to every subscriber of `topic` (on every gateway, with Redis). */
+  fanout(topic: string, payload: unknown): F;
+  /** Publishes with either engine; resolves with the assigned seq and epoch. */
+  publish(topic: string, payload: unknown): Promise<PublishResult>;
   /** Registers (or updates) a topic. */
   registerTopic(name: string, spec: TopicSpec): void;
-  /** `/rt/stats`. */
+  /** `/rt/stats`: this gateway's, or with `'cluster'` every gateway's sharing the Redis engine. */
   stats(): Stats;
+  stats(scope: 'gateway' | 'cluster'): Promise<Stats>;
   /**
    * Graceful shutdown: stop accepting, close WebSocket clients with 1012 and end SSE streams so they reconnect
    * elsewhere, then close the server. Idempotent.
@@ -71,9 +79,13 @@ function defaultStaticRoots(): Record<string, string> {
  * @example const gw = await createGateway({ secret: process.env.WS_HMAC_SECRET!, port: 3100 });
  *          gw.fanout('kpis.s2', { crash_free: 99.2 });
  */
-export async function createGateway(options: GatewayOptions): Promise<Gateway> {
+export function createGateway(options: GatewayOptions & { redis: string | RedisEngineOptions }): Promise<Gateway<Promise<PublishResult>>>;
+export function createGateway(options: GatewayOptions & { redis?: undefined }): Promise<Gateway<FanoutResult>>;
+export function createGateway(options: GatewayOptions): Promise<Gateway<FanoutResult | Promise<PublishResult>>>;
+export async function createGateway(options: GatewayOptions): Promise<Gateway<FanoutResult | Promise<PublishResult>>> {
   const auth: AuthOptions = toAuthOptions({ ...options, corsAnyOrigin: options.demo === true || options.corsAnyOrigin === true });
   const context = new GatewayContext(options);
+  await context.start();
   const sse = new SseEndpoint(context, auth);
   const startedAt = context.clock.now();
   const demo = options.demo
@@ -112,8 +124,9 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     hub: context.hub,
     context,
     fanout: (topic, payload) => context.hub.fanout(topic, payload),
+    publish: (topic, payload) => context.hub.publish(topic, payload),
     registerTopic: (name, spec) => context.hub.registerTopic(name, spec),
-    stats: () => context.hub.stats(),
+    stats: ((scope?: 'gateway' | 'cluster') => (scope === undefined ? context.hub.stats() : context.stats(scope))) as Gateway['stats'],
     close: () => (closing ??= close()),
   };
 }

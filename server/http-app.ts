@@ -33,11 +33,16 @@ export function createHttpApp(options: HttpAppOptions): (req: IncomingMessage, r
     }
     if (pathname === '/rt/sse') return sse.handle(req, res);
     if (pathname === '/health') {
-      const status = context.draining ? 'draining' : 'ok';
+      const engine = context.health();
+      const status = context.draining ? 'draining' : engine.ok ? 'ok' : 'degraded';
       const uptimeS = Math.round((context.clock.now() - startedAt) / 1000);
-      return sendJson(res, context.draining ? 503 : 200, { status, uptimeS, ...context.hub.counters() });
+      const body = { status, ...(engine.ok ? {} : { reason: engine.reason }), uptimeS, ...context.hub.counters() };
+      return sendJson(res, status === 'ok' ? 200 : 503, body);
     }
-    if (pathname === '/rt/stats') return sendJson(res, 200, context.hub.stats());
+    if (pathname === '/rt/stats') {
+      const scope = url.searchParams.get('scope') === 'cluster' ? 'cluster' : 'gateway';
+      return sendJson(res, 200, await context.stats(scope));
+    }
     if (demo && pathname === '/rt/ticket') {
       applyCors(req, res, origins, true);
       if (req.method === 'OPTIONS') return answerPreflight(res);

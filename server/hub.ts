@@ -1,20 +1,18 @@
 /**
- * Sessions, subscriptions and fanout: the part of the gateway that does not care about transports.
+ * Sessions, subscriptions and local delivery: the part of the gateway that cares neither about transports nor
+ * about where sequence numbers and history live (that is the {@link Engine}'s job).
  */
 import { EventEmitter } from 'node:events';
-import { SubError, type SubFrame } from '../src/protocol/index.js';
+import { CloseCode, SubError, type SubFrame } from '../src/protocol/index.js';
 import { rbacHas } from './auth.js';
+import type { Engine, EngineSink, FanoutResult, PublishResult, Resume } from './engine.js';
 import type { Logger } from './log.js';
 import { Outcome } from './outbound-queue.js';
-import { PreparedFrame } from './prepared-frame.js';
+import type { PreparedFrame } from './prepared-frame.js';
 import type { Session } from './session.js';
-import type { TopicRegistry, TopicSpec } from './topic-registry.js';
+import type { Topic, TopicRegistry, TopicSpec } from './topic-registry.js';
 
-/** What one fanout did: connections written or queued to, and frames dropped to make room. */
-export interface FanoutResult {
-  sent: number;
-  dropped: number;
-}
+export type { FanoutResult };
 
 /** `/rt/stats`, the seed's shape: `total` connections and subscribers per topic. */
 export type Stats = { total: number } & Record<string, number>;
@@ -32,8 +30,11 @@ export interface HubEvents {
   disconnect: [session: Session];
 }
 
-/** Routes messages from publishers to subscribed sessions. */
-export class Hub extends EventEmitter<HubEvents> {
+/** Live messages held per topic for a subscriber whose resume is still being fetched. */
+const PENDING_LIMIT = 1000;
+
+/** Routes messages to this gateway's subscribed sessions. */
+export class Hub extends EventEmitter<HubEvents> implements EngineSink {
   /** Every open session. */
   readonly sessions = new Set<Session>();
   private sent = 0;
@@ -41,15 +42,22 @@ export class Hub extends EventEmitter<HubEvents> {
 
   constructor(
     readonly registry: TopicRegistry,
+    readonly engine: Engine,
     private readonly logger: Logger,
-    private readonly now: () => number = Date.now,
   ) {
     super();
   }
 
   /** Registers a topic (see {@link TopicRegistry.register}). */
   registerTopic(name: string, spec: TopicSpec): void {
-    this.registry.register(name, spec);
+    const known = this.registry.get(name) !== undefined;
+    const topic = this.registry.register(name, spec);
+    if (!known) this.engine.watch(topic);
+  }
+
+  /** Looks a topic up by name. */
+  topic(name: string): Topic | undefined {
+    return this.registry.get(name);
   }
 
   /** Adds an authenticated session. */
@@ -74,18 +82,34 @@ export class Hub extends EventEmitter<HubEvents> {
   subscribe(session: Session, sub: SubFrame): void {
     const topic = this.registry.get(sub.topic);
     if (!topic) return session.sendFrame({ type: 'sub.err', topic: sub.topic, code: SubError.unknownTopic });
+    const tag = session.transport === 'sse' ? 'SSE' : 'WS';
     if (!rbacHas(session.scopes, topic.scopes)) {
-      this.logger.info(session.transport === 'sse' ? 'SSE' : 'WS', 'Subscribe refused:', { id: session.id, topic: topic.name });
+      this.logger.info(tag, 'Subscribe refused:', { id: session.id, topic: topic.name });
       return session.sendFrame({ type: 'sub.err', topic: topic.name, code: SubError.forbidden });
     }
     topic.subscribers.add(session);
     session.topics.add(topic);
-    const { history } = topic;
-    session.sendFrame({ type: 'sub.ok', topic: topic.name, seq: history.seq, epoch: history.epoch });
-    const plan = history.resume(sub.since, sub.epoch);
-    if (plan.reset) session.sendFrame({ type: 'reset', topic: topic.name, epoch: history.epoch });
-    for (const frame of plan.frames) session.send(frame);
-    this.logger.info(session.transport === 'sse' ? 'SSE' : 'WS', 'Subscribed:', { id: session.id, topic: topic.name });
+    const resume = this.engine.resume(topic, sub.since, sub.epoch);
+    if (resume instanceof Promise) {
+      session.pending.set(topic, []);
+      resume.then(
+        (r) => this.completeSubscribe(session, topic, r),
+        () => session.close(CloseCode.tryAgainLater, 'unavailable'),
+      );
+    } else {
+      this.completeSubscribe(session, topic, resume);
+    }
+    this.logger.info(tag, 'Subscribed:', { id: session.id, topic: topic.name });
+  }
+
+  private completeSubscribe(session: Session, topic: Topic, resume: Resume): void {
+    if (session.isClosed || !session.topics.has(topic)) return; // gone or unsubscribed meanwhile
+    const held = session.pending.get(topic) ?? [];
+    session.pending.delete(topic);
+    session.sendFrame({ type: 'sub.ok', topic: topic.name, seq: resume.seq, epoch: resume.epoch });
+    if (resume.reset) session.sendFrame({ type: 'reset', topic: topic.name, epoch: resume.epoch });
+    for (const frame of resume.frames) session.send(frame);
+    for (const frame of held) if (frame.seq > resume.seq) session.send(frame);
   }
 
   /** Unsubscribes a session (idempotent) and confirms with `unsub.ok`. */
@@ -94,26 +118,56 @@ export class Hub extends EventEmitter<HubEvents> {
     if (topic) {
       topic.subscribers.delete(session);
       session.topics.delete(topic);
+      session.pending.delete(topic);
     }
     session.sendFrame({ type: 'unsub.ok', topic: topicName });
   }
 
   /**
-   * Publishes `payload` on `topic`: assigns the next seq, keeps it in history, and sends it, serialized once, to
-   * every subscriber.
+   * Publishes `payload` on `topic` through the engine. With the in-memory engine delivery is synchronous and the
+   * result says what this gateway did; with a shared engine (Redis) it is a promise of the assigned seq, which
+   * rejects when the engine cannot take it (also logged, so an ignored promise never crashes the process).
    * @throws Error for an unregistered topic; TypeError for a payload JSON cannot carry
    */
-  fanout(topicName: string, payload: unknown): FanoutResult {
+  fanout(topicName: string, payload: unknown): FanoutResult | Promise<PublishResult> {
+    const published = this.engine.publish(this.publishable(topicName, payload), payload);
+    if (published instanceof Promise) {
+      published.catch((error: unknown) =>
+        this.logger.error('Fanout', `${topicName}: publish failed`, { error: error instanceof Error ? error.message : 'unknown' }),
+      );
+      return published;
+    }
+    return published.delivered ?? { sent: 0, dropped: 0 };
+  }
+
+  /**
+   * Publishes `payload` on `topic` with either engine and resolves with the assigned seq and epoch.
+   * @throws Error for an unregistered topic; TypeError for a payload JSON cannot carry (synchronously)
+   */
+  publish(topicName: string, payload: unknown): Promise<PublishResult> {
+    return Promise.resolve(this.engine.publish(this.publishable(topicName, payload), payload));
+  }
+
+  private publishable(topicName: string, payload: unknown): Topic {
     const topic = this.registry.get(topicName);
     if (!topic) throw new Error(`fanout: unknown topic ${JSON.stringify(topicName)}`);
     if (payload === undefined || typeof payload === 'function' || typeof payload === 'symbol') {
       throw new TypeError('fanout: payload must be JSON-serializable');
     }
-    const frame = PreparedFrame.message(topic.name, topic.history.next(), this.now(), payload);
-    topic.history.append(frame);
+    return topic;
+  }
+
+  /** Sends `frame` to this gateway's subscribers of `topic` (called by the engine), serialized once for all. */
+  deliver(topic: Topic, frame: PreparedFrame): FanoutResult {
     let sent = 0;
     let dropped = 0;
     for (const session of topic.subscribers) {
+      const held = session.pending.get(topic);
+      if (held) {
+        if (held.length >= PENDING_LIMIT) held.shift();
+        held.push(frame);
+        continue;
+      }
       const outcome = session.send(frame);
       if (outcome === Outcome.overflow) continue;
       sent += 1;
@@ -123,6 +177,11 @@ export class Hub extends EventEmitter<HubEvents> {
     this.dropped += dropped;
     this.logger.debug('Fanout', `${topic.name}: sent=${sent}, dropped=${dropped}`);
     return { sent, dropped };
+  }
+
+  /** The engine lost `topic`'s order: its subscribers reconnect (1012) and resume, learning of any loss by `reset`. */
+  resync(topic: Topic): void {
+    for (const session of [...topic.subscribers]) session.close(CloseCode.serviceRestart, 'resync');
   }
 
   /** Connections and subscribers per topic, in the seed's `/rt/stats` shape. */

@@ -11,6 +11,8 @@
  * | `RT_DEMO_INTERVAL_MS` | `2000` | demo publisher pace |
  * | `RT_ALLOWED_ORIGINS` | any | comma-separated origin allowlist |
  * | `RT_HISTORY_SIZE` | `100` | messages kept per topic |
+ * | `REDIS_URL` | none (in memory) | share sequence, history, fanout and nonces with other gateways |
+ * | `RT_REDIS_PREFIX` | `rt:` | prefix of the gateway's Redis keys and channels |
  * | `LOG_LEVEL` | `info` | `silent`, `error`, `warn`, `info` or `debug` (fanout lines) |
  */
 import { randomBytes } from 'node:crypto';
@@ -53,6 +55,7 @@ const gateway = await createGateway({
   port: numberFromEnv('PORT', 3100),
   host: env['HOST'] || '127.0.0.1',
   historySize: numberFromEnv('RT_HISTORY_SIZE', 100) || 1,
+  ...(env['REDIS_URL'] ? { redis: { url: env['REDIS_URL'], prefix: env['RT_REDIS_PREFIX'] || 'rt:' } } : {}),
   demo,
   logger,
 });

@@ -11,11 +11,13 @@ export class PreparedFrame {
 
   /**
    * @param json the frame's JSON text
+   * @param seq the message's seq (0 for other frames)
    * @param eventId SSE `id:` of the event (`<topic>:<seq>` for messages)
    * @param droppable whether backpressure may drop it (messages and pings; never control answers)
    */
   private constructor(
     readonly json: string,
+    readonly seq: number,
     private readonly eventId: string | undefined,
     readonly droppable: boolean,
   ) {}
@@ -23,12 +25,17 @@ export class PreparedFrame {
   /** Prepares a `msg` frame. */
   static message(topic: string, seq: number, ts: number, data: unknown): PreparedFrame {
     const frame: MsgFrame = { type: 'msg', topic, seq, ts, data };
-    return new PreparedFrame(JSON.stringify(frame), `${topic}:${seq}`, true);
+    return PreparedFrame.fromJson(topic, seq, JSON.stringify(frame));
+  }
+
+  /** Wraps the JSON of a `msg` frame serialized elsewhere (by the Redis engine's publish script). */
+  static fromJson(topic: string, seq: number, json: string): PreparedFrame {
+    return new PreparedFrame(json, seq, `${topic}:${seq}`, true);
   }
 
   /** Prepares any other frame. */
   static control(frame: ServerFrame): PreparedFrame {
-    return new PreparedFrame(JSON.stringify(frame), undefined, frame.type === 'ping' || frame.type === 'pong');
+    return new PreparedFrame(JSON.stringify(frame), 0, undefined, frame.type === 'ping' || frame.type === 'pong');
   }
 
   /** The bytes of a WebSocket text message. */

@@ -10,7 +10,8 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { GatewayContext, type ContextOptions } from './context.js';
 import { toAuthOptions, type AuthOptions } from './gatekeeper.js';
-import type { FanoutResult, Stats } from './hub.js';
+import type { FanoutResult, PublishResult } from './engine.js';
+import type { Stats } from './hub.js';
 import { SseEndpoint } from './sse-endpoint.js';
 import type { TopicSpec } from './topic-registry.js';
 import { WebSocketEndpoint } from './ws-endpoint.js';
@@ -18,18 +19,24 @@ import { WebSocketEndpoint } from './ws-endpoint.js';
 let shared: GatewayContext | undefined;
 
 /**
- * Configures the default context before anything uses it (history size, heartbeat, logger, nonce store…).
+ * Configures the default context before anything uses it (history size, heartbeat, logger, Redis…) and starts
+ * its engine (with `redis`, resolves once connected).
  * @throws Error when the default context already exists
  */
-export function configureRealtime(options: ContextOptions): GatewayContext {
+export async function configureRealtime(options: ContextOptions): Promise<GatewayContext> {
   if (shared) throw new Error('configureRealtime: call it before any other realtime function');
   shared = new GatewayContext(options);
+  await shared.start();
   return shared;
 }
 
-/** The default context, created with defaults on first use. */
+/** The default context, created (in memory) on first use. */
 export function defaultContext(): GatewayContext {
-  return (shared ??= new GatewayContext());
+  if (!shared) {
+    shared = new GatewayContext();
+    void shared.start(); // the in-memory engine starts synchronously
+  }
+  return shared;
 }
 
 /**
@@ -54,10 +61,11 @@ export function createSSEHandler(secretOrOptions: string | AuthOptions): (req: I
 
 /**
  * Publishes `payload` to every subscriber of `topic`, on both transports (the seed's API).
- * @returns connections reached and messages dropped by backpressure
+ * @returns in memory: connections reached and messages dropped by backpressure; with Redis: a promise of the
+ * assigned seq (it never crashes the process when ignored: failures are logged)
  * @throws Error for an unregistered topic; TypeError for a payload JSON cannot carry
  */
-export function fanout(topic: string, payload: unknown): FanoutResult {
+export function fanout(topic: string, payload: unknown): FanoutResult | Promise<PublishResult> {
   return defaultContext().hub.fanout(topic, payload);
 }
 

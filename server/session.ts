@@ -28,6 +28,11 @@ const PING = PreparedFrame.control({ type: 'ping' });
 export class Session {
   /** Topics this session is subscribed to. */
   readonly topics = new Set<Topic>();
+  /**
+   * Live messages that arrived while a topic's resume was being fetched (Redis engine): sent after the replay,
+   * so replay and live never interleave.
+   */
+  readonly pending = new Map<Topic, PreparedFrame[]>();
   /** When the last sign of life (any frame, a pong) arrived, in ms. */
   lastSeen: number;
   private readonly queue: OutboundQueue;
@@ -104,6 +109,7 @@ export class Session {
   /** Releases the queue after the transport closed on its own. */
   dispose(): void {
     this.closed = true;
+    this.pending.clear();
     this.queue.clear();
   }
 }

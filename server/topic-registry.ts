@@ -20,8 +20,11 @@ export const SEED_TOPICS: Readonly<Record<string, TopicSpec>> = {
   'ab.status': { scopes: ['liveops.admin'] },
 };
 
-/** `/rt/stats` reports `total` beside the topic counts, so no topic may take that name. */
-const RESERVED = new Set(['total']);
+/**
+ * `/rt/stats` reports `total` (and cluster-wide `gateways`) beside the topic counts, and a `__proto__` key
+ * cannot be set on a plain object: no topic may take these names.
+ */
+const RESERVED = new Set(['total', 'gateways', '__proto__']);
 
 /** A registered topic: its rules, history and current subscribers. */
 export class Topic {
@@ -46,7 +49,7 @@ export class TopicRegistry {
 
   /**
    * Registers a topic, or updates the scopes of a registered one (its history and subscribers stay).
-   * @throws TypeError for a malformed topic or scope name, or the reserved name `total`
+   * @throws TypeError for a malformed topic or scope name, or a reserved name (`total`, `gateways`, `__proto__`)
    */
   register(name: string, spec: TopicSpec): Topic {
     if (!isTopicName(name) || RESERVED.has(name)) throw new TypeError(`registerTopic: invalid topic name ${JSON.stringify(name)}`);

@@ -7,14 +7,15 @@ import WebSocket from 'ws';
 import type { ServerFrame } from '../../src/protocol/index.js';
 import { ticketQuery } from '../../src/protocol/index.js';
 import { issueTicket } from '../../server/auth.js';
+import type { FanoutResult } from '../../server/engine.js';
 import { createGateway, type Gateway, type GatewayOptions } from '../../server/gateway.js';
 import { silentLogger } from '../../server/log.js';
 import type { Clock } from '../../server/timers.js';
 
 export const SECRET = 'test-secret-0123456789abcdef';
 
-/** Starts a quiet gateway on a free port. */
-export function startGateway(options: Partial<GatewayOptions> = {}): Promise<Gateway> {
+/** Starts a quiet in-memory gateway on a free port. */
+export function startGateway(options: Partial<GatewayOptions> & { redis?: undefined } = {}): Promise<Gateway<FanoutResult>> {
   return createGateway({ secret: SECRET, port: 0, logger: silentLogger, ...options });
 }
 
