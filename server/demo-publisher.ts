@@ -2,10 +2,8 @@
  * Synthetic live-ops data for the demo: all four seed topics, at a lively pace, with plausible values that
  * drift instead of jumping.
  */
-import type { FanoutResult } from './hub.js';
-
-/** Publishes one message; a gateway's `fanout`. */
-export type Publish = (topic: string, payload: unknown) => FanoutResult;
+/** Publishes one message; a gateway's `fanout` (its result is not used). */
+export type Publish = (topic: string, payload: unknown) => unknown;
 
 /** Options of {@link startDemoPublisher}. */
 export interface DemoPublisherOptions {
