@@ -5,6 +5,7 @@
 import { esbuildPlugin } from '@web/dev-server-esbuild';
 import { chromeLauncher } from '@web/test-runner-chrome';
 import { gatewayPlugin } from './test/helpers/gateway-plugin.mjs';
+import { frameworksPlugin } from './test/adapters/frameworks-plugin.mjs';
 
 export default {
   files: [
@@ -46,5 +47,6 @@ export default {
     },
     esbuildPlugin({ ts: true, target: 'es2022' }),
     gatewayPlugin(),
+    frameworksPlugin(), // React/Vue/Svelte for the adapter tests (test/adapters/)
   ],
 };

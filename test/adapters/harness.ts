@@ -1,0 +1,57 @@
+/**
+ * What the adapter browser tests share: a client on the mock gateway under a fake clock, and a look at the
+ * wire (the `sub`/`unsub` frames the gateway double received).
+ */
+import { createClient } from '../../src/core/client.js';
+import type { Client, ClientOptions } from '../../src/core/types.js';
+import { installClock, type FakeClock } from '../helpers/fake-clock.js';
+import { fakeAuth, FakeWebSocket, MockGateway } from '../helpers/mock-gateway.js';
+
+/** The linger the tests use (ms): long enough to tell "before" from "after" on the fake clock. */
+export const LINGER = 100;
+
+/** A mock gateway, a fake clock, and clients made against them; `stop()` undoes it all. */
+export interface Harness {
+  gw: MockGateway;
+  clock: FakeClock;
+  /** Options for `createClient` that reach the mock gateway (for providers that create their own client). */
+  options: ClientOptions;
+  /** A connected client (WebSocket only, `linger` = {@link LINGER}). */
+  client(extra?: Partial<ClientOptions>): Client;
+  /** The `sub`/`unsub` frames received so far, over every connection, as `sub kpis.s2` strings. */
+  wire(): string[];
+  stop(): void;
+}
+
+export function harness(): Harness {
+  const clock = installClock();
+  const gw = new MockGateway({ forbidden: ['secret.topic'] });
+  const clients: Client[] = [];
+  const options: ClientOptions = {
+    url: gw.url,
+    auth: fakeAuth().auth,
+    WebSocket: FakeWebSocket,
+    transports: ['websocket'],
+    linger: LINGER,
+    scopes: ['ops.admin'],
+  };
+  return {
+    gw,
+    clock,
+    options,
+    client(extra) {
+      const c = createClient({ ...options, ...extra });
+      clients.push(c);
+      return c;
+    },
+    wire: () =>
+      gw.connections.flatMap((c) =>
+        c.received.flatMap((f) => (f.type === 'sub' || f.type === 'unsub' ? [`${f.type} ${f.topic}`] : [])),
+      ),
+    stop() {
+      clients.forEach((c) => c.disconnect());
+      gw.stop();
+      clock.uninstall();
+    },
+  };
+}
