@@ -1,0 +1,62 @@
+/**
+ * `<rt-status>`: the embeddable connection badge.
+ */
+import { html, LitElement, type TemplateResult } from 'lit';
+import { property } from 'lit/decorators.js';
+import { StatusController, type LinkStatus } from '../../controllers/status-controller.js';
+import { emit } from '../events/emit.js';
+import { styles } from './rt-status.styles.js';
+
+// Glyph and text of each status.
+const LOOK: Record<LinkStatus, [string, string]> = {
+  live: ['●', 'Live'],
+  connecting: ['◌', 'Connecting'],
+  reconnecting: ['◌', 'Reconnecting'],
+  offline: ['○', 'Offline'],
+};
+
+/**
+ * Shows the nearest client's connection: ● Live, ◌ Connecting, ◌ Reconnecting (n) with the attempts since
+ * the connection dropped, ○ Offline. Its title (tooltip) adds the transport, the reconnections over the
+ * client's life and the last error. It is a `role="status"` live region.
+ *
+ * @summary Connection status badge.
+ * @fires {RtStateEvent} rt-state - The status changed; `detail` has `status` and the client's `state`.
+ * @csspart base - The badge.
+ * @csspart dot - The status glyph.
+ * @csspart label - The status text (visually hidden in compact mode).
+ * @cssproperty --rt-color-live - Colour when live (default green).
+ * @cssproperty --rt-color-warn - Colour while connecting or reconnecting (default amber).
+ * @cssproperty --rt-color-offline - Colour when offline (default grey).
+ * @cssproperty --rt-status-background - Badge background (default: the status colour at 13%).
+ * @cssproperty --rt-font-family - Font (default: inherited).
+ * @example <rt-status compact></rt-status>
+ */
+export class RtStatus extends LitElement {
+  static override styles = styles;
+
+  /** Shows only the glyph; the text stays available to screen readers and in the title. */
+  @property({ type: Boolean, reflect: true }) compact = false;
+
+  /** The status shown, reflected for styling: `connecting`, `live`, `reconnecting` or `offline`. Read-only. */
+  @property({ reflect: true }) status: LinkStatus = 'offline';
+
+  private readonly link = new StatusController(this, (status, state) => emit(this, 'rt-state', { status, state }));
+
+  /** The text of the badge, e.g. `Reconnecting (2)`. */
+  get label(): string {
+    const { status, attempts } = this.link;
+    return LOOK[status][1] + (status === 'reconnecting' && attempts ? ` (${attempts})` : '');
+  }
+
+  override willUpdate(): void {
+    this.status = this.link.status;
+  }
+
+  override render(): TemplateResult {
+    const s = this.link.state;
+    const n = s?.stats.reconnectCount ?? 0;
+    const title = [this.label, s?.transport, s && `reconnects: ${n}`, s?.error?.reason].filter(Boolean).join(' · ');
+    return html`<span part="base" role="status" title=${title}><span part="dot" aria-hidden="true">${LOOK[this.status][0]}</span><span part="label">${this.label}</span></span>`;
+  }
+}

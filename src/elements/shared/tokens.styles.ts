@@ -1,0 +1,25 @@
+/**
+ * Styles every element shares: the `--rt-*` theme tokens, read with fallbacks so that they can be set on the
+ * element or on any ancestor (`:root` for the whole page). Colours follow the page's `color-scheme`.
+ */
+import { css } from 'lit';
+
+/** Shared host styles, status colours and the default placeholder and error content. */
+export const tokens = css`
+  :host {
+    font-family: var(--rt-font-family, inherit);
+    --_live: var(--rt-color-live, light-dark(#1a7f37, #3fb950));
+    --_warn: var(--rt-color-warn, light-dark(#9a6700, #d29922));
+    --_off: var(--rt-color-offline, light-dark(#59636e, #9198a1));
+  }
+  :host([status='stale']) [part='value'],
+  :host([status='stale']) [part='list'] {
+    opacity: var(--rt-stale-opacity, 0.55);
+  }
+  [part='placeholder'] {
+    color: var(--rt-color-muted, light-dark(#59636e, #9198a1));
+  }
+  [part='error'] {
+    color: var(--rt-color-error, light-dark(#cf222e, #f85149));
+  }
+`;
