@@ -37,8 +37,9 @@ export interface RealtimeTopic<T> {
   /** `true` while the connection is open and the gateway confirmed this topic (status `live`). */
   connected: boolean;
   /**
-   * Why there is no data, as a string (renders as is), or `null`: `missing scope: …`, the gateway's
-   * `sub.err` code (`forbidden`, `unknown_topic`), or the reason the client stopped.
+   * What went wrong, as a string (renders as is), or `null`; the first that applies: `missing scope: …`, the
+   * reason the client stopped (`scope revoked`, `ticket endpoint answered 401`), the gateway's `sub.err` code
+   * (`forbidden`, `unknown_topic`).
    */
   error: string | null;
   /** The topic's phase: `idle`, `subscribing`, `live`, `error` or `closed`. */
@@ -104,7 +105,7 @@ export function topicsView<T>(
   const entry = (s: TopicState<T>, err: RealtimeError | null): RealtimeTopic<T> => ({
     data: s.data,
     connected: s.status === 'live',
-    error: denied ?? s.error?.code ?? errorText(err),
+    error: denied ?? errorText(err) ?? s.error?.code ?? null,
     status: s.status,
     stats: s.stats,
   });
