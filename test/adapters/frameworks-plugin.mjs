@@ -7,7 +7,8 @@
  *   `/__frameworks/`.
  * - `vue` resolves to its self-contained browser ES build (`vue.esm-browser.js`: no `process`, dev warnings on).
  * - `.svelte` files are compiled on request by `svelte/compiler` (Svelte 5, client, dev), the way a Svelte
- *   app's bundler would.
+ *   app's bundler would; `svelte` and its subpaths resolve to their `browser` builds (the test runner's node
+ *   resolution would pick the server ones).
  * - `.tsx` files are transpiled by esbuild with the automatic JSX runtime (what `"jsx": "react-jsx"` means).
  * - In `.tsx`, `.svelte` (and `.ts`) files a relative `./x.js` import finds `./x.ts` or `./x.tsx`, as TypeScript does.
  */
@@ -27,6 +28,16 @@ const REACT = {
   'react-dom': 'react-dom',
   'react-dom/client': 'react-dom-client',
 };
+
+/** Svelte's subpaths that have a `browser` build, as served paths: `svelte` → `/node_modules/svelte/src/index-client.js`. */
+function svelteBrowserEntries() {
+  const { exports } = require('svelte/package.json');
+  const map = {};
+  for (const [key, value] of Object.entries(exports)) {
+    if (typeof value === 'object' && value.browser) map[key.replace(/^\./, 'svelte')] = `/node_modules/svelte/${value.browser.slice(2)}`;
+  }
+  return map;
+}
 
 /** Bundles the React entries as ES modules with explicit named exports (CommonJS has no static names). */
 async function bundleReact(rootDir) {
@@ -65,6 +76,7 @@ async function bundleReact(rootDir) {
 export function frameworksPlugin() {
   let rootDir = process.cwd();
   let react;
+  const svelte = svelteBrowserEntries();
   return {
     name: 'lydian-frameworks',
     async serverStart({ config }) {
@@ -75,6 +87,7 @@ export function frameworksPlugin() {
     resolveImport({ source, context }) {
       if (source in REACT) return `${PREFIX}${REACT[source]}.js`;
       if (source === 'vue') return '/node_modules/vue/dist/vue.esm-browser.js';
+      if (source in svelte) return svelte[source];
       if (!/\.(tsx?|svelte)$/.test(context.path) || !source.startsWith('.') || !source.endsWith('.js')) return;
       const dir = path.dirname(getRequestFilePath(context.url, rootDir));
       for (const ext of ['.ts', '.tsx']) {
