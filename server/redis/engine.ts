@@ -29,6 +29,11 @@ export interface RedisEngineOptions extends RedisOptions {
   rawPublish?: boolean;
   /** Lease of the raw-publish ingester (default 6 000 ms, renewed every third of it). */
   leaseMs?: number;
+  /**
+   * The channel a pipeline `PUBLISH`es a topic's raw payloads on (default: the topic's name, as in the seed's
+   * example). Give deployments that share a Redis distinct channels, e.g. `(topic) => 'staging:' + topic`.
+   */
+  rawChannel?: (topic: string) => string;
 }
 
 interface TopicState {
@@ -111,7 +116,7 @@ export class RedisEngine implements Engine {
       if (state.lastSeq < 0) state.lastSeq = seq;
       state.epoch = epoch;
     });
-    if (this.ingesting) void this.subscriber.subscribe(topic.name, (message) => this.ingest(topic, message));
+    if (this.ingesting) void this.subscriber.subscribe(this.rawChannel(topic), (message) => this.ingest(topic, message));
   }
 
   publish(topic: Topic, payload: unknown): Promise<PublishResult> {
@@ -137,6 +142,10 @@ export class RedisEngine implements Engine {
     for (const client of [this.subscriber, this.commands]) {
       if (client?.isOpen) await client.close().catch(() => client.destroy());
     }
+  }
+
+  private rawChannel(topic: Topic): string {
+    return this.options.rawChannel ? this.options.rawChannel(topic.name) : topic.name;
   }
 
   private key(topic: Topic, kind: 'meta' | 'hist' | 'ch'): string {
@@ -232,10 +241,10 @@ export class RedisEngine implements Engine {
     this.ingesting = on;
     const names = [...this.topics.keys()];
     if (on) {
-      for (const topic of names) await this.subscriber.subscribe(topic.name, (message) => this.ingest(topic, message));
+      for (const topic of names) await this.subscriber.subscribe(this.rawChannel(topic), (message) => this.ingest(topic, message));
       this.logger.info('Redis', 'Ingesting raw PUBLISH on topic channels');
     } else if (this.subscriber.isReady) {
-      await this.subscriber.unsubscribe(names.map((t) => t.name)).catch(() => {});
+      await this.subscriber.unsubscribe(names.map((t) => this.rawChannel(t))).catch(() => {});
     }
   }
 

@@ -1,0 +1,347 @@
+/**
+ * Several gateways sharing a real Redis (127.0.0.1:6379 unless REDIS_URL says otherwise; `.ci/run` starts one).
+ * Each test uses its own key prefix and topic, so runs never see each other's data.
+ */
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { createClient } from 'redis';
+import type { MsgFrame } from '../../src/protocol/index.js';
+import type { PublishResult } from '../../server/engine.js';
+import { createGateway, type Gateway } from '../../server/gateway.js';
+import { silentLogger } from '../../server/log.js';
+import type { RedisEngine } from '../../server/redis/engine.js';
+import { SECRET, TestClient, connect, get, signedQuery, wsUrl } from './helpers.js';
+import { TcpProxy } from './tcp-proxy.js';
+
+const REDIS_URL = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
+type RedisGateway = Gateway<Promise<PublishResult>>;
+
+function unique(): string {
+  return randomBytes(4).toString('hex');
+}
+
+async function startCluster(count: number, options: { url?: string; prefix?: string; topic?: string } = {}) {
+  const prefix = options.prefix ?? `rt-test-${unique()}:`;
+  const topic = options.topic ?? `t${unique()}.feed`;
+  const gateways: RedisGateway[] = [];
+  for (let i = 0; i < count; i++) {
+    const gw = await createGateway({
+      secret: SECRET,
+      port: 0,
+      logger: silentLogger,
+      historySize: 50,
+      redis: { url: options.url ?? REDIS_URL, prefix, leaseMs: 600, maxReconnectDelayMs: 200, connectTimeoutMs: 2000 },
+      topics: { [topic]: { scopes: [] } },
+    });
+    gateways.push(gw);
+  }
+  return { gateways, prefix, topic };
+}
+
+async function cleanup(prefix: string): Promise<void> {
+  const client = createClient({ url: REDIS_URL });
+  await client.connect();
+  for await (const keys of client.scanIterator({ MATCH: `${prefix}*`, COUNT: 200 })) if (keys.length) await client.del(keys);
+  await client.close();
+}
+
+/** Connects to `gw`, subscribes to `topic` and takes the retained message, if any. */
+async function subscriber(gw: RedisGateway, topic: string): Promise<TestClient> {
+  const client = await connect(gw as unknown as Gateway, []);
+  client.send({ type: 'sub', topic });
+  const ok = await client.next('sub.ok');
+  if (ok.seq > 0) await client.next('msg');
+  return client;
+}
+
+/** The in-memory gateway type the shared helpers take; the Redis gateway differs only in `fanout`'s result. */
+const asGateway = (gw: RedisGateway | undefined): Gateway => gw as unknown as Gateway;
+
+async function messages(client: TestClient, count: number): Promise<MsgFrame[]> {
+  const out: MsgFrame[] = [];
+  while (out.length < count) out.push(await client.next('msg'));
+  return out;
+}
+
+/** Waits (bounded, checking every 10 ms) until `check` holds: for state only observable by polling Redis. */
+async function eventually(check: () => Promise<boolean>, what: string): Promise<void> {
+  for (let i = 0; i < 500; i++) {
+    if (await check()) return;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  throw new Error(`never happened: ${what}`);
+}
+
+describe('Redis engine', () => {
+  describe('three gateways on one Redis', () => {
+    let gateways: RedisGateway[];
+    let prefix: string;
+    let topic: string;
+    before(async () => {
+      ({ gateways, prefix, topic } = await startCluster(3));
+    });
+    after(async () => {
+      await Promise.all(gateways.map((g) => g.close()));
+      await cleanup(prefix);
+    });
+
+    it('delivers a message fanned out on one gateway to the clients of every gateway, with one seq', async () => {
+      const clients = await Promise.all(gateways.map((gw) => subscriber(gw, topic)));
+      const receipt = await gateways[1]!.fanout(topic, { n: 1 });
+      const got = await Promise.all(clients.map((c) => c.next('msg')));
+      for (const msg of got) {
+        assert.deepEqual(msg.data, { n: 1 });
+        assert.equal(msg.seq, receipt.seq);
+      }
+      await Promise.all(clients.map((c) => c.close()));
+    });
+
+    it('reports the same epoch on every gateway', async () => {
+      const oks = await Promise.all(
+        gateways.map(async (gw) => {
+          const c = await connect(asGateway(gw), []);
+          c.send({ type: 'sub', topic });
+          const ok = await c.next('sub.ok');
+          await c.close();
+          return ok;
+        }),
+      );
+      assert.equal(new Set(oks.map((o) => o.epoch)).size, 1);
+      assert.equal(new Set(oks.map((o) => o.seq)).size, 1);
+    });
+
+    it('keeps a topic in order across publishers', async () => {
+      const client = await subscriber(gateways[2]!, topic);
+      const receipts = await Promise.all(Array.from({ length: 30 }, (_, i) => gateways[i % 3]!.fanout(topic, { i })));
+      const got = await messages(client, 30);
+      const seqs = got.map((m) => m.seq);
+      assert.deepEqual(seqs, [...receipts.map((r) => r.seq)].sort((a, b) => a - b));
+      assert.deepEqual(seqs, Array.from({ length: 30 }, (_, i) => (seqs[0] as number) + i));
+      await client.close();
+    });
+
+    it('turns a raw PUBLISH on the topic channel into one sequenced message on every gateway', async () => {
+      const clients = await Promise.all(gateways.map((gw) => subscriber(gw, topic)));
+      const raw = createClient({ url: REDIS_URL });
+      await raw.connect();
+      await eventually(async () => ((await raw.pubSubNumSub(topic))[topic] ?? 0) >= 1, 'a gateway ingests raw PUBLISH');
+      await raw.publish(topic, '{\n  "crash_free": 99.2\n}');
+      const got = await Promise.all(clients.map((c) => c.next('msg')));
+      assert.equal(new Set(got.map((m) => m.seq)).size, 1, 'one seq everywhere');
+      for (const msg of got) assert.deepEqual(msg.data, { crash_free: 99.2 });
+      await raw.publish(topic, 'not json');
+      await gateways[0]!.fanout(topic, 'after');
+      for (const c of clients) assert.equal((await c.next('msg')).data, 'after', 'the non-JSON payload was ignored');
+      assert.equal(((await raw.pubSubNumSub(topic))[topic] ?? 0), 1, 'exactly one gateway ingests');
+      await raw.close();
+      await Promise.all(clients.map((c) => c.close()));
+    });
+
+    it('refuses on one gateway a ticket already used on another', async () => {
+      const query = signedQuery([]);
+      const first = new TestClient(wsUrl(asGateway(gateways[0]), query));
+      await first.next('hello');
+      const second = new TestClient(wsUrl(asGateway(gateways[1]), query));
+      assert.deepEqual(await second.closed, { code: 4401, reason: 'replay' });
+      await first.close();
+    });
+
+    it('lets exactly one of two concurrent connections with one ticket in, across gateways', async () => {
+      const query = signedQuery([]);
+      const clients = [new TestClient(wsUrl(asGateway(gateways[0]), query)), new TestClient(wsUrl(asGateway(gateways[2]), query))];
+      const outcomes = await Promise.all(clients.map((c) => Promise.race([c.next('hello').then(() => 'hello'), c.closed.then((x) => x.reason)])));
+      assert.deepEqual(outcomes.sort(), ['hello', 'replay']);
+      await Promise.all(clients.map((c) => c.close()));
+    });
+
+    it('resumes a client moved from one gateway to another mid-stream: nothing missed, nothing twice', async () => {
+      const onA = await subscriber(gateways[0]!, topic);
+      for (let i = 0; i < 5; i++) await gateways[0]!.fanout(topic, { phase: 'a', i });
+      const seen = await messages(onA, 5);
+      await onA.close();
+      for (let i = 0; i < 5; i++) await gateways[2]!.fanout(topic, { phase: 'gap', i });
+      const last = seen.at(-1) as MsgFrame;
+      const onB = await connect(asGateway(gateways[1]), []);
+      onB.send({ type: 'sub', topic, since: last.seq });
+      const ok = await onB.next('sub.ok');
+      assert.equal(ok.seq, last.seq + 5);
+      const replay = await messages(onB, 5);
+      assert.deepEqual(replay.map((m) => m.seq), [1, 2, 3, 4, 5].map((d) => last.seq + d));
+      assert.deepEqual(replay.map((m) => (m.data as { phase: string }).phase), Array(5).fill('gap'));
+      await gateways[0]!.fanout(topic, 'live');
+      const live = await onB.next('msg');
+      assert.equal(live.seq, last.seq + 6);
+      await onB.roundTrip();
+      assert.deepEqual(onB.pending(), [], 'nothing twice');
+      await onB.close();
+    });
+
+    it('answers reset when the epoch is not the one in Redis', async () => {
+      const client = await connect(asGateway(gateways[0]), []);
+      client.send({ type: 'sub', topic, since: 1, epoch: 'not-the-epoch' });
+      await client.next('sub.ok');
+      assert.equal((await client.next()).type, 'reset');
+      await client.close();
+    });
+
+    it('sums stats over the cluster', async () => {
+      const clients = await Promise.all(gateways.map((gw) => subscriber(gw, topic)));
+      // Each gateway reports every 5 s; report now rather than wait.
+      await Promise.all(gateways.map((gw) => gw.context.cluster?.report()));
+      const res = await get(`${gateways[0]!.url}/rt/stats?scope=cluster`);
+      const body = JSON.parse(res.body) as Record<string, number>;
+      assert.equal(body['gateways'], 3);
+      assert.equal(body[topic], 3);
+      assert.equal(body['total'], 3);
+      assert.equal(gateways[0]!.stats()[topic], 1, 'per gateway as before');
+      await Promise.all(clients.map((c) => c.close()));
+    });
+  });
+
+  describe('faults', () => {
+    it('refuses new connections with 1013 and reports 503 while Redis is unreachable, keeps clients, and catches them up from history', async () => {
+      const url = new URL(REDIS_URL);
+      const proxy = await TcpProxy.start(Number(url.port || 6379));
+      const prefix = `rt-test-${unique()}:`;
+      const topic = `t${unique()}.feed`;
+      const { gateways: [a] } = await startCluster(1, { prefix, topic });
+      const { gateways: [b] } = await startCluster(1, { prefix, topic, url: `redis://127.0.0.1:${proxy.port}` });
+      assert.ok(a && b);
+      try {
+        const onB = await subscriber(b, topic);
+        await a.fanout(topic, 'before');
+        const before = await onB.next('msg');
+
+        const engineB = b.context.engine as RedisEngine;
+        proxy.cut();
+        await eventually(async () => !engineB.health().ok, 'gateway B notices');
+        const health = await get(`${b.url}/health`);
+        assert.equal(health.status, 503);
+        assert.deepEqual(
+          { status: (JSON.parse(health.body) as { status: string }).status, reason: (JSON.parse(health.body) as { reason: string }).reason },
+          { status: 'degraded', reason: 'redis_unavailable' },
+        );
+        const refused = new TestClient(wsUrl(asGateway(b), signedQuery([])));
+        assert.deepEqual(await refused.closed, { code: 1013, reason: 'unavailable' });
+        await assert.rejects(b.fanout(topic, 'cannot'));
+
+        for (let i = 0; i < 5; i++) await a.fanout(topic, { missed: i }); // while B is cut off
+        await onB.roundTrip(); // B still serves its client
+        proxy.restore();
+        await eventually(async () => engineB.health().ok, 'gateway B reconnects');
+        const caught = await messages(onB, 5);
+        assert.deepEqual(caught.map((m) => m.seq), [1, 2, 3, 4, 5].map((d) => before.seq + d), 'missed messages recovered in order');
+        await a.fanout(topic, 'after');
+        const after = await onB.next('msg');
+        assert.equal(after.seq, before.seq + 6);
+        await onB.roundTrip();
+        assert.deepEqual(onB.pending(), [], 'resubscribed exactly once: no duplicate delivery');
+        assert.equal((await get(`${b.url}/health`)).status, 200);
+        await onB.close();
+      } finally {
+        await Promise.all([a.close(), b.close()]);
+        await proxy.close();
+        await cleanup(prefix);
+      }
+    });
+
+    it('survives Redis restarting, and makes subscribers resync when Redis lost its data', async () => {
+      const redis = await RedisProcess.start();
+      const prefix = `rt-test-${unique()}:`;
+      const topic = `t${unique()}.feed`;
+      const { gateways: [gw] } = await startCluster(1, { prefix, topic, url: redis.url });
+      assert.ok(gw);
+      try {
+        const client = await subscriber(gw, topic);
+        await gw.fanout(topic, 1);
+        await client.next('msg');
+        await redis.stop();
+        await eventually(async () => !gw.context.health().ok, 'the gateway notices');
+        await client.roundTrip(); // still served
+        await redis.restart(); // no persistence: the history and epoch are gone
+        await eventually(async () => gw.context.health().ok, 'the gateway reconnects');
+        assert.deepEqual(await client.closed, { code: 1012, reason: 'resync' }, 'the client is told to resume');
+        const back = await connect(asGateway(gw), []);
+        back.send({ type: 'sub', topic, since: 1, epoch: 'old' });
+        await back.next('sub.ok');
+        assert.equal((await back.next()).type, 'reset');
+        await gw.fanout(topic, 2);
+        assert.equal((await back.next('msg')).data, 2);
+        await back.close();
+      } finally {
+        await gw.close();
+        await redis.dispose();
+      }
+    });
+
+    it('fails to start when Redis cannot be reached', async () => {
+      const port = await freePort();
+      await assert.rejects(
+        createGateway({ secret: SECRET, port: 0, logger: silentLogger, redis: { url: `redis://127.0.0.1:${port}`, connectTimeoutMs: 300 } }),
+        /Redis unreachable/,
+      );
+    });
+  });
+});
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** A throwaway redis-server on a free port (no persistence). */
+class RedisProcess {
+  private child: ChildProcess | undefined;
+  private constructor(
+    readonly port: number,
+    private readonly dir: string,
+  ) {}
+  get url(): string {
+    return `redis://127.0.0.1:${this.port}`;
+  }
+  static async start(): Promise<RedisProcess> {
+    const redis = new RedisProcess(await freePort(), mkdtempSync(join(tmpdir(), 'rt-redis-')));
+    await redis.restart();
+    return redis;
+  }
+  async restart(): Promise<void> {
+    const child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', this.dir], {
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    this.child = child;
+    let out = '';
+    child.stdout?.setEncoding('utf8');
+    await new Promise<void>((resolve, reject) => {
+      child.stdout?.on('data', (chunk: string) => {
+        out += chunk;
+        if (out.includes('Ready to accept connections')) resolve();
+      });
+      child.once('exit', () => reject(new Error(`redis-server exited: ${out}`)));
+    });
+  }
+  async stop(): Promise<void> {
+    const child = this.child;
+    this.child = undefined;
+    if (!child || child.exitCode !== null) return;
+    const exited = once(child, 'exit');
+    child.kill('SIGKILL');
+    await exited;
+  }
+
+  /** Stops it for good and removes its directory. */
+  async dispose(): Promise<void> {
+    await this.stop();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
