@@ -6,6 +6,7 @@ import { esbuildPlugin } from '@web/dev-server-esbuild';
 import { chromeLauncher } from '@web/test-runner-chrome';
 import { gatewayPlugin } from './test/helpers/gateway-plugin.mjs';
 import { frameworksPlugin } from './test/adapters/frameworks-plugin.mjs';
+import { elementsPlugin } from './test/e2e/elements-plugin.mjs';
 
 export default {
   files: [
@@ -48,5 +49,6 @@ export default {
     esbuildPlugin({ ts: true, target: 'es2022' }),
     gatewayPlugin(),
     frameworksPlugin(), // React/Vue/Svelte for the adapter tests (test/adapters/)
+    elementsPlugin(), // legacy decorators for the elements, the demo bundle and a restartable gateway (test/e2e/)
   ],
 };

@@ -1,7 +1,7 @@
 /**
  * `<rt-feed>`: an event topic as a newest-first list.
  */
-import { html, LitElement, type TemplateResult } from 'lit';
+import { html, LitElement, type PropertyValues, type TemplateResult } from 'lit';
 import { property } from 'lit/decorators.js';
 import { TopicController, type TopicView } from '../../controllers/topic-controller.js';
 import { emit } from '../events/emit.js';
@@ -72,8 +72,10 @@ export class RtFeed<T = unknown> extends LitElement {
     return this.source.error;
   }
 
-  override willUpdate(): void {
+  // After the controllers' hostUpdate (which runs after willUpdate), before rendering and reflecting.
+  override update(changed: PropertyValues): void {
     this.status = this.source.view;
+    super.update(changed);
   }
 
   override render(): TemplateResult {

@@ -1,7 +1,7 @@
 /**
  * `<rt-status>`: the embeddable connection badge.
  */
-import { html, LitElement, type TemplateResult } from 'lit';
+import { html, LitElement, type PropertyValues, type TemplateResult } from 'lit';
 import { property } from 'lit/decorators.js';
 import { StatusController, type LinkStatus } from '../../controllers/status-controller.js';
 import { emit } from '../events/emit.js';
@@ -49,8 +49,10 @@ export class RtStatus extends LitElement {
     return LOOK[status][1] + (status === 'reconnecting' && attempts ? ` (${attempts})` : '');
   }
 
-  override willUpdate(): void {
+  // After the controllers' hostUpdate (which runs after willUpdate), before rendering and reflecting.
+  override update(changed: PropertyValues): void {
     this.status = this.link.status;
+    super.update(changed);
   }
 
   override render(): TemplateResult {
