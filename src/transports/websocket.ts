@@ -6,7 +6,7 @@ import { withQuery, type TransportFactory } from './transport.js';
 
 /**
  * Opens `url?<ticket>` as a WebSocket. A missing implementation or a constructor that throws (a blocked URL)
- * is reported as close 1006 on the next microtask.
+ * is reported as close 1006 on the next microtask; an `error` event is left to the `close` event that follows it.
  * @example openWebSocket({ url: 'ws://localhost:3100/rt', ticket, topics }, { frame, close })
  */
 export const openWebSocket: TransportFactory = (options, handlers) => {
@@ -25,6 +25,9 @@ export const openWebSocket: TransportFactory = (options, handlers) => {
       if (frame) h?.frame(frame);
     };
     ws.onclose = (e: CloseEvent) => end(e.code || 1006, e.reason);
+    // The close that follows reports the failure. Without a listener, Node's `ws` would throw its 'error'
+    // (ECONNREFUSED, a close() while CONNECTING) as an uncaught exception and take the process down.
+    ws.onerror = () => {};
   } catch (error) {
     queueMicrotask(() => end(1006, String(error)));
   }
