@@ -171,7 +171,7 @@ describe('React adapter', () => {
       function Dashboard() {
         const topics = useRealtimeMulti<Kpi>(['kpis.s2', 'liveops.events']);
         maps.push(topics);
-        return createElement('p', { className: 'm' }, `${topics['kpis.s2'].data?.v}/${topics['liveops.events'].data?.v}`);
+        return createElement('p', { className: 'm' }, `${topics['kpis.s2']?.data?.v}/${topics['liveops.events']?.data?.v}`);
       }
       view = mount(withClient(createElement(Dashboard)));
       await h.clock.tick(20);

@@ -58,7 +58,7 @@ describe('adapters on the server', () => {
         'p',
         null,
         `${error}|${data?.crash_free}|${connected}|${stats.messagesReceived}|` +
-          `${topics['liveops.events'].status}|${conn.connected}|${conn.state}|${conn.stats.reconnectCount}`,
+          `${topics['liveops.events']?.status}|${conn.connected}|${conn.state}|${conn.stats.reconnectCount}`,
       );
     }
     const html = renderToString(createElement(RealtimeProvider, { options }, createElement(Page)));
