@@ -64,7 +64,9 @@ export class RtFeed<T = unknown> extends LitElement {
 
   /** The items shown, newest first. */
   get items(): T[] {
-    return (this.source.data ?? []).slice(-this.limit).reverse();
+    // A store another element created with a `latest` fold holds one message, not a list.
+    const data: unknown = this.source.data;
+    return (Array.isArray(data) ? data : data === undefined ? [] : [data]).slice(-this.limit).reverse();
   }
 
   /** Why the subscription failed (`forbidden`, `unknown_topic`…), if it did. */

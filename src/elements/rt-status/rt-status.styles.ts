@@ -33,6 +33,9 @@ export const styles = [
     }
     :host([compact]) [part='label'] {
       position: absolute;
+      width: 1px;
+      height: 1px;
+      overflow: hidden;
       clip-path: inset(50%);
     }
     @keyframes pulse {

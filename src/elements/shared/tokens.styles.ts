@@ -8,9 +8,9 @@ import { css } from 'lit';
 export const tokens = css`
   :host {
     font-family: var(--rt-font-family, inherit);
-    --_live: var(--rt-color-live, light-dark(#1a7f37, #3fb950));
-    --_warn: var(--rt-color-warn, light-dark(#9a6700, #d29922));
-    --_off: var(--rt-color-offline, light-dark(#59636e, #9198a1));
+    --_live: var(--rt-color-live, light-dark(#116329, #3fb950));
+    --_warn: var(--rt-color-warn, light-dark(#7d4e00, #d29922));
+    --_off: var(--rt-color-offline, light-dark(#4f5963, #9198a1));
   }
   :host([status='stale']) [part='value'],
   :host([status='stale']) [part='list'] {
