@@ -60,6 +60,9 @@ export class RedisEngine implements Engine {
   private leaseTimer: ReturnType<typeof setInterval> | undefined;
   private ingesting = false;
   private closed = false;
+  /** Messages may have been missed (the Pub/Sub connection dropped): catch up from history when possible. */
+  private behind = false;
+  private retry: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
     private readonly options: RedisEngineOptions,
@@ -85,15 +88,10 @@ export class RedisEngine implements Engine {
       this.commands.destroy();
       throw error;
     }
-    let wasReady = true;
-    this.subscriber.on('end', () => (wasReady = false));
-    this.subscriber.on('error', () => (wasReady = false));
-    this.subscriber.on('ready', () => {
-      // node-redis resubscribes every channel by itself; what was missed meanwhile comes from history.
-      if (wasReady || this.closed) return;
-      wasReady = true;
-      for (const topic of this.topics.keys()) this.enqueue(topic, () => this.catchUp(topic));
-    });
+    // node-redis resubscribes every channel by itself after a reconnection; what was published meanwhile is
+    // fetched from history once both connections are back.
+    this.subscriber.on('error', () => (this.behind = true));
+    for (const client of [this.commands, this.subscriber]) client.on('ready', () => this.behind && this.catchUpAll());
     if (this.options.rawPublish !== false) this.startLease();
   }
 
@@ -134,6 +132,7 @@ export class RedisEngine implements Engine {
   async close(): Promise<void> {
     this.closed = true;
     if (this.leaseTimer) clearInterval(this.leaseTimer);
+    if (this.retry) clearTimeout(this.retry);
     const lease = `${this.prefix}ingest-lease`;
     if (this.ingesting && this.commands?.isReady) {
       await this.commands.eval(`if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`, { keys: [lease], arguments: [this.id] }).catch(() => {});
@@ -179,19 +178,45 @@ export class RedisEngine implements Engine {
     return PreparedFrame.fromJson(topic.name, Number(entry.slice(0, cut)), entry.slice(cut + 1));
   }
 
-  private enqueue(topic: Topic, work: () => Promise<void> | void): void {
+  private enqueue(topic: Topic, work: () => unknown): void {
     const state = this.topics.get(topic);
     if (!state) return;
-    state.chain = state.chain.then(work).catch((error: unknown) => {
+    state.chain = state.chain.then(async () => void (await work())).catch((error: unknown) => {
       this.logger.warn('Redis', `${topic.name}: delivery step failed`, { error: error instanceof Error ? error.message : 'unknown' });
     });
+  }
+
+  /** Catches every topic up, now if both connections are ready, else as soon as they are. */
+  private catchUpAll(): void {
+    if (this.closed) return;
+    this.behind = true;
+    if (!this.commands?.isReady || !this.subscriber?.isReady) return;
+    this.behind = false;
+    for (const topic of this.topics.keys()) this.enqueue(topic, () => this.tryCatchUp(topic));
+  }
+
+  /** A catch-up that failed (Redis away again) is retried shortly, never skipped. */
+  private async tryCatchUp(topic: Topic): Promise<boolean> {
+    try {
+      await this.catchUp(topic);
+      return true;
+    } catch {
+      this.behind = true;
+      this.retry ??= setTimeout(() => {
+        this.retry = undefined;
+        this.catchUpAll();
+      }, 250);
+      this.retry.unref();
+      return false;
+    }
   }
 
   private async receive(topic: Topic, entry: string): Promise<void> {
     const state = this.topics.get(topic) as TopicState;
     const frame = this.frame(topic, entry);
     if (frame.seq <= state.lastSeq) return; // already delivered (by a catch-up)
-    if (state.lastSeq >= 0 && frame.seq > state.lastSeq + 1) await this.catchUp(topic);
+    // A gap: fill it from history first. If that fails, this message waits in history for the retry.
+    if (state.lastSeq >= 0 && frame.seq > state.lastSeq + 1 && !(await this.tryCatchUp(topic))) return;
     if (frame.seq <= state.lastSeq) return;
     state.lastSeq = frame.seq;
     this.sink?.deliver(topic, frame);
