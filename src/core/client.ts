@@ -18,7 +18,7 @@ import { closeAction, MAX_AUTH_REFUSALS } from './close-codes.js';
 import { consoleLogger, type Logger } from './logger.js';
 import { append, latest, merge, type Reducer } from './reducers.js';
 import { signTicket } from './signer.js';
-import { atom, type WritableStore } from './store.js';
+import { atom, notify, type WritableStore } from './store.js';
 import type {
   Client,
   ClientEvents,
@@ -78,14 +78,21 @@ export function createClient(options: ClientOptions): Client {
   const log: Logger = options.logger ?? (options.debug ? consoleLogger : () => {});
   const sseUrl = options.sseUrl ?? sseUrlFor(url);
   const g = globalThis as Partial<typeof globalThis>;
+  /** A listener threw: logged here, rethrown on a microtask by `notify`; the client carries on. */
+  const oops = (error: unknown): void => log('error', 'listener', error);
 
-  const status = atom<ConnectionState>({
-    connected: false,
-    state: 'closed',
-    transport: null,
-    error: null,
-    stats: { messagesReceived: 0, reconnectCount: 0, latencyMs: null },
-  });
+  const status = atom<ConnectionState>(
+    {
+      connected: false,
+      state: 'closed',
+      transport: null,
+      error: null,
+      stats: { messagesReceived: 0, reconnectCount: 0, latencyMs: null },
+    },
+    undefined,
+    undefined,
+    oops,
+  );
   const entries = new Map<string, Entry>();
   const events: Record<string, Set<(payload: never) => void>> = {};
 
@@ -94,7 +101,6 @@ export function createClient(options: ClientOptions): Client {
   let probe: Transport | undefined; // the preferred transport, tried while on a fallback
   let hello = false; // conn said hello
   let stable = false; // conn stayed up for stableAfter
-  let sawPing = false; // conn carries ping frames (always on WebSocket; SSE only if the gateway sends them)
   let dialing = false; // a ticket is being fetched for a new connection
   let stopped = true;
   let offline = g.navigator?.onLine === false;
@@ -120,7 +126,7 @@ export function createClient(options: ClientOptions): Client {
   };
   const patch = (e: Entry, p: Partial<TopicState<unknown>>): void => e.store.set({ ...e.store.get(), ...p });
   const emit = <K extends keyof ClientEvents>(event: K, payload: ClientEvents[K]): void =>
-    events[event]?.forEach((fn) => (fn as (p: ClientEvents[K]) => void)(payload));
+    events[event]?.forEach((fn) => notify(fn as (p: ClientEvents[K]) => void, payload, oops));
   const send = (frame: ClientFrame): void => {
     log('debug', 'frame.out', frame);
     conn?.send(frame);
@@ -143,17 +149,20 @@ export function createClient(options: ClientOptions): Client {
     return epoch === undefined ? { type: 'sub', topic: e.name } : { type: 'sub', topic: e.name, since: seq, epoch };
   };
 
+  /** A ticket from `auth` (a URL, or a function returning a ticket or the endpoint's `Response`) or `secret`. */
   async function getTicket(): Promise<Ticket> {
-    let ticket: Ticket;
-    if (typeof auth === 'string') {
-      const res = await fetch(withQuery(auth, 'scopes=' + encodeQueryValue(scopes.join(','))));
+    let ticket: Ticket | Response = await (typeof auth === 'string'
+      ? fetch(withQuery(auth, 'scopes=' + encodeQueryValue(scopes.join(','))))
+      : auth
+        ? auth(scopes)
+        : signTicket(secret as string, scopes));
+    if (typeof (ticket as Response)?.json === 'function') {
+      const res = ticket as Response;
       if (!res.ok) throw { status: res.status, message: `ticket endpoint answered ${res.status}` };
       ticket = (await res.json()) as Ticket;
-    } else {
-      ticket = await (auth ? auth(scopes) : signTicket(secret as string, scopes));
     }
-    if (typeof ticket?.sig !== 'string') throw { status: -1, message: 'malformed ticket' };
-    return ticket;
+    if (typeof (ticket as Ticket)?.sig !== 'string') throw { status: -1, message: 'malformed ticket' };
+    return ticket as Ticket;
   }
 
   function open(name: TransportName, ticket: Ticket): Transport {
@@ -179,7 +188,7 @@ export function createClient(options: ClientOptions): Client {
     conn?.close();
     probe?.close();
     conn = probe = kind = undefined;
-    hello = stable = sawPing = false;
+    hello = stable = false;
     deadT.clear();
     stableT.clear();
     probeT.clear();
@@ -197,8 +206,12 @@ export function createClient(options: ClientOptions): Client {
     if (!name || !available(name)) {
       return fail({ source: 'transport', code: 0, reason: 'no transport available' });
     }
-    // An SSE stream carries at least one topic: without any, wait until one is wanted.
-    if (name === 'sse' && !wanted().size) return;
+    // An SSE stream carries at least one topic: without any, wait until one is wanted (the stream just
+    // closed, so the connection is not open any more: `connecting`, or still `reconnecting`).
+    if (name === 'sse' && !wanted().size) {
+      const { state } = status.get();
+      return setStatus({ connected: false, state: state === 'reconnecting' ? state : 'connecting' });
+    }
     let ticket: Ticket;
     dialing = true;
     try {
@@ -227,10 +240,6 @@ export function createClient(options: ClientOptions): Client {
       case 'hello':
         return onHello(f);
       case 'ping':
-        if (!sawPing) {
-          sawPing = true;
-          check();
-        }
         return send({ type: 'pong' });
       case 'error':
         return log('warn', 'gateway.error', f);
@@ -281,23 +290,24 @@ export function createClient(options: ClientOptions): Client {
   }
 
   function onHello(f: HelloFrame): void {
+    // A gateway speaking another version cannot be understood: stop, as for any protocol error.
+    if (f.v !== 1) return onClose(1002, `unsupported protocol version ${f.v}`);
     hello = true;
     refusals = 0;
-    sawPing ||= !!conn?.duplex;
+    // Both transports carry the gateway's ping frames (PROTOCOL.md §5): dead-link detection runs from here.
     limit = options.timeout ?? (2 * f.heartbeatMs || 30_000);
-    setStatus({ connected: true, state: 'open', transport: kind ?? null, error: null });
     stableT.set(() => {
       stable = true;
       attempt = fails = 0;
       if (ti) probeT.set(probeNow, probeDelay);
       else probeDelay = probeAfter;
     }, stableAfter);
-    for (const e of entries.values()) {
-      if (!e.active) continue;
-      if (conn?.duplex) send(subFrame(e));
-      if (e.store.get().status === 'error') patch(e, { status: 'subscribing' });
-    }
     check();
+    // The wire first, listeners after: whatever a listener does, every active topic is subscribed.
+    const active = [...entries.values()].filter((e) => e.active);
+    if (conn?.duplex) active.forEach((e) => send(subFrame(e)));
+    setStatus({ connected: true, state: 'open', transport: kind ?? null, error: null });
+    for (const e of active) if (e.store.get().status === 'error') patch(e, { status: 'subscribing' });
   }
 
   function onClose(code: number, reason: string): void {
@@ -305,7 +315,6 @@ export function createClient(options: ClientOptions): Client {
     log(action === 'retry' ? 'info' : 'warn', 'close', { code, reason, transport: kind });
     const wasStable = stable;
     const wasOpen = hello;
-    const wasSse = kind === 'sse';
     drop();
     if (action === 'stop' || (action === 'reauth' && ++refusals >= MAX_AUTH_REFUSALS)) {
       return fail({ source: 'close', code, reason });
@@ -317,9 +326,10 @@ export function createClient(options: ClientOptions): Client {
       fails = 0;
       ti = (ti + 1) % order.length;
     }
-    // A restart (1012, or an SSE stream that ended after hello: the gateway ends them all when it stops) must
-    // not bring every client back in the same second: the first retry is spread over 8 × minDelay.
-    retry(action === 'busy' ? busyDelay : 0, code === 1012 || (wasSse && wasOpen) ? 3 : 0);
+    // Whatever ended a connection that had said hello (a restart, a crash, a cut network) likely ended its
+    // neighbours' too: the fleet must not return in the same second, so the first retry is spread over
+    // 8 × minDelay (0–4 s by default).
+    retry(action === 'busy' ? busyDelay : 0, wasOpen ? 3 : 0);
   }
 
   function ticketFailed(error: TicketFailure): void {
@@ -351,7 +361,7 @@ export function createClient(options: ClientOptions): Client {
    */
   function check(): void {
     deadT.clear();
-    if (!conn || (hello && !sawPing)) return;
+    if (!conn) return;
     const now = Date.now();
     if (pokedAt > lastRx) {
       if (now - pokedAt < grace()) return deadT.set(check, pokedAt + grace() - now);
@@ -504,6 +514,7 @@ export function createClient(options: ClientOptions): Client {
         },
         () => (lingerT.pending() ? lingerT.clear() : activate(entry)),
         () => lingerT.set(() => deactivate(entry), linger),
+        oops,
       );
       const entry: Entry = {
         name,

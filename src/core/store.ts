@@ -31,11 +31,34 @@ export interface WritableStore<T> extends ReadableStore<T> {
 }
 
 /**
+ * Calls `listener` with `value`, isolated: an exception goes to `report` and is rethrown on a microtask, so it
+ * reaches the page's error handler (or Node's `uncaughtException`) without stopping the other listeners or
+ * the code that notified them halfway.
+ * @example for (const l of listeners) notify(l, value, (e) => log('error', 'listener', e));
+ */
+export function notify<T>(listener: Listener<T>, value: T, report?: (error: unknown) => void): void {
+  try {
+    listener(value);
+  } catch (error) {
+    report?.(error);
+    queueMicrotask(() => {
+      throw error;
+    });
+  }
+}
+
+/**
  * Creates a store holding `value`. `onStart` runs when the first listener arrives, `onStop` when the last one
- * leaves (lazy lifecycle: a topic subscribes only while someone listens).
+ * leaves (lazy lifecycle: a topic subscribes only while someone listens). A listener that throws does not keep
+ * the others from being called: see {@link notify}, which passes the error to `onError` too.
  * @example const count = atom(0); count.subscribe(console.log); count.set(1);
  */
-export function atom<T>(value: T, onStart?: () => void, onStop?: () => void): WritableStore<T> {
+export function atom<T>(
+  value: T,
+  onStart?: () => void,
+  onStop?: () => void,
+  onError?: (error: unknown) => void,
+): WritableStore<T> {
   let listeners: Listener<T>[] = [];
   const listen = (listener: Listener<T>): Unbind => {
     let bound = true;
@@ -54,12 +77,12 @@ export function atom<T>(value: T, onStart?: () => void, onStop?: () => void): Wr
     get: () => value,
     set(next) {
       value = next;
-      for (const l of listeners) l(next);
+      for (const l of listeners) notify(l, next, onError);
     },
     listen,
     subscribe(listener) {
       const unbind = listen(listener);
-      listener(value);
+      notify(listener, value, onError);
       return unbind;
     },
   };

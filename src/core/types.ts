@@ -9,12 +9,24 @@ import type { Reducer } from './reducers.js';
 import type { ReadableStore, Unbind } from './store.js';
 
 /**
- * Where tickets come from: a URL answering `GET <url>?scopes=a,b` with a ticket as JSON (HTTP 401/403 stop the
- * client, anything else retries), or a function returning one. A function signals "refused for good" by
- * throwing or rejecting with an object whose `status` is 401 or 403.
- * @example auth: async (scopes) => (await fetch('/rt/ticket?scopes=' + scopes.join(','))).json()
+ * Where tickets come from (a fresh one for every connection attempt):
+ * - a URL answering `GET <url>?scopes=a,b` with a ticket as JSON;
+ * - a function returning (or resolving with) the endpoint's `Response`: the client checks `ok` / `status`,
+ *   then reads `.json()`. This is the recommended form when the request needs headers or credentials;
+ * - a function returning (or resolving with) the ticket itself.
+ *
+ * A 401 or 403 answer (from the URL or the returned `Response`) stops the client with the error; a 5xx or a
+ * network error retries with backoff. A function returning a ticket signals "refused for good" by throwing or
+ * rejecting with an object whose `status` is 401 or 403; anything else it throws retries. (Calling `.json()`
+ * in the function hides the status: a refusal's `{"error": …}` body then counts as a malformed ticket, and
+ * only three in a row stop. Return the `Response` instead.)
+ * @example auth: '/rt/ticket'
+ * @example auth: (scopes) => fetch('/rt/ticket?scopes=' + scopes.join(','), { credentials: 'include' })
+ * @example auth: async (scopes) => (await myApi.ticket(scopes)).ticket
  */
-export type TicketProvider = string | ((scopes: readonly string[]) => Ticket | Promise<Ticket>);
+export type TicketProvider =
+  | string
+  | ((scopes: readonly string[]) => Ticket | Response | Promise<Ticket | Response>);
 
 /** Options of `createClient`. Only `url` is required, plus `auth` or `secret`. */
 export interface ClientOptions {

@@ -1,7 +1,13 @@
 /**
  * The Server-Sent Events transport: the one-way fallback (PROTOCOL.md §6). The browser's own EventSource
- * reconnection would repeat a spent ticket, so an error closes the stream and reports 1006; the client opens
- * a new one with a fresh ticket and `since`.
+ * reconnection would repeat a spent ticket, so an error closes the stream and reports a close code; the client
+ * opens a new one with a fresh ticket and `since`.
+ *
+ * An EventSource hides the HTTP status of a refusal. So when the stream fails before its first frame, the
+ * same URL is fetched once: a refused ticket's nonce was never recorded, so the gateway repeats its answer,
+ * which maps onto the WebSocket close codes (close-codes.ts): 401 → 4401, 403 → 4403, 400 → 1008, 503 → 1013.
+ * A 401 `replay` means the first request was admitted (it spent the nonce) and the stream was lost: 1006, as
+ * is any other answer or a network error.
  */
 import { parseServerFrame } from '../protocol/frames.js';
 import { formatSinceList, type SseResume } from '../protocol/sse.js';
@@ -11,6 +17,22 @@ import { withQuery, type TransportFactory } from './transport.js';
  * Derives the SSE endpoint from the WebSocket one: `ws://h/rt` → `http://h/rt/sse`, `wss:` → `https:`.
  * @example sseUrlFor('wss://example.com/rt') // 'https://example.com/rt/sse'
  */
+/** HTTP refusals of `/rt/sse` as the close codes a WebSocket would have seen (PROTOCOL.md §2.6). */
+const REFUSALS: Readonly<Record<number, number>> = { 400: 1008, 401: 4401, 403: 4403, 503: 1013 };
+
+/** Why `url` failed, asked again with `fetch`: `[close code, reason]`. */
+async function refusal(url: string): Promise<[number, string]> {
+  try {
+    const res = await fetch(url);
+    if (res.ok) void res.body?.cancel(); // admitted this time: the stream itself is not wanted
+    // `{"error": reason}`; a proxy's own page (an HTML 503, say) still maps by its status.
+    const error = res.ok ? 'sse_error' : String(await res.json().then((b: { error?: unknown }) => b.error, () => res.status));
+    return [error === 'replay' ? 1006 : (REFUSALS[res.status] ?? 1006), error];
+  } catch {
+    return [1006, 'sse_error'];
+  }
+}
+
 export const sseUrlFor = (wsUrl: string): string => wsUrl.replace(/^ws/i, 'http').replace(/[?#].*$/, '').replace(/\/$/, '') + '/sse';
 
 /**
@@ -20,6 +42,7 @@ export const sseUrlFor = (wsUrl: string): string => wsUrl.replace(/^ws/i, 'http'
 export const openSse: TransportFactory = (options, handlers) => {
   let h: typeof handlers | undefined = handlers;
   let es: EventSource | undefined;
+  let live = false; // a frame arrived: the gateway admitted the stream
   const resume = new Map<string, SseResume>();
   for (const [topic, r] of options.topics) if (r) resume.set(topic, r);
   let query = `${options.ticket}&topics=${[...options.topics.keys()].join(',')}`;
@@ -28,24 +51,27 @@ export const openSse: TransportFactory = (options, handlers) => {
     h = undefined;
     es?.close();
   };
+  const end = ([code, reason]: [number, string]): void => {
+    const current = h;
+    close();
+    current?.close(code, reason);
+  };
+  const url = withQuery(options.url, query);
   try {
     const ES = options.EventSource ?? globalThis.EventSource;
-    es = new ES(withQuery(options.url, query));
+    es = new ES(url);
     es.onmessage = (e: MessageEvent) => {
       const frame = typeof e.data === 'string' ? parseServerFrame(e.data) : undefined;
+      live = true;
       if (frame) h?.frame(frame);
     };
     es.onerror = () => {
-      const current = h;
-      close();
-      current?.close(1006, 'sse_error');
+      es?.close(); // no reconnection by the browser: it would repeat a spent ticket
+      if (live || !h) end([1006, 'sse_error']);
+      else void refusal(url).then(end); // a close() meanwhile silences `end`
     };
   } catch (error) {
-    queueMicrotask(() => {
-      const current = h;
-      h = undefined;
-      current?.close(1006, String(error));
-    });
+    queueMicrotask(() => end([1006, String(error)]));
   }
   return { duplex: false, send() {}, close };
 };

@@ -212,7 +212,7 @@ describe('createClient (WebSocket, mock gateway, fake clock)', () => {
       expect(c.status.get()).to.include({ state: 'reconnecting', connected: false });
       expect(t.get().status).to.equal('subscribing');
       for (let i = 4; i <= 6; i++) gw.publish('kpis.s2', i);
-      await clock.tick(1_000);
+      await clock.tick(4_010); // the first retry after a connection that said hello: within 0–4 s
       expect(gw.connections.length).to.equal(2);
       expect(gw.last.received[0]).to.deep.equal({ type: 'sub', topic: 'kpis.s2', since: 3, epoch: 'e1' });
       gw.publish('kpis.s2', 7);
@@ -226,9 +226,9 @@ describe('createClient (WebSocket, mock gateway, fake clock)', () => {
       make();
       await clock.tick(10);
       gw.last.close(1006);
-      await clock.tick(1_000);
+      await clock.tick(4_010);
       gw.last.close(1011);
-      await clock.tick(2_000);
+      await clock.tick(4_010);
       expect(gw.connections.length).to.equal(3);
       expect(tickets.calls()).to.equal(3);
       const nonces = new Set(gw.connections.map((cn) => cn.query.get('nonce')));
@@ -258,6 +258,7 @@ describe('createClient (WebSocket, mock gateway, fake clock)', () => {
 
     it('backs off with full jitter: the nth retry waits within min * 2^n', async () => {
       Math.random = () => 0.999;
+      gw = new MockGateway({ hello: false }); // attempts that fail before hello: no restart spread
       make({ minDelay: 100 });
       await clock.tick(10);
       const windows = [100, 200, 400, 800];
@@ -268,23 +269,23 @@ describe('createClient (WebSocket, mock gateway, fake clock)', () => {
         expect(gw.attempts, `window ${w}`).to.equal(before);
         await clock.tick(20);
         expect(gw.attempts, `window ${w}`).to.equal(before + 1);
-        // refused before hello would never reset; a stable connection resets the step, so fail early
+  
       }
     });
 
     it('resets the backoff once a connection has stayed healthy', async () => {
       Math.random = () => 0.999;
+      gw = new MockGateway({ refuse: (n) => (n <= 6 ? 1011 : undefined) }); // six failures: step 6 (6.4 s)
       make({ minDelay: 100, stableAfter: 1_000 });
-      await clock.tick(10);
-      for (let i = 0; i < 3; i++) {
-        gw.last.close(1006);
-        await clock.tick(1_000);
-      }
+      await clock.tick(30_000);
+      expect(gw.attempts).to.equal(7);
+      expect(client!.status.get().state).to.equal('open');
       await clock.tick(1_000); // stays up: healthy
-      const before = gw.attempts;
       gw.last.close(1006);
-      await clock.tick(110);
-      expect(gw.attempts).to.equal(before + 1);
+      await clock.tick(5);
+      const [retryIn, ...others] = clock.pending();
+      expect(others).to.deep.equal([]);
+      expect(retryIn).to.be.at.most(800); // back to the first steps (the spread's 8 × minDelay), not 2^6 × minDelay
     });
 
     it('spreads the first retry after 1012 (gateway restart) over 0–4 s', async () => {
@@ -394,7 +395,7 @@ describe('createClient (WebSocket, mock gateway, fake clock)', () => {
 
   describe('dead link detection', () => {
     it('pings after silence and closes when the ping stays unanswered, then reconnects', async () => {
-      Math.random = () => 0.999; // the retry waits ~0.5 s, so 'reconnecting' can be observed
+      Math.random = () => 0.999; // the retry waits ~4 s, so 'reconnecting' can be observed
       gw = new MockGateway({ heartbeatMs: 3_000 }); // dead after 6 s of silence; ping 2 s before
       const logged: string[] = [];
       const c = make({ logger: (_l, event) => logged.push(event) });
@@ -411,7 +412,7 @@ describe('createClient (WebSocket, mock gateway, fake clock)', () => {
       await clock.tick(50); // 6 s of silence and the ping unanswered: dead
       expect(logged).to.include('dead');
       expect(c.status.get().state).to.equal('reconnecting');
-      await clock.tick(1_000);
+      await clock.tick(4_000);
       expect(gw.attempts).to.equal(2);
       expect(c.status.get().state).to.equal('open');
     });

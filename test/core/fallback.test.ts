@@ -83,7 +83,7 @@ describe('transports: fallback to SSE and back', () => {
     await clock.tick(10);
     expect(client!.status.get().state).to.equal('open');
     gw.last.close(1006);
-    await clock.tick(500);
+    await clock.tick(1_000); // said hello: the first retry is spread over 8 × minDelay
     expect(gw.attempts).to.equal(2);
     gw.last.close(1006);
     await clock.tick(1_000);
@@ -194,7 +194,8 @@ describe('transports: fallback to SSE and back', () => {
 
   it('tries the WebSocket again while on SSE, and switches back without losing a message', async () => {
     const ws = switchableWebSocket();
-    const c = make({ WebSocket: ws.WebSocket, stableAfter: 1_000, probeAfter: 30_000 });
+    // The double sends no heartbeat pings: a long timeout keeps the SSE stream from counting as dead.
+    const c = make({ WebSocket: ws.WebSocket, stableAfter: 1_000, probeAfter: 30_000, timeout: 600_000 });
     const t = c.topic<number>('kpis.s2', { reduce: 'append' });
     t.subscribe(() => {});
     await clock.tick(2_000);
@@ -217,7 +218,13 @@ describe('transports: fallback to SSE and back', () => {
   it('stays on SSE when the probe fails, and probes again later', async () => {
     const ws = switchableWebSocket();
     const logged: string[] = [];
-    const c = make({ WebSocket: ws.WebSocket, stableAfter: 1_000, probeAfter: 30_000, logger: (_l, e) => logged.push(e) });
+    const c = make({
+      WebSocket: ws.WebSocket,
+      stableAfter: 1_000,
+      probeAfter: 30_000,
+      timeout: 600_000, // no heartbeat pings from the double
+      logger: (_l, e) => logged.push(e),
+    });
     c.topic('kpis.s2').subscribe(() => {});
     await clock.tick(2_000);
     sseHello();
