@@ -105,7 +105,8 @@ describe('<rt-connection>', () => {
         <rt-connection .client=${inner}><rt-status id="b"></rt-status></rt-connection>
       </rt-connection>
     `);
-    const [a, b] = ['#a', '#b'].map((s) => el.querySelector<RtStatus>(s)!);
+    const a = el.querySelector<RtStatus>('#a')!;
+    const b = el.querySelector<RtStatus>('#b')!;
     await Promise.all([a.updateComplete, b.updateComplete]);
     expect([a.status, b.status]).to.deep.equal(['live', 'reconnecting']);
   });
