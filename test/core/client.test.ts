@@ -3,6 +3,7 @@ import { createClient } from '../../src/core/client.js';
 import type { Client, ClientOptions } from '../../src/core/types.js';
 import { installClock, type FakeClock } from '../helpers/fake-clock.js';
 import { fakeAuth, FakeWebSocket, MockGateway } from '../helpers/mock-gateway.js';
+import { catchUncaught } from '../helpers/uncaught.js';
 
 describe('createClient (WebSocket, mock gateway, fake clock)', () => {
   let clock: FakeClock;
@@ -299,6 +300,42 @@ describe('createClient (WebSocket, mock gateway, fake clock)', () => {
       expect(gw.attempts).to.equal(2);
     });
 
+    /** The delay of the one pending timer (the retry) once the close has arrived. */
+    const retryDelay = async (): Promise<number> => {
+      await clock.tick(5); // mock-socket delivers the close after 4 ms
+      const pending = clock.pending();
+      expect(pending.length, 'only the retry timer is pending').to.equal(1);
+      return pending[0]!;
+    };
+
+    for (const code of [1006, 1011, 1001, 4408]) {
+      it(`spreads the first retry over 0–8 × minDelay after ${code} on a connection that had said hello`, async () => {
+        Math.random = () => 0.999;
+        make({ minDelay: 500 });
+        await clock.tick(10);
+        gw.last.close(code);
+        expect(await retryDelay()).to.be.within(4 * 500, 8 * 500); // past the plain first window (minDelay)
+      });
+    }
+
+    it('does not spread the retry of an attempt that failed before hello: it stays within minDelay', async () => {
+      Math.random = () => 0.999;
+      gw = new MockGateway({ hello: false });
+      make({ minDelay: 500 });
+      await clock.tick(10);
+      gw.last.close(1006);
+      expect(await retryDelay()).to.be.at.most(500);
+    });
+
+    it('the spread can bring a client back at once (its lower bound is 0)', async () => {
+      Math.random = () => 0;
+      make({ minDelay: 500 });
+      await clock.tick(10);
+      gw.last.close(1006);
+      await clock.tick(10);
+      expect(gw.attempts).to.equal(2);
+    });
+
     for (const code of [1013, 4429]) {
       it(`waits at least busyDelay after ${code}`, async () => {
         Math.random = () => 0;
@@ -386,10 +423,109 @@ describe('createClient (WebSocket, mock gateway, fake clock)', () => {
       }
     });
 
+    it('an auth function may return the endpoint Response: a 401 stops at once', async () => {
+      let calls = 0;
+      const c = make({
+        auth: async () => {
+          calls++;
+          return new Response('{"error":"unauthorized"}', { status: 401 });
+        },
+      });
+      await clock.tick(60_000);
+      expect(calls).to.equal(1);
+      expect(c.status.get()).to.include({ state: 'closed', connected: false });
+      expect(c.status.get().error).to.deep.equal({ source: 'ticket', code: 401, reason: 'ticket endpoint answered 401' });
+      expect(clock.pending()).to.deep.equal([]);
+    });
+
+    it('an auth function may return the endpoint Response: a 503 retries, then an ok Response connects', async () => {
+      let calls = 0;
+      const good = await tickets.auth([]);
+      const c = make({
+        auth: async () =>
+          ++calls < 3 ? new Response('{"error":"unavailable"}', { status: 503 }) : Response.json(good),
+      });
+      await clock.tick(60_000);
+      expect(calls).to.equal(3);
+      expect(c.status.get()).to.include({ state: 'open', error: null });
+      expect(gw.last.query.get('nonce')).to.equal(good.nonce);
+    });
+
     it('a malformed ticket counts as a refusal: three and it stops', async () => {
       make({ auth: async () => ({ error: 'unauthorized' }) as never });
       await clock.tick(60_000);
       expect(client!.status.get().error).to.include({ source: 'ticket', code: -1 });
+    });
+  });
+
+  describe('protocol version', () => {
+    it('stops with a clear error when hello announces a version other than 1', async () => {
+      gw = new MockGateway({ hello: false });
+      const c = make();
+      await clock.tick(10);
+      gw.last.send({ type: 'hello', v: 2, id: 'c1', scopes: [], heartbeatMs: 15_000 });
+      await clock.tick(10);
+      expect(c.status.get()).to.include({ state: 'closed', connected: false });
+      expect(c.status.get().error).to.deep.equal({ source: 'close', code: 1002, reason: 'unsupported protocol version 2' });
+      expect(clock.pending()).to.deep.equal([]);
+      await clock.tick(120_000);
+      expect(gw.attempts).to.equal(1);
+    });
+  });
+
+  describe('listeners that throw', () => {
+    let uncaught: ReturnType<typeof catchUncaught>;
+    beforeEach(() => (uncaught = catchUncaught()));
+    afterEach(() => uncaught.restore());
+
+    it('a status listener throwing on open does not keep the topics from being subscribed', async () => {
+      const logged: string[] = [];
+      const c = make({ logger: (_level, event) => logged.push(event) });
+      const t = c.topic('kpis.s2');
+      t.subscribe(() => {});
+      c.status.subscribe((s) => {
+        if (s.state === 'open') throw new Error('render failed');
+      });
+      await clock.tick(20);
+      expect(sent()).to.deep.equal([{ type: 'sub', topic: 'kpis.s2' }]);
+      expect(t.get().status).to.equal('live');
+      expect(c.status.get().state).to.equal('open');
+      expect(logged).to.include('listener');
+      await uncaught.settle();
+      expect(uncaught.errors.map((e) => (e as Error).message)).to.include('render failed');
+    });
+
+    it('a topic listener throwing does not stop the other listeners nor the next messages', async () => {
+      const c = make();
+      const t = c.topic<number>('kpis.s2');
+      const seen: (number | undefined)[] = [];
+      t.listen((s) => {
+        if (s.data === 1) throw new Error('bad render');
+      });
+      t.subscribe((s) => seen.push(s.data));
+      await clock.tick(20);
+      gw.publish('kpis.s2', 1);
+      gw.publish('kpis.s2', 2);
+      expect(seen.filter((d) => d !== undefined)).to.deep.equal([1, 2]);
+      expect(c.status.get().stats.messagesReceived).to.equal(2);
+      await uncaught.settle();
+      expect(uncaught.errors.length).to.equal(1);
+    });
+
+    it('an event listener throwing does not stop the other listeners of that event', async () => {
+      const c = make();
+      const got: number[] = [];
+      c.on('message', () => {
+        throw new Error('handler bug');
+      });
+      c.on('message', (m) => got.push(m.seq));
+      c.topic('kpis.s2').subscribe(() => {});
+      await clock.tick(20);
+      gw.publish('kpis.s2', 'a');
+      gw.publish('kpis.s2', 'b');
+      expect(got).to.deep.equal([1, 2]);
+      await uncaught.settle();
+      expect(uncaught.errors.length).to.equal(2);
     });
   });
 

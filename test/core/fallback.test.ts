@@ -177,6 +177,48 @@ describe('transports: fallback to SSE and back', () => {
       expect(FakeEventSource.last.query.get('topics')).to.equal('kpis.s2');
     });
 
+    it('closes the stream and stops claiming to be connected when the last topic leaves', async () => {
+      const c = make({ transports: ['sse'] });
+      const stop = c.topic('kpis.s2').subscribe(() => {});
+      await clock.tick(10);
+      const es = FakeEventSource.last;
+      sseHello(es);
+      expect(c.status.get()).to.include({ connected: true, state: 'open' });
+      stop();
+      await clock.tick(1_100); // the linger
+      expect(es.readyState).to.equal(2);
+      expect(c.status.get()).to.include({ connected: false, state: 'connecting' });
+      c.topic('kpis.s2').subscribe(() => {});
+      await clock.tick(10);
+      expect(FakeEventSource.instances.length).to.equal(2);
+      sseHello();
+      expect(c.status.get()).to.include({ connected: true, state: 'open' });
+    });
+
+    it('counts the stream dead after 2 × heartbeatMs of silence from hello on, before any ping', async () => {
+      const logged: string[] = [];
+      const { c, es } = await onSse({ logger: (_l, e) => logged.push(e) });
+      await clock.tick(29_000);
+      expect(es.readyState).to.equal(1);
+      await clock.tick(1_100);
+      expect(logged).to.include('dead');
+      expect(es.readyState).to.equal(2);
+      expect(c.status.get()).to.include({ connected: false, state: 'reconnecting' });
+      await clock.tick(1_000);
+      expect(FakeEventSource.instances.length).to.equal(2);
+    });
+
+    it('stays up while the gateway ping frames keep coming', async () => {
+      const { c, es } = await onSse();
+      for (let i = 0; i < 8; i++) {
+        await clock.tick(15_000);
+        es.push({ type: 'ping' });
+      }
+      expect(es.readyState).to.equal(1);
+      expect(FakeEventSource.instances.length).to.equal(1);
+      expect(c.status.get().state).to.equal('open');
+    });
+
     it('keeps the stream of other topics when one gets sub.err', async () => {
       const { c, es } = await onSse();
       const denied = c.topic('economy.patch');
@@ -189,6 +231,122 @@ describe('transports: fallback to SSE and back', () => {
       expect(denied.get().error).to.deep.equal({ code: 'forbidden' });
       expect(c.topic('kpis.s2').get().status).to.equal('live');
       expect(es).to.not.equal(next);
+    });
+  });
+
+  describe('on SSE, a stream refused before its first frame (the status read with one fetch of the same URL)', () => {
+    const realFetch = globalThis.fetch;
+    let asked: string[];
+    let answer: () => Promise<Response>;
+    beforeEach(() => {
+      asked = [];
+      globalThis.fetch = ((input: RequestInfo | URL) => {
+        asked.push(String(input));
+        return answer();
+      }) as typeof fetch;
+    });
+    afterEach(() => void (globalThis.fetch = realFetch));
+
+    const refusedWith = (status: number, error: string) => () =>
+      Promise.resolve(new Response(JSON.stringify({ error }), { status, headers: { 'Content-Type': 'application/json' } }));
+    const start = async (options: Partial<ClientOptions> = {}) => {
+      const errors: unknown[] = [];
+      const c = make({ transports: ['sse'], ...options });
+      c.on('error', (e) => errors.push(e));
+      c.topic('kpis.s2').subscribe(() => {});
+      await clock.tick(10);
+      return { c, errors };
+    };
+
+    it('401: a fresh ticket each time, and three refusals in a row stop with the reason', async () => {
+      answer = refusedWith(401, 'bad_sig');
+      const { c, errors } = await start();
+      for (let i = 0; i < 3; i++) {
+        FakeEventSource.last.fail();
+        await clock.tick(5_000); // well within the backoff, and before any dead-link timeout
+      }
+      await clock.tick(120_000);
+      expect(FakeEventSource.instances.length).to.equal(3);
+      expect(asked).to.deep.equal(FakeEventSource.instances.map((es) => es.url));
+      expect(new Set(FakeEventSource.instances.map((es) => es.query.get('nonce'))).size).to.equal(3);
+      expect(c.status.get()).to.include({ state: 'closed', connected: false });
+      expect(c.status.get().error).to.deep.equal({ source: 'close', code: 4401, reason: 'bad_sig' });
+      expect(errors.length).to.equal(1);
+      expect(clock.pending()).to.deep.equal([]);
+    });
+
+    it('403 forbidden_origin: stops at once', async () => {
+      answer = refusedWith(403, 'forbidden_origin');
+      const { c } = await start();
+      FakeEventSource.last.fail();
+      await clock.tick(60_000);
+      expect(FakeEventSource.instances.length).to.equal(1);
+      expect(c.status.get().error).to.deep.equal({ source: 'close', code: 4403, reason: 'forbidden_origin' });
+      expect(clock.pending()).to.deep.equal([]);
+    });
+
+    it('400 bad_topics: stops at once (a client bug, 1008)', async () => {
+      answer = refusedWith(400, 'bad_topics');
+      const { c } = await start();
+      FakeEventSource.last.fail();
+      await clock.tick(60_000);
+      expect(FakeEventSource.instances.length).to.equal(1);
+      expect(c.status.get().error).to.deep.equal({ source: 'close', code: 1008, reason: 'bad_topics' });
+    });
+
+    it('503: the gateway is busy, so it waits at least busyDelay (1013)', async () => {
+      answer = refusedWith(503, 'unavailable');
+      const closes: number[] = [];
+      const { c } = await start({ busyDelay: 5_000, logger: (_l, e, d) => e === 'close' && closes.push((d as { code: number }).code) });
+      FakeEventSource.last.fail();
+      await clock.tick(4_900);
+      expect(closes).to.deep.equal([1013]);
+      expect(c.status.get().state).to.equal('reconnecting');
+      expect(FakeEventSource.instances.length).to.equal(1);
+      await clock.tick(1_000);
+      expect(FakeEventSource.instances.length).to.equal(2);
+    });
+
+    for (const [what, respond] of [
+      ['a network error', () => Promise.reject(new TypeError('Failed to fetch'))],
+      ['a 401 replay (the first request was admitted, then lost)', refusedWith(401, 'replay')],
+      ['a 502 page from a proxy', () => Promise.resolve(new Response('<html>bad gateway</html>', { status: 502 }))],
+    ] as const) {
+      it(`${what}: a lost connection (1006), retried without counting as a refusal`, async () => {
+        answer = respond;
+        const closes: number[] = [];
+        const { c } = await start({ logger: (_l, e, d) => e === 'close' && closes.push((d as { code: number }).code) });
+        for (let i = 0; i < 4; i++) {
+          FakeEventSource.last.fail();
+          await clock.tick(5_000);
+        }
+        expect(closes).to.deep.equal([1006, 1006, 1006, 1006]);
+        expect(c.status.get()).to.include({ state: 'reconnecting', error: null });
+        expect(FakeEventSource.instances.length).to.equal(5);
+      });
+    }
+
+    it('an error after the first frame is a lost stream: no fetch, 1006', async () => {
+      answer = refusedWith(401, 'bad_sig');
+      const { c } = await start();
+      sseHello();
+      FakeEventSource.last.fail();
+      await clock.tick(1_000);
+      expect(asked).to.deep.equal([]);
+      expect(FakeEventSource.instances.length).to.equal(2);
+      expect(c.status.get().error).to.equal(null);
+    });
+
+    it('disconnect() while the fetch is pending: its answer is ignored', async () => {
+      let release!: (r: Response) => void;
+      answer = () => new Promise((resolve) => (release = resolve));
+      const { c } = await start();
+      FakeEventSource.last.fail();
+      await clock.tick(10);
+      c.disconnect();
+      release(new Response('{"error":"forbidden_origin"}', { status: 403 }));
+      await clock.tick(60_000);
+      expect(c.status.get()).to.include({ state: 'closed', error: null });
     });
   });
 

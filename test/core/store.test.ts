@@ -1,5 +1,6 @@
 import { expect } from '@open-wc/testing';
 import { atom } from '../../src/core/store.js';
+import { catchUncaught, type Uncaught } from '../helpers/uncaught.js';
 
 describe('atom', () => {
   it('subscribe calls the listener at once, then on every change', () => {
@@ -61,5 +62,40 @@ describe('atom', () => {
     a();
     store.set(2);
     expect(calls).to.equal(3);
+  });
+});
+
+describe('atom: a listener that throws', () => {
+  let uncaught: Uncaught;
+  beforeEach(() => (uncaught = catchUncaught()));
+  afterEach(() => uncaught.restore());
+
+  it('does not keep the other listeners from being called, and the error is reported and rethrown', async () => {
+    const reported: unknown[] = [];
+    const store = atom(0, undefined, undefined, (e) => reported.push(e));
+    const boom = new Error('boom');
+    const seen: number[] = [];
+    store.listen(() => {
+      throw boom;
+    });
+    store.listen((v) => seen.push(v));
+    expect(() => store.set(1)).to.not.throw();
+    expect(seen).to.deep.equal([1]);
+    expect(store.get()).to.equal(1);
+    expect(reported).to.deep.equal([boom]);
+    await uncaught.settle();
+    expect(uncaught.errors).to.deep.equal([boom]); // not swallowed: rethrown on a microtask
+  });
+
+  it('subscribe still returns a working unbind when the first call throws', async () => {
+    const log: string[] = [];
+    const store = atom(0, () => log.push('start'), () => log.push('stop'));
+    const stop = store.subscribe(() => {
+      throw new Error('at once');
+    });
+    stop();
+    expect(log).to.deep.equal(['start', 'stop']);
+    await uncaught.settle();
+    expect(uncaught.errors.length).to.equal(1);
   });
 });
