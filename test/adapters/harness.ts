@@ -18,6 +18,11 @@ export interface Harness {
   options: ClientOptions;
   /** A connected client (WebSocket only, `linger` = {@link LINGER}). */
   client(extra?: Partial<ClientOptions>): Client;
+  /**
+   * Moves the fake clock in small steps until `done()` holds (at most `limit` ms of fake time), for what the
+   * core's policy times (reconnection backoff) rather than the adapter.
+   */
+  until(done: () => boolean, limit?: number): Promise<void>;
   /** The `sub`/`unsub` frames received so far, over every connection, as `sub kpis.s2` strings. */
   wire(): string[];
   stop(): void;
@@ -43,6 +48,9 @@ export function harness(): Harness {
       const c = createClient({ ...options, ...extra });
       clients.push(c);
       return c;
+    },
+    async until(done, limit = 60_000) {
+      for (let t = 0; !done() && t < limit; t += 50) await clock.tick(50);
     },
     wire: () =>
       gw.connections.flatMap((c) =>

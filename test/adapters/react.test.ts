@@ -203,7 +203,7 @@ describe('React adapter', () => {
       h.gw.last.close(1011, 'oops');
       await h.clock.tick(10);
       expect(text(view.el, '.c')).to.equal('false|0|null');
-      await h.clock.tick(2_000);
+      await h.until(() => client.status.get().connected && client.status.get().stats.reconnectCount > 0);
       expect(text(view.el, '.c')).to.equal('true|1|null');
     });
   });

@@ -127,7 +127,8 @@ describe('Vue adapter', () => {
     await nextTick();
     expect(text('.m')).to.equal('1/2|true|0');
     rt.gw.last.close(1011, 'oops');
-    await rt.clock.tick(2_000);
+    await rt.until(() => client.status.get().connected && client.status.get().stats.reconnectCount > 0);
+    await nextTick();
     expect(text('.m')).to.equal('1/2|true|1');
   });
 
