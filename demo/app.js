@@ -1,0 +1,105 @@
+/**
+ * The live-ops dashboard's glue: where the gateway is, which scopes to ask for, the disconnect and reconnect
+ * buttons, the colour scheme, and a few custom renderings. Everything realtime is done by the elements.
+ *
+ * Query parameters: `?gateway=http://host:port` (default: this page's origin), `?scopes=a,b`.
+ */
+import { html } from '/dist/rt-elements.js';
+
+const params = new URLSearchParams(location.search);
+const gateway = new URL(params.get('gateway') ?? location.origin);
+const rt = document.getElementById('rt');
+const $ = (selector) => document.querySelector(selector);
+
+// Where to connect: the WebSocket endpoint and the demo ticket endpoint of the same gateway.
+rt.url = `${gateway.protocol === 'https:' ? 'wss' : 'ws'}://${gateway.host}/rt`;
+rt.ticketUrl = new URL('/rt/ticket', gateway).href;
+if (params.has('scopes')) rt.scopes = params.get('scopes');
+
+// ---- Scopes: a change reconnects with a fresh ticket for the new set --------------------------------------
+const boxes = [...document.querySelectorAll('input[name="scope"]')];
+const showScopes = () => {
+  const scopes = rt.scopes.split(',').filter(Boolean);
+  for (const box of boxes) box.checked = scopes.includes(box.value);
+  $('#ticket-scopes').textContent = scopes.length ? `ticket: ${scopes.join(', ')}` : 'ticket: no scopes';
+  for (const row of document.querySelectorAll('tr[data-scope]')) row.classList.toggle('denied', !scopes.includes(row.dataset.scope));
+};
+for (const box of boxes) {
+  box.addEventListener('change', () => {
+    rt.scopes = boxes.filter((b) => b.checked).map((b) => b.value).join(',');
+    const url = new URL(location.href);
+    url.searchParams.set('scopes', rt.scopes);
+    history.replaceState(null, '', url);
+    showScopes();
+  });
+}
+showScopes();
+
+// ---- Connection: buttons follow the badge's rt-state events ------------------------------------------------
+const disconnect = $('#disconnect');
+const reconnect = $('#reconnect');
+disconnect.addEventListener('click', () => rt.disconnect());
+reconnect.addEventListener('click', () => rt.connect());
+rt.addEventListener('rt-state', (event) => {
+  const { status, state } = event.detail;
+  const stopped = status === 'offline' && state?.state === 'closed';
+  disconnect.disabled = stopped;
+  reconnect.disabled = !stopped;
+  document.body.dataset.link = status;
+});
+
+// Transport, latency and message count under the dashboard, from the connection store.
+let unbind;
+const follow = () => {
+  unbind?.();
+  unbind = rt.client?.status.subscribe((s) => {
+    const latency = s.stats.latencyMs === null ? '–' : `${Math.max(0, Math.round(s.stats.latencyMs))} ms`;
+    $('#link-info').textContent = `${s.transport ?? 'no transport'} · latency ${latency} · ${s.stats.messagesReceived} messages · ${s.stats.reconnectCount} reconnects`;
+  });
+};
+// The client is created at the connection's next update, and replaced when the scopes change.
+rt.updateComplete.then(follow);
+for (const box of boxes) box.addEventListener('change', () => rt.updateComplete.then(follow));
+
+// ---- Colour scheme: the elements follow the page's color-scheme ------------------------------------------
+const schemes = ['light dark', 'light', 'dark'];
+const names = { 'light dark': 'Auto', light: 'Light', dark: 'Dark' };
+const themeButton = $('#theme');
+const applyScheme = (scheme) => {
+  document.documentElement.style.colorScheme = scheme;
+  document.documentElement.dataset.scheme = scheme;
+  themeButton.textContent = names[scheme];
+  localStorage.setItem('rt-demo-scheme', scheme);
+};
+themeButton.addEventListener('click', () => {
+  const current = document.documentElement.dataset.scheme ?? 'light dark';
+  applyScheme(schemes[(schemes.indexOf(current) + 1) % schemes.length]);
+});
+applyScheme(localStorage.getItem('rt-demo-scheme') ?? 'light dark');
+
+// ---- Custom renderings: a format function, and the feed's per-item render hook ----------------------------
+const signed = (digits) => (value) =>
+  typeof value === 'number' ? `${value > 0 ? '+' : ''}${value.toFixed(digits)}%` : '–';
+$('#inflation').format = signed(2);
+$('#uplift').format = signed(2);
+// Templates rendered inside an element's shadow root are styled through `part` names (see styles.css).
+const TONE = { running: 'accent', winner: 'good', stopped: 'bad' };
+$('#ab-status').format = (value) => html`<span part="pill ${TONE[value] ?? ''}">${value}</span>`;
+
+const KIND = {
+  'event.started': ['Started', 'good'],
+  'event.ended': ['Ended', ''],
+  'offer.changed': ['Offer', 'accent'],
+  'banner.updated': ['Banner', 'accent'],
+  'playlist.rotated': ['Playlist', 'warn'],
+};
+const time = (ms) => new Date(ms).toLocaleTimeString();
+$('#events').renderItem = (e) => {
+  const [label, tone] = KIND[e.kind] ?? [e.kind, ''];
+  return html`<div part="event"><span part="pill ${tone}">${label}</span><span part="name">${e.name}</span><time part="time">${time(e.when)}</time></div>`;
+};
+
+// The access panel: what the gateway answered for each topic.
+const allowed = (ms) => html`<span part="allowed">✓ allowed</span> <span part="when">· last message ${time(ms)}</span>`;
+for (const el of document.querySelectorAll('.verdict rt-topic')) el.format = allowed;
+$('.verdict rt-feed').renderItem = (e) => allowed(e.when);
