@@ -12,7 +12,6 @@ import type { FanoutResult, PublishResult } from './engine.js';
 import type { Hub, Stats } from './hub.js';
 import type { RedisEngineOptions } from './redis/engine.js';
 import { createHttpApp } from './http-app.js';
-import { OriginPolicy } from './origin.js';
 import { SseEndpoint } from './sse-endpoint.js';
 import type { TopicSpec } from './topic-registry.js';
 import { WebSocketEndpoint } from './ws-endpoint.js';
@@ -91,7 +90,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway<Fa
   const demo = options.demo
     ? { secret: auth.secret, kid: auth.kid, staticRoots: options.staticRoots ?? defaultStaticRoots() }
     : undefined;
-  const server = createServer(createHttpApp({ context, sse, origins: new OriginPolicy(auth.allowedOrigins), demo, startedAt }));
+  const server = createServer(createHttpApp({ context, sse, origins: sse.origins, demo, startedAt }));
   const ws = new WebSocketEndpoint(context, auth).attach(server, true);
 
   await new Promise<void>((resolve, reject) => {

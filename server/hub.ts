@@ -82,7 +82,7 @@ export class Hub extends EventEmitter<HubEvents> implements EngineSink {
   subscribe(session: Session, sub: SubFrame): void {
     const topic = this.registry.get(sub.topic);
     if (!topic) return session.sendFrame({ type: 'sub.err', topic: sub.topic, code: SubError.unknownTopic });
-    const tag = session.transport === 'sse' ? 'SSE' : 'WS';
+    const { tag } = session;
     if (!rbacHas(session.scopes, topic.scopes)) {
       this.logger.info(tag, 'Subscribe refused:', { id: session.id, topic: topic.name });
       return session.sendFrame({ type: 'sub.err', topic: topic.name, code: SubError.forbidden });

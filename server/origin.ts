@@ -48,9 +48,7 @@ export class OriginPolicy {
    * is not subject to the allowlist.
    */
   allows(origin: string | undefined): boolean {
-    if (origin === undefined || !this.allowed) return true;
-    const normal = normalizeOrigin(origin);
-    return normal !== undefined && this.allowed.has(normal);
+    return origin === undefined || !this.allowed || this.lists(origin);
   }
 
   /** Whether `origin` is explicitly on the allowlist (what CORS may reflect). */

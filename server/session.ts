@@ -2,7 +2,7 @@
  * One client connection, whatever its transport: its scopes, its subscriptions and its outbound queue.
  */
 import type { ServerFrame } from '../src/protocol/index.js';
-import { CloseCode } from '../src/protocol/index.js';
+import { CloseCode, PROTOCOL_VERSION } from '../src/protocol/index.js';
 import { OutboundQueue, Outcome, type BackpressureOptions, type Peer } from './outbound-queue.js';
 import { PreparedFrame } from './prepared-frame.js';
 import type { Topic } from './topic-registry.js';
@@ -48,6 +48,16 @@ export class Session {
   ) {
     this.lastSeen = now;
     this.queue = new OutboundQueue(peer, limits);
+  }
+
+  /** The transport's tag in log lines (`[RT WS]`, `[RT SSE]`). */
+  get tag(): 'WS' | 'SSE' {
+    return this.transport === 'sse' ? 'SSE' : 'WS';
+  }
+
+  /** Sends `hello`, the first frame of every accepted connection. */
+  greet(heartbeatMs: number): void {
+    this.sendFrame({ type: 'hello', v: PROTOCOL_VERSION, id: this.id, scopes: [...this.scopes], heartbeatMs });
   }
 
   /** Messages dropped by backpressure on this connection. */

@@ -3,10 +3,11 @@
  * each, for networks where WebSocket cannot pass. One-way: the topic set is fixed by the URL.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { PROTOCOL_VERSION, parseSinceList, parseTopicList, type SseResume } from '../src/protocol/index.js';
+import { parseSinceList, parseTopicList, type SseResume } from '../src/protocol/index.js';
 import type { GatewayContext } from './context.js';
 import { answerPreflight, applyCors } from './cors.js';
 import { Gatekeeper, type AuthOptions } from './gatekeeper.js';
+import type { OriginPolicy } from './origin.js';
 import { requestUrl, sendJson } from './http-util.js';
 import { Session, type SessionPeer } from './session.js';
 
@@ -30,7 +31,8 @@ export function parseSseRequest(query: URLSearchParams): SseRequest {
 /** Serves SSE streams. */
 export class SseEndpoint {
   private readonly gatekeeper: Gatekeeper;
-  private readonly streams = new Set<ServerResponse>();
+  /** Open streams and their sessions. */
+  private readonly streams = new Map<ServerResponse, Session>();
 
   constructor(
     private readonly context: GatewayContext,
@@ -49,20 +51,31 @@ export class SseEndpoint {
     });
   };
 
+  /** The origin policy of this endpoint (for CORS on other routes). */
+  get origins(): OriginPolicy {
+    return this.gatekeeper.origins;
+  }
+
   /** Ends every open stream (clients reconnect, with a fresh ticket, elsewhere). */
   closeAll(): void {
-    for (const res of this.streams) res.end();
+    for (const [res, session] of this.streams) {
+      this.context.hub.remove(session); // nothing may be written after the end
+      res.end();
+    }
   }
 
   private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const { auth, origins } = this.gatekeeper;
     applyCors(req, res, origins, auth.corsAnyOrigin === true);
     if (req.method === 'OPTIONS') return answerPreflight(res);
+    // A HEAD would spend the ticket on a stream nobody reads.
+    if (req.method !== 'GET') return sendJson(res, 405, { error: 'method_not_allowed' });
     const query = requestUrl(req).searchParams;
     const request = parseSseRequest(query);
     if ('error' in request) return sendJson(res, 400, { error: request.error });
     const admission = await this.gatekeeper.admit(req, query, 'SSE');
     if (!admission.ok) return sendJson(res, admission.status, { error: admission.reason });
+    if (this.context.draining) return sendJson(res, 503, { error: 'unavailable' });
     if (req.destroyed) return;
 
     const { context } = this;
@@ -78,21 +91,22 @@ export class SseEndpoint {
       get bufferedAmount() {
         return res.writableLength;
       },
-      write: (frame) => void res.write(frame.sse),
+      write: (frame) => void (res.writableEnded || res.write(frame.sse)),
       close: () => res.end(),
       terminate: () => res.destroy(),
-      ping: () => void res.write(HEARTBEAT),
+      ping: () => void (res.writableEnded || res.write(HEARTBEAT)),
     };
+    res.on('error', (error) => logger.debug('SSE', 'Stream error:', { error: error.message }));
     const { ticket } = admission;
     const session = new Session(context.newId(), 'sse', ticket.scopeList, peer, clock.now(), context.backpressure);
-    this.streams.add(res);
+    this.streams.set(res, session);
     hub.add(session);
     res.on('close', () => {
       this.streams.delete(res);
       hub.remove(session);
       logger.info('SSE', 'Client disconnected:', { id: session.id });
     });
-    session.sendFrame({ type: 'hello', v: PROTOCOL_VERSION, id: session.id, scopes: ticket.scopeList, heartbeatMs: context.heartbeatMs });
+    session.greet(context.heartbeatMs);
     logger.info('SSE', 'Client connected:', { id: session.id, scopes: ticket.scopeList });
     for (const topic of request.topics) hub.subscribe(session, { type: 'sub', topic, ...request.resume.get(topic) });
   }

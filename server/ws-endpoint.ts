@@ -9,7 +9,6 @@ import {
   CloseCode,
   FrameError,
   MAX_CLIENT_FRAME_BYTES,
-  PROTOCOL_VERSION,
   parseClientFrame,
   type ParsedTicket,
 } from '../src/protocol/index.js';
@@ -27,7 +26,11 @@ export class WebSocketEndpoint {
   /** The underlying `ws` server (no HTTP server of its own). */
   readonly wss: WebSocketServer;
   private readonly gatekeeper: Gatekeeper;
+  /** Every upgraded socket until it closes, accepted or being refused. */
   private readonly sockets = new Set<WebSocket>();
+  /** Upgrades whose ticket is being checked. */
+  private inFlight = 0;
+  private settled: (() => void) | undefined;
 
   constructor(
     private readonly context: GatewayContext,
@@ -59,19 +62,39 @@ export class WebSocketEndpoint {
 
   /** Authenticates an upgrade request, then completes it and accepts or refuses the connection. */
   async handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    this.inFlight += 1;
     // Until `ws` owns the socket, an error on it (a reset during ticket verification) is ours to swallow.
     const onEarlyError = () => socket.destroy();
     socket.on('error', onEarlyError);
-    const admission = await this.gatekeeper.admit(req, requestUrl(req).searchParams, 'WS');
-    socket.removeListener('error', onEarlyError);
-    this.wss.handleUpgrade(req, socket, head, (ws) => {
-      if (admission.ok) this.accept(ws, admission.ticket);
-      else ws.close(admission.closeCode, admission.reason);
-    });
+    try {
+      let admission = await this.gatekeeper.admit(req, requestUrl(req).searchParams, 'WS');
+      // Shutdown may have begun while the ticket was being checked: such a connection must not slip in.
+      if (admission.ok && this.context.draining) {
+        admission = { ok: false, status: 503, closeCode: CloseCode.serviceRestart, reason: 'service_restart' };
+      }
+      socket.removeListener('error', onEarlyError);
+      this.wss.handleUpgrade(req, socket, head, (ws) => {
+        // Before anything else: a peer may send garbage (an unmasked or oversized frame) at once, and an
+        // `error` event without a listener would take the process down.
+        ws.on('error', (error) => this.context.logger.debug('WS', 'Socket error:', { error: error.message }));
+        this.sockets.add(ws);
+        ws.on('close', () => this.sockets.delete(ws));
+        if (admission.ok) this.accept(ws, admission.ticket);
+        else ws.close(admission.closeCode, admission.reason);
+      });
+    } finally {
+      this.inFlight -= 1;
+      if (this.inFlight === 0) this.settled?.();
+    }
   }
 
-  /** Closes every connection with `code` and resolves once all are gone (terminating laggards after `graceMs`). */
+  /**
+   * Closes every connection with `code`, including any whose ticket is still being checked, and resolves once
+   * all are gone (terminating laggards after `graceMs`).
+   */
   async closeAll(code: number, reason: string, graceMs = 2000): Promise<void> {
+    if (this.inFlight > 0) await new Promise<void>((resolve) => (this.settled = resolve));
+    this.settled = undefined;
     const closing = [...this.sockets].map(
       (ws) =>
         new Promise<void>((resolve) => {
@@ -99,7 +122,6 @@ export class WebSocketEndpoint {
     };
     const session = new Session(context.newId(), 'websocket', ticket.scopeList, peer, clock.now(), context.backpressure);
     const badFrames = new TokenBucket(BAD_FRAME_BURST, 1, clock.now());
-    this.sockets.add(ws);
     hub.add(session);
 
     const strike = () => {
@@ -124,21 +146,12 @@ export class WebSocketEndpoint {
     ws.on('pong', () => {
       session.lastSeen = clock.now();
     });
-    // `ws` reports protocol violations (an oversized frame: 1009) here and closes the socket itself.
-    ws.on('error', (error) => logger.debug('WS', 'Socket error:', { id: session.id, error: error.message }));
     ws.on('close', (code) => {
-      this.sockets.delete(ws);
       hub.remove(session);
       logger.info('WS', 'Client disconnected:', { id: session.id, code });
     });
 
-    session.sendFrame({
-      type: 'hello',
-      v: PROTOCOL_VERSION,
-      id: session.id,
-      scopes: ticket.scopeList,
-      heartbeatMs: context.heartbeatMs,
-    });
+    session.greet(context.heartbeatMs);
     logger.info('WS', 'Client connected:', { id: session.id, scopes: ticket.scopeList });
   }
 }

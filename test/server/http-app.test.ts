@@ -9,6 +9,7 @@ import { ticketQuery } from '../../src/protocol/index.js';
 import type { Gateway } from '../../server/gateway.js';
 import { configureRealtime, createSSEHandler, fanout, getStats, startWebSocketServer } from '../../server/seed-api.js';
 import { silentLogger } from '../../server/log.js';
+import type { NonceStore } from '../../server/nonce-store.js';
 import { SECRET, SseReader, TestClient, connect, get, signedQuery, sseUrl, startGateway, subscribed, wsUrl } from './helpers.js';
 
 describe('HTTP routes', () => {
@@ -45,6 +46,8 @@ describe('HTTP routes', () => {
   });
 
   it('answers unknown paths with a JSON 404 and other methods with 405', async () => {
+    const head = await new Promise<number>((resolve) => require_request(sseUrl(gw, `${signedQuery([])}&topics=kpis.s2`), 'HEAD', resolve).end());
+    assert.equal(head, 405, 'HEAD on /rt/sse would spend a ticket on a stream nobody reads');
     const missing = await get(`${gw.url}/nope`);
     assert.equal(missing.status, 404);
     assert.deepEqual(JSON.parse(missing.body), { error: 'not_found' });
@@ -125,6 +128,40 @@ describe('graceful shutdown', () => {
     await stream.ended;
     await assert.rejects(get(`${gw.url}/health`));
     await gw.close(); // idempotent
+  });
+
+  it('never writes to an SSE stream after ending it, even if a fanout follows in the same tick', async () => {
+    const gw = await startGateway();
+    const stream = new SseReader(sseUrl(gw, `${signedQuery(['ops.admin'])}&topics=kpis.s2`));
+    await stream.waitFor(2);
+    const closed = gw.close();
+    gw.fanout('kpis.s2', { late: true });
+    gw.context.heartbeat.tick();
+    await closed;
+    await stream.ended;
+    assert.ok(stream.events.every((e) => e.data.type !== 'msg'));
+  });
+
+  it('refuses with 1012 a connection whose ticket was still being checked when shutdown began, and finishes closing', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let entered!: () => void;
+    const checking = new Promise<void>((resolve) => (entered = resolve));
+    const slowStore: NonceStore = {
+      claim: async () => {
+        entered();
+        await gate;
+        return true;
+      },
+      close: () => Promise.resolve(),
+    };
+    const gw = await startGateway({ nonceStore: slowStore });
+    const client = new TestClient(wsUrl(gw, signedQuery([])));
+    await checking;
+    const closed = gw.close();
+    release();
+    assert.deepEqual(await client.closed, { code: 1012, reason: 'service_restart' });
+    await closed;
   });
 
   it('drains on SIGTERM when run as `npm start` does, and exits 0', async () => {

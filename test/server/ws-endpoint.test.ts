@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { createConnection } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import WebSocket from 'ws';
 import { connectBody, ticketQuery } from '../../src/protocol/index.js';
@@ -243,6 +245,24 @@ describe('WebSocket endpoint', () => {
       const client = await connect(gw, []);
       client.send(JSON.stringify({ type: 'ping', pad: 'x'.repeat(64 * 1024) }));
       assert.equal((await client.closed).code, 1009);
+      const healthy = await connect(gw, []);
+      await healthy.roundTrip();
+      await healthy.close();
+    });
+  });
+
+  describe('garbage from a refused peer', () => {
+    it('does not take the gateway down (an unmasked frame right after the upgrade)', async () => {
+      const { port } = new URL(gw.url);
+      const socket = createConnection(Number(port), '127.0.0.1');
+      socket.on('error', () => {});
+      socket.write(
+        'GET /rt?ts=1 HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+          'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
+      );
+      await once(socket, 'data'); // 101, then the 4401 close frame
+      socket.write(Buffer.from([0x81, 0x02, 0x68, 0x69])); // a text frame without the mask a client must set
+      socket.end();
       const healthy = await connect(gw, []);
       await healthy.roundTrip();
       await healthy.close();
