@@ -53,7 +53,7 @@ export class Gatekeeper {
       this.context.logger.info(tag, 'Connection refused:', { reason: admission.reason, ip: req.socket.remoteAddress ?? '' });
       return admission;
     };
-    if (this.context.draining) return refuse(UNAVAILABLE);
+    if (this.context.draining || !this.context.health().ok) return refuse(UNAVAILABLE);
     if (!this.origins.allows(req.headers.origin)) {
       return refuse({ ok: false, status: 403, closeCode: CloseCode.forbidden, reason: FORBIDDEN_ORIGIN });
     }

@@ -61,4 +61,22 @@ describe('backpressure', () => {
     assert.equal(published - seen.length, dropped, 'and misses exactly the dropped messages');
     await Promise.all([healthy.close(), stalled.close()]);
   });
+
+  it('closes with 4408 a client that keeps asking without reading, once only unanswerable answers are queued', async () => {
+    const client = await subscribed(gw, ['ops.admin'], 'kpis.s2');
+    client.ws.pause(); // reads nothing more; its requests still reach the gateway
+    const request = JSON.stringify({ type: 'unsub', topic: 'kpis.s2' });
+    let sent = 0;
+    const closed = client.closed.then((c) => c);
+    let outcome: { code: number; reason: string } | undefined;
+    void closed.then((c) => (outcome = c));
+    // Bounded: each unsub.ok is ~40 bytes, so a few MB of kernel buffers fill within 200 000 requests.
+    while (outcome === undefined && sent < 200_000) {
+      for (let i = 0; i < 2000; i++) client.ws.send(request);
+      sent += 2000;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    client.ws.resume();
+    assert.deepEqual(await closed, { code: 4408, reason: 'backpressure' });
+  });
 });
