@@ -1,6 +1,6 @@
 /**
- * Several gateways sharing a real Redis (127.0.0.1:6379 unless REDIS_URL says otherwise; `.ci/run` starts one).
- * Each test uses its own key prefix and topic, so runs never see each other's data.
+ * Several gateways sharing a real Redis: REDIS_URL, else 127.0.0.1:6379, else a throwaway `redis-server` this
+ * file starts itself. Each test uses its own key prefix and topic, so runs never see each other's data.
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -20,7 +20,21 @@ import type { RedisEngine } from '../../server/redis/engine.js';
 import { SECRET, TestClient, connect, get, signedQuery, wsUrl } from './helpers.js';
 import { TcpProxy } from './tcp-proxy.js';
 
-const REDIS_URL = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
+let REDIS_URL = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
+let ownRedis: RedisProcess | undefined;
+
+/** Uses the configured Redis if it answers, else starts one (redis-server must be installed). */
+async function ensureRedis(): Promise<void> {
+  const probe = createClient({ url: REDIS_URL, socket: { connectTimeout: 1000, reconnectStrategy: false } });
+  probe.on('error', () => {});
+  try {
+    await probe.connect();
+    await probe.close();
+  } catch {
+    ownRedis = await RedisProcess.start();
+    REDIS_URL = ownRedis.url;
+  }
+}
 type RedisGateway = Gateway<Promise<PublishResult>>;
 
 function unique(): string {
@@ -80,6 +94,8 @@ async function eventually(check: () => Promise<boolean>, what: string): Promise<
 }
 
 describe('Redis engine', () => {
+  before(ensureRedis);
+  after(() => ownRedis?.dispose());
   describe('three gateways on one Redis', () => {
     let gateways: RedisGateway[];
     let prefix: string;
