@@ -51,6 +51,8 @@ export class Gatekeeper {
   async admit(req: IncomingMessage, query: URLSearchParams, tag: 'WS' | 'SSE'): Promise<Admission> {
     const refuse = (admission: Exclude<Admission, { ok: true }>): Admission => {
       this.context.logger.info(tag, 'Connection refused:', { reason: admission.reason, ip: req.socket.remoteAddress ?? '' });
+      const { reason, closeCode, status } = admission;
+      this.context.hub.emit('refuse', { transport: tag === 'SSE' ? 'sse' : 'websocket', reason, closeCode, status });
       return admission;
     };
     if (this.context.draining || !this.context.health().ok) return refuse(UNAVAILABLE);

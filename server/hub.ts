@@ -9,7 +9,7 @@ import type { Engine, EngineSink, FanoutResult, PublishResult, Resume } from './
 import type { Logger } from './log.js';
 import { Outcome } from './outbound-queue.js';
 import type { PreparedFrame } from './prepared-frame.js';
-import type { Session } from './session.js';
+import type { Session, TransportKind } from './session.js';
 import type { Topic, TopicRegistry, TopicSpec } from './topic-registry.js';
 
 export type { FanoutResult };
@@ -24,10 +24,35 @@ export interface Counters {
   messagesDropped: number;
 }
 
-/** Events of a {@link Hub}: a session joined or left (for metrics, audit logs and tests). */
+/** A connection attempt the gateway turned down. */
+export interface Refusal {
+  transport: TransportKind;
+  /** The close reason / error code (`bad_sig`, `forbidden_origin`, `unavailable`, `rate_limited`…). */
+  reason: string;
+  /** The WebSocket close code it got (or would have got). */
+  closeCode: number;
+  /** The HTTP status it got (or would have got) on SSE. */
+  status: number;
+}
+
+/** Which limit a rate-limit hit was. */
+export type RateLimitKind = 'connections_per_ip' | 'frames' | 'subscriptions' | 'global_connections';
+
+/**
+ * Events of a {@link Hub}, the gateway's one source of security and lifecycle events (metrics, the audit log and
+ * tests listen here). No payloads, no addresses: only ids, scopes, topics and reasons.
+ */
 export interface HubEvents {
+  /** A session was accepted. */
   connect: [session: Session];
-  disconnect: [session: Session];
+  /** A session ended (`code`: its WebSocket close code, when known). */
+  disconnect: [session: Session, code?: number];
+  /** A connection attempt was refused. */
+  refuse: [refusal: Refusal];
+  /** A subscription was refused. */
+  subRefused: [session: Session, topic: string, code: SubError];
+  /** A rate limit was hit. */
+  rateLimited: [kind: RateLimitKind, transport: TransportKind];
 }
 
 /** Live messages held per topic for a subscriber whose resume is still being fetched. */
@@ -67,12 +92,12 @@ export class Hub extends EventEmitter<HubEvents> implements EngineSink {
   }
 
   /** Removes a session and all its subscriptions. */
-  remove(session: Session): void {
+  remove(session: Session, code?: number): void {
     if (!this.sessions.delete(session)) return;
     for (const topic of session.topics) topic.subscribers.delete(session);
     session.topics.clear();
     session.dispose();
-    this.emit('disconnect', session);
+    this.emit('disconnect', session, code);
   }
 
   /**
@@ -81,12 +106,9 @@ export class Hub extends EventEmitter<HubEvents> implements EngineSink {
    */
   subscribe(session: Session, sub: SubFrame): void {
     const topic = this.registry.get(sub.topic);
-    if (!topic) return session.sendFrame({ type: 'sub.err', topic: sub.topic, code: SubError.unknownTopic });
+    if (!topic) return this.refuseSub(session, sub.topic, SubError.unknownTopic);
+    if (!rbacHas(session.scopes, topic.scopes)) return this.refuseSub(session, topic.name, SubError.forbidden);
     const { tag } = session;
-    if (!rbacHas(session.scopes, topic.scopes)) {
-      this.logger.info(tag, 'Subscribe refused:', { id: session.id, topic: topic.name });
-      return session.sendFrame({ type: 'sub.err', topic: topic.name, code: SubError.forbidden });
-    }
     topic.subscribers.add(session);
     session.topics.add(topic);
     const resume = this.engine.resume(topic, sub.since, sub.epoch);
@@ -100,6 +122,13 @@ export class Hub extends EventEmitter<HubEvents> implements EngineSink {
       this.completeSubscribe(session, topic, resume);
     }
     this.logger.info(tag, 'Subscribed:', { id: session.id, topic: topic.name });
+  }
+
+  /** Answers `sub.err` and reports it. */
+  refuseSub(session: Session, topic: string, code: SubError): void {
+    this.logger.info(session.tag, 'Subscribe refused:', { id: session.id, topic, code });
+    this.emit('subRefused', session, topic, code);
+    session.sendFrame({ type: 'sub.err', topic, code });
   }
 
   private completeSubscribe(session: Session, topic: Topic, resume: Resume): void {

@@ -33,6 +33,8 @@ export class Session {
    * so replay and live never interleave.
    */
   readonly pending = new Map<Topic, PreparedFrame[]>();
+  /** The key id the ticket was signed with, if it named one. */
+  kid: string | undefined;
   /** When the last sign of life (any frame, a pong) arrived, in ms. */
   lastSeen: number;
   private readonly queue: OutboundQueue;

@@ -99,6 +99,7 @@ export class SseEndpoint {
     res.on('error', (error) => logger.debug('SSE', 'Stream error:', { error: error.message }));
     const { ticket } = admission;
     const session = new Session(context.newId(), 'sse', ticket.scopeList, peer, clock.now(), context.backpressure);
+    session.kid = ticket.kid;
     this.streams.set(res, session);
     hub.add(session);
     res.on('close', () => {

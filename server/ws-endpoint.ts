@@ -121,6 +121,7 @@ export class WebSocketEndpoint {
       ping: () => ws.ping(),
     };
     const session = new Session(context.newId(), 'websocket', ticket.scopeList, peer, clock.now(), context.backpressure);
+    session.kid = ticket.kid;
     const badFrames = new TokenBucket(BAD_FRAME_BURST, 1, clock.now());
     hub.add(session);
 
@@ -147,7 +148,7 @@ export class WebSocketEndpoint {
       session.lastSeen = clock.now();
     });
     ws.on('close', (code) => {
-      hub.remove(session);
+      hub.remove(session, code);
       logger.info('WS', 'Client disconnected:', { id: session.id, code });
     });
 
