@@ -109,6 +109,7 @@ describe('<rt-status>', () => {
     expect(event.composed).to.equal(true);
     expect(event.detail.status).to.equal('reconnecting');
     expect(event.detail.state?.state).to.equal('reconnecting');
+    expect(el.status, 'the property agrees with the event').to.equal('reconnecting');
   });
 
   it('does not fire rt-state for changes that keep the status', async () => {

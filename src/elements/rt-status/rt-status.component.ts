@@ -41,7 +41,11 @@ export class RtStatus extends LitElement {
   /** The status shown, reflected for styling: `connecting`, `live`, `reconnecting` or `offline`. Read-only. */
   @property({ reflect: true }) status: LinkStatus = 'offline';
 
-  private readonly link = new StatusController(this, (status, state) => emit(this, 'rt-state', { status, state }));
+  private readonly link = new StatusController(this, (status, state) => {
+    // Listeners may read the element: let `status` say what the event says before it renders.
+    this.status = status;
+    emit(this, 'rt-state', { status, state });
+  });
 
   /** The text of the badge, e.g. `Reconnecting (2)`. */
   get label(): string {

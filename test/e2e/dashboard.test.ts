@@ -1,0 +1,120 @@
+/**
+ * End to end: the demo dashboard (demo/index.html, loading /dist/rt-elements.js, which the elements plugin
+ * serves from source) in an iframe, against a real gateway in demo mode that the test stops and starts again
+ * on the same port. Every wait is on an element's event or the page's load, never a sleep.
+ */
+import { expect, waitUntil } from '@open-wc/testing';
+import { executeServerCommand } from '@web/test-runner-commands';
+import type { RtConnection, RtStatus, RtTopic } from '../../src/elements/index.js';
+
+interface DemoGateway {
+  url: string;
+  port: number;
+}
+const startGateway = (port?: number) => executeServerCommand<DemoGateway, { port?: number }>('demo-gw:start', { port });
+const stopGateway = (gw: DemoGateway) => executeServerCommand<boolean, { port: number }>('demo-gw:stop', { port: gw.port });
+const publish = (gw: DemoGateway, topic: string, data: unknown) =>
+  executeServerCommand<unknown, object>('demo-gw:fanout', { port: gw.port, topic, data });
+
+/** Resolves once `test()` holds: checked at once, then on every `event` from `target`. */
+function until(target: EventTarget, event: string, test: () => boolean): Promise<void> {
+  return new Promise((resolve) => {
+    const check = () => {
+      if (!test()) return;
+      target.removeEventListener(event, check);
+      resolve();
+    };
+    target.addEventListener(event, check);
+    check();
+  });
+}
+
+const shadowText = (el: Element, part: string) => el.shadowRoot!.querySelector(`[part~="${part}"]`)?.textContent?.trim();
+const kpis = (crash: number) => ({ crash_free: crash, p95_gpu: 15.8, retention_d1: 42.5, ccu: 18_400, ts: Date.now() });
+
+describe('the live-ops dashboard against a real gateway', function () {
+  this.timeout(30_000);
+  let gw: DemoGateway;
+  let frame: HTMLIFrameElement;
+  let doc: Document;
+  let badge: RtStatus;
+  let crashFree: RtTopic;
+
+  before(async () => {
+    gw = await startGateway();
+    await publish(gw, 'kpis.s2', kpis(99.25)); // retained: a subscriber gets it at once
+    frame = document.createElement('iframe');
+    frame.style.cssText = 'width: 1200px; height: 800px; border: 0';
+    const loaded = new Promise((resolve) => frame.addEventListener('load', resolve, { once: true }));
+    frame.src = `/demo/index.html?gateway=${encodeURIComponent(gw.url)}&scopes=ops.admin,liveops.admin`;
+    document.body.append(frame);
+    await loaded;
+    doc = frame.contentDocument!;
+    const rt = doc.getElementById('rt') as RtConnection;
+    await (frame.contentWindow as Window & typeof globalThis).customElements.whenDefined('rt-connection');
+    // Retry fast: the gateway is down only as long as the test wants it down.
+    rt.options = { minDelay: 20, maxDelay: 250, stableAfter: 100 };
+    badge = doc.getElementById('status') as RtStatus;
+    crashFree = doc.querySelector('rt-topic[field="crash_free"]') as RtTopic;
+  });
+  after(async () => {
+    frame?.remove();
+    await stopGateway(gw);
+  });
+
+  it('goes live and shows the values the gateway publishes', async () => {
+    await until(badge, 'rt-state', () => badge.status === 'live');
+    expect(shadowText(badge, 'label')).to.equal('Live');
+    await until(crashFree, 'rt-message', () => crashFree.value === 99.25);
+    await crashFree.updateComplete;
+    expect(shadowText(crashFree, 'value')).to.equal(new Intl.NumberFormat(undefined, { style: 'percent', maximumFractionDigits: 2 }).format(0.9925));
+    await publish(gw, 'kpis.s2', kpis(98.5));
+    await until(crashFree, 'rt-message', () => crashFree.value === 98.5);
+  });
+
+  it('shows which topics the scopes allow, and forbidden for the others', async () => {
+    const verdict = (topic: string) => doc.querySelector(`tr[data-topic="${topic}"] .verdict rt-topic`) as RtTopic;
+    const economy = verdict('economy.patch');
+    // A refusal has no event of its own: wait for the state the element reflects.
+    await waitUntil(() => economy.getAttribute('status') === 'error', 'economy.patch is refused');
+    expect(economy.error).to.equal('forbidden');
+    expect(doc.querySelector('tr[data-topic="economy.patch"]')!.classList.contains('denied')).to.equal(true);
+    const ops = verdict('kpis.s2');
+    await until(ops, 'rt-message', () => ops.status === 'live');
+  });
+
+  it('leaves live when the gateway stops, keeping the last values as stale, and is live again when it is back', async () => {
+    const down = until(badge, 'rt-state', () => badge.status === 'reconnecting');
+    await stopGateway(gw);
+    await down;
+    await badge.updateComplete;
+    expect(shadowText(badge, 'label')).to.match(/^Reconnecting/);
+    await crashFree.updateComplete;
+    expect(crashFree.status).to.equal('stale');
+    expect(shadowText(crashFree, 'value')).to.not.equal(undefined);
+
+    const back = until(badge, 'rt-state', () => badge.status === 'live');
+    gw = await startGateway(gw.port); // the same address: a restarted gateway
+    await back;
+    await publish(gw, 'kpis.s2', kpis(99.9));
+    await until(crashFree, 'rt-message', () => crashFree.value === 99.9);
+    await crashFree.updateComplete;
+    expect(crashFree.status).to.equal('live');
+  });
+
+  it('goes ○ Offline with the Disconnect button and live again with Reconnect', async () => {
+    const disconnect = doc.getElementById('disconnect') as HTMLButtonElement;
+    const reconnect = doc.getElementById('reconnect') as HTMLButtonElement;
+    expect(reconnect.disabled).to.equal(true);
+    const offline = until(badge, 'rt-state', () => badge.status === 'offline');
+    disconnect.click();
+    await offline;
+    await badge.updateComplete;
+    expect(`${shadowText(badge, 'dot')} ${shadowText(badge, 'label')}`).to.equal('○ Offline');
+    expect([disconnect.disabled, reconnect.disabled]).to.deep.equal([true, false]);
+    const live = until(badge, 'rt-state', () => badge.status === 'live');
+    reconnect.click();
+    await live;
+    expect([disconnect.disabled, reconnect.disabled]).to.deep.equal([false, true]);
+  });
+});
