@@ -15,6 +15,7 @@ import {
   type ParsedTicket,
   type Ticket,
 } from '../src/protocol/index.js';
+import type { KeyRing } from './keyring.js';
 import type { NonceStore } from './nonce-store.js';
 
 const HEX64 = /^[0-9a-f]{64}$/;
@@ -83,10 +84,12 @@ export function issueTicket(
   return ticket;
 }
 
-/** What {@link verifyTicket} needs. */
+/** What {@link verifyTicket} needs: a key ring, or one secret (and its kid). */
 export interface TicketCheck {
-  /** The HMAC secret. */
-  secret: string;
+  /** The keys that verify tickets (rotation). Takes precedence over `secret`. */
+  keys?: KeyRing | undefined;
+  /** The HMAC secret, when there is no key ring. */
+  secret?: string | undefined;
   /** The secret's key id; a ticket that names another `kid` is refused. */
   kid?: string | undefined;
   /** Where used nonces are recorded. */
@@ -109,8 +112,13 @@ export async function verifyTicket(query: URLSearchParams, check: TicketCheck): 
   const { ticket } = parsed;
   const nowMs = check.now();
   if (!isFresh(ticket.ts, Math.floor(nowMs / 1000))) return { ok: false, reason: AuthFailure.staleTs };
-  if (ticket.kid !== undefined && ticket.kid !== check.kid) return { ok: false, reason: AuthFailure.unknownKid };
-  if (!verifyHMAC(ticket.sig, ticket.ts, ticket.nonce, connectBody(ticket.scopes), check.secret)) {
+  const secret = check.keys
+    ? check.keys.secretFor(ticket.kid)
+    : ticket.kid === undefined || ticket.kid === check.kid
+      ? check.secret
+      : undefined;
+  if (secret === undefined) return { ok: false, reason: AuthFailure.unknownKid };
+  if (!verifyHMAC(ticket.sig, ticket.ts, ticket.nonce, connectBody(ticket.scopes), secret)) {
     return { ok: false, reason: AuthFailure.badSig };
   }
   // Remembered for as long as the ticket could still pass the window check, and not a second longer.

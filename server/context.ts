@@ -3,6 +3,7 @@
  * the logger, the heartbeat and the draining flag. Endpoints add their own auth settings on top.
  */
 import { randomBytes } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import type { Engine, EngineHealth } from './engine.js';
 import { Heartbeat } from './heartbeat.js';
 import { Hub, type Stats } from './hub.js';
@@ -13,6 +14,7 @@ import type { BackpressureOptions } from './outbound-queue.js';
 import { ClusterStats } from './redis/cluster-stats.js';
 import { RedisEngine, type RedisEngineOptions } from './redis/engine.js';
 import { RedisNonceStore } from './redis/nonce-store.js';
+import { IpLimiter, resolveRateLimits, type RateLimitOptions, type RateLimits } from './rate-limits.js';
 import { systemClock, type Clock } from './timers.js';
 import { SEED_TOPICS, TopicRegistry, type TopicSpec } from './topic-registry.js';
 
@@ -31,6 +33,13 @@ export interface ContextOptions {
    * options. Unset: everything stays in this process.
    */
   redis?: string | RedisEngineOptions;
+  /** Rate limits and caps (defaults in {@link RATE_LIMIT_DEFAULTS}). */
+  rateLimits?: RateLimitOptions;
+  /**
+   * The client address rate limits count by (default: the socket's peer address). Behind a proxy, derive it
+   * from a header only that proxy sets, e.g. `(req) => String(req.headers['x-real-ip'])`.
+   */
+  clientIp?: (req: IncomingMessage) => string;
   /** Where used nonces are kept (default: in memory, or in Redis with `redis`). */
   nonceStore?: NonceStore;
   /** Topics registered at start (default: the seed's four). */
@@ -52,6 +61,12 @@ export class GatewayContext {
   readonly heartbeatMs: number;
   readonly backpressure: BackpressureOptions;
   readonly nonces: NonceStore;
+  /** Rate limits and caps. */
+  readonly limits: RateLimits;
+  /** Connection attempts per IP, unless disabled. */
+  readonly ipLimiter: IpLimiter | undefined;
+  /** The address a request counts against. */
+  readonly clientIp: (req: IncomingMessage) => string;
   /** Cluster-wide stats, with the Redis engine. */
   readonly cluster: ClusterStats | undefined;
   /** Set when shutdown begins: new connections are refused with 1013 / 503, `/health` answers 503. */
@@ -64,6 +79,9 @@ export class GatewayContext {
     this.heartbeatMs = options.heartbeatMs ?? 15_000;
     this.backpressure = options.backpressure ?? {};
     const historySize = options.historySize ?? 100;
+    this.limits = resolveRateLimits(options.rateLimits);
+    this.ipLimiter = this.limits.connectionsPerIp ? new IpLimiter(this.limits.connectionsPerIp, this.limits.maxTrackedIps) : undefined;
+    this.clientIp = options.clientIp ?? ((req) => req.socket.remoteAddress ?? 'unknown');
     const now = () => this.clock.now();
     const registry = new TopicRegistry(historySize);
     for (const [name, spec] of Object.entries(options.topics ?? SEED_TOPICS)) registry.register(name, spec);
@@ -73,12 +91,12 @@ export class GatewayContext {
       const engine = new RedisEngine({ historySize, ...redis }, this.logger, now);
       this.engine = engine;
       this.nonces = options.nonceStore ?? new RedisNonceStore(() => engine.client, redis.prefix);
-      this.hub = new Hub(registry, engine, this.logger);
+      this.hub = new Hub(registry, engine, this.logger, this.limits.maxSubscriptions);
       this.cluster = new ClusterStats(() => engine.client, engine.id, () => this.hub.stats(), redis.prefix);
     } else {
       this.engine = new MemoryEngine(now);
       this.nonces = options.nonceStore ?? new MemoryNonceStore({ now });
-      this.hub = new Hub(registry, this.engine, this.logger);
+      this.hub = new Hub(registry, this.engine, this.logger, this.limits.maxSubscriptions);
       this.cluster = undefined;
     }
     this.heartbeat = new Heartbeat(this.hub, this.clock, this.heartbeatMs, options.timeoutMs ?? 30_000, this.logger);

@@ -9,16 +9,17 @@ import { extname, join, resolve, sep } from 'node:path';
 import { parseScopeList } from '../src/protocol/index.js';
 import { issueTicket } from './auth.js';
 import { sendJson } from './http-util.js';
+import type { SigningKey } from './keyring.js';
 
 /**
  * `GET /rt/ticket?scopes=a,b`: signs a ticket for whatever scopes are asked. This is the part a real backend
  * decides from its user's session; here anyone gets anything, which is why it exists only in demo mode.
  */
-export function serveDemoTicket(query: URLSearchParams, res: ServerResponse, secret: string, kid?: string): void {
+export function serveDemoTicket(query: URLSearchParams, res: ServerResponse, key: SigningKey): void {
   const requested = query.getAll('scopes');
   const scopes = requested.length <= 1 ? parseScopeList(requested[0] ?? '') : undefined;
   if (!scopes) return sendJson(res, 400, { error: 'bad_scopes' });
-  sendJson(res, 200, issueTicket(secret, scopes, kid === undefined ? {} : { kid }));
+  sendJson(res, 200, issueTicket(key.secret, scopes, key.kid === undefined ? {} : { kid: key.kid }));
 }
 
 const CONTENT_TYPES: Readonly<Record<string, string>> = {

@@ -82,13 +82,13 @@ export function createGateway(options: GatewayOptions & { redis: string | RedisE
 export function createGateway(options: GatewayOptions & { redis?: undefined }): Promise<Gateway<FanoutResult>>;
 export function createGateway(options: GatewayOptions): Promise<Gateway<FanoutResult | Promise<PublishResult>>>;
 export async function createGateway(options: GatewayOptions): Promise<Gateway<FanoutResult | Promise<PublishResult>>> {
-  const auth: AuthOptions = toAuthOptions({ ...options, corsAnyOrigin: options.demo === true || options.corsAnyOrigin === true });
+  const auth = toAuthOptions({ ...options, corsAnyOrigin: options.demo === true || options.corsAnyOrigin === true });
   const context = new GatewayContext(options);
   await context.start();
   const sse = new SseEndpoint(context, auth);
   const startedAt = context.clock.now();
   const demo = options.demo
-    ? { secret: auth.secret, kid: auth.kid, staticRoots: options.staticRoots ?? defaultStaticRoots() }
+    ? { keys: auth.keys, staticRoots: options.staticRoots ?? defaultStaticRoots() }
     : undefined;
   const server = createServer(createHttpApp({ context, sse, origins: sse.origins, demo, startedAt }));
   const ws = new WebSocketEndpoint(context, auth).attach(server, true);

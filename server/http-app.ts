@@ -7,6 +7,7 @@ import type { GatewayContext } from './context.js';
 import { answerPreflight, applyCors } from './cors.js';
 import { serveDemoTicket, serveStatic } from './demo-routes.js';
 import { requestUrl, sendJson } from './http-util.js';
+import type { KeyRing } from './keyring.js';
 import type { SseEndpoint } from './sse-endpoint.js';
 import type { OriginPolicy } from './origin.js';
 
@@ -16,7 +17,7 @@ export interface HttpAppOptions {
   sse: SseEndpoint;
   origins: OriginPolicy;
   /** Demo mode: serves `/rt/ticket` and static files, CORS for any origin. */
-  demo?: { secret: string; kid?: string | undefined; staticRoots: Readonly<Record<string, string>> } | undefined;
+  demo?: { keys: KeyRing; staticRoots: Readonly<Record<string, string>> } | undefined;
   /** When the process started (for `/health`). */
   startedAt: number;
 }
@@ -46,7 +47,7 @@ export function createHttpApp(options: HttpAppOptions): (req: IncomingMessage, r
     if (demo && pathname === '/rt/ticket') {
       applyCors(req, res, origins, true);
       if (req.method === 'OPTIONS') return answerPreflight(res);
-      return serveDemoTicket(url.searchParams, res, demo.secret, demo.kid);
+      return serveDemoTicket(url.searchParams, res, demo.keys.current);
     }
     if (demo && (await serveStatic(req, res, pathname, demo.staticRoots))) return;
     sendJson(res, 404, { error: 'not_found' });

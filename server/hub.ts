@@ -69,6 +69,8 @@ export class Hub extends EventEmitter<HubEvents> implements EngineSink {
     readonly registry: TopicRegistry,
     readonly engine: Engine,
     private readonly logger: Logger,
+    /** Topics one session may hold. */
+    private readonly maxSubscriptions = Number.POSITIVE_INFINITY,
   ) {
     super();
   }
@@ -108,6 +110,10 @@ export class Hub extends EventEmitter<HubEvents> implements EngineSink {
     const topic = this.registry.get(sub.topic);
     if (!topic) return this.refuseSub(session, sub.topic, SubError.unknownTopic);
     if (!rbacHas(session.scopes, topic.scopes)) return this.refuseSub(session, topic.name, SubError.forbidden);
+    if (!session.topics.has(topic) && session.topics.size >= this.maxSubscriptions) {
+      this.emit('rateLimited', 'subscriptions', session.transport);
+      return this.refuseSub(session, topic.name, SubError.tooMany);
+    }
     const { tag } = session;
     topic.subscribers.add(session);
     session.topics.add(topic);

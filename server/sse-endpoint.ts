@@ -6,7 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parseSinceList, parseTopicList, type SseResume } from '../src/protocol/index.js';
 import type { GatewayContext } from './context.js';
 import { answerPreflight, applyCors } from './cors.js';
-import { Gatekeeper, type AuthOptions } from './gatekeeper.js';
+import { Gatekeeper, toAuthOptions, type AuthOptions } from './gatekeeper.js';
 import type { OriginPolicy } from './origin.js';
 import { requestUrl, sendJson } from './http-util.js';
 import { Session, type SessionPeer } from './session.js';
@@ -38,7 +38,7 @@ export class SseEndpoint {
     private readonly context: GatewayContext,
     auth: AuthOptions,
   ) {
-    this.gatekeeper = new Gatekeeper(context, auth);
+    this.gatekeeper = new Gatekeeper(context, toAuthOptions(auth));
     context.heartbeat.start();
   }
 
@@ -74,7 +74,10 @@ export class SseEndpoint {
     const request = parseSseRequest(query);
     if ('error' in request) return sendJson(res, 400, { error: request.error });
     const admission = await this.gatekeeper.admit(req, query, 'SSE');
-    if (!admission.ok) return sendJson(res, admission.status, { error: admission.reason });
+    if (!admission.ok) {
+      if (admission.retryAfterS !== undefined) res.setHeader('Retry-After', String(admission.retryAfterS));
+      return sendJson(res, admission.status, { error: admission.reason });
+    }
     if (this.context.draining) return sendJson(res, 503, { error: 'unavailable' });
     if (req.destroyed) return;
 

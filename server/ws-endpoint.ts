@@ -9,11 +9,12 @@ import {
   CloseCode,
   FrameError,
   MAX_CLIENT_FRAME_BYTES,
+  RATE_LIMITED,
   parseClientFrame,
   type ParsedTicket,
 } from '../src/protocol/index.js';
 import type { GatewayContext } from './context.js';
-import { Gatekeeper, type AuthOptions } from './gatekeeper.js';
+import { Gatekeeper, toAuthOptions, type AuthOptions } from './gatekeeper.js';
 import { requestUrl } from './http-util.js';
 import { Session, type SessionPeer } from './session.js';
 import { TokenBucket } from './token-bucket.js';
@@ -37,7 +38,7 @@ export class WebSocketEndpoint {
     auth: AuthOptions,
     readonly path = '/rt',
   ) {
-    this.gatekeeper = new Gatekeeper(context, auth);
+    this.gatekeeper = new Gatekeeper(context, toAuthOptions(auth));
     this.wss = new WebSocketServer({
       noServer: true,
       maxPayload: MAX_CLIENT_FRAME_BYTES,
@@ -123,13 +124,29 @@ export class WebSocketEndpoint {
     const session = new Session(context.newId(), 'websocket', ticket.scopeList, peer, clock.now(), context.backpressure);
     session.kid = ticket.kid;
     const badFrames = new TokenBucket(BAD_FRAME_BURST, 1, clock.now());
+    const rate = context.limits.framesPerConnection;
+    const frames = rate ? new TokenBucket(rate.burst, rate.perSecond, clock.now()) : undefined;
+    let overLimit = 0;
     hub.add(session);
 
     const strike = () => {
       if (!badFrames.take(clock.now())) session.close(CloseCode.policyViolation, 'too_many_bad_frames');
     };
+    /** Frames beyond the rate are ignored; the first one says so, a whole further burst of them closes with 4429. */
+    const withinRate = (): boolean => {
+      if (!frames || frames.take(clock.now())) return (overLimit = 0) === 0;
+      overLimit += 1;
+      if (overLimit === 1) {
+        hub.emit('rateLimited', 'frames', 'websocket');
+        session.sendFrame({ type: 'error', code: FrameError.rateLimited, message: 'too many frames; slow down' });
+      } else if (rate && overLimit > rate.burst) {
+        session.close(CloseCode.rateLimited, RATE_LIMITED);
+      }
+      return false;
+    };
     ws.on('message', (data: RawData, isBinary: boolean) => {
       session.lastSeen = clock.now();
+      if (!withinRate()) return;
       if (isBinary) {
         session.sendFrame({ type: 'error', code: FrameError.binary, message: 'frames must be JSON text' });
         return strike();

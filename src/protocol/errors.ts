@@ -58,6 +58,9 @@ export type AuthFailure = (typeof AuthFailure)[keyof typeof AuthFailure];
 /** Close reason (4403) and error body (HTTP 403) for a refused `Origin`. */
 export const FORBIDDEN_ORIGIN = 'forbidden_origin';
 
+/** Close reason (4429), error body (HTTP 429) and `error` frame code for a rate limit. */
+export const RATE_LIMITED = 'rate_limited';
+
 /** Codes of a `sub.err` frame. */
 export const SubError = {
   /** The connection's scopes do not cover the topic. */
@@ -66,6 +69,8 @@ export const SubError = {
   unknownTopic: 'unknown_topic',
   /** The `sub` frame itself is malformed (bad topic name, `since` or `epoch`). */
   badRequest: 'bad_request',
+  /** The connection already holds the most topics the gateway allows. */
+  tooMany: 'too_many',
 } as const;
 
 /** A code from {@link SubError}. */
@@ -79,6 +84,8 @@ export const FrameError = {
   binary: 'binary_frame',
   /** A JSON object that is not a known frame, or a known frame with bad fields. */
   badFrame: 'bad_frame',
+  /** Frames arrive faster than the gateway allows; this one was ignored. */
+  rateLimited: 'rate_limited',
 } as const;
 
 /** A code from {@link FrameError}. */

@@ -14,9 +14,14 @@ import type { Clock } from '../../server/timers.js';
 
 export const SECRET = 'test-secret-0123456789abcdef';
 
+/**
+ * Limits off: every test connects from 127.0.0.1 in quick succession. The limits have tests of their own.
+ */
+export const NO_RATE_LIMITS = { connectionsPerIp: false, framesPerConnection: false } as const;
+
 /** Starts a quiet in-memory gateway on a free port. */
 export function startGateway(options: Partial<GatewayOptions> & { redis?: undefined } = {}): Promise<Gateway<FanoutResult>> {
-  return createGateway({ secret: SECRET, port: 0, logger: silentLogger, ...options });
+  return createGateway({ secret: SECRET, port: 0, logger: silentLogger, rateLimits: NO_RATE_LIMITS, ...options });
 }
 
 /** A signed query string for `scopes`. */

@@ -17,7 +17,7 @@ import type { PublishResult } from '../../server/engine.js';
 import { createGateway, type Gateway } from '../../server/gateway.js';
 import { silentLogger } from '../../server/log.js';
 import type { RedisEngine } from '../../server/redis/engine.js';
-import { SECRET, TestClient, connect, get, signedQuery, wsUrl } from './helpers.js';
+import { NO_RATE_LIMITS, SECRET, TestClient, connect, get, signedQuery, wsUrl } from './helpers.js';
 import { TcpProxy } from './tcp-proxy.js';
 
 let REDIS_URL = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
@@ -51,6 +51,7 @@ async function startCluster(count: number, options: { url?: string; prefix?: str
       port: 0,
       logger: silentLogger,
       historySize: 50,
+      rateLimits: NO_RATE_LIMITS,
       redis: { url: options.url ?? REDIS_URL, prefix, leaseMs: 600, maxReconnectDelayMs: 200, connectTimeoutMs: 2000 },
       topics: { [topic]: { scopes: [] } },
     });
