@@ -9,6 +9,7 @@ import { Heartbeat } from './heartbeat.js';
 import { Hub, type Stats } from './hub.js';
 import { createLogger, type Logger, type LogLevelName } from './log.js';
 import { MemoryEngine } from './memory-engine.js';
+import { GatewayMetrics } from './metrics.js';
 import { MemoryNonceStore, type NonceStore } from './nonce-store.js';
 import type { BackpressureOptions } from './outbound-queue.js';
 import { ClusterStats } from './redis/cluster-stats.js';
@@ -40,6 +41,8 @@ export interface ContextOptions {
    * from a header only that proxy sets, e.g. `(req) => String(req.headers['x-real-ip'])`.
    */
   clientIp?: (req: IncomingMessage) => string;
+  /** Process metrics (CPU, memory, event loop lag) beside the gateway's in `/metrics` (default true). */
+  processMetrics?: boolean;
   /** Where used nonces are kept (default: in memory, or in Redis with `redis`). */
   nonceStore?: NonceStore;
   /** Topics registered at start (default: the seed's four). */
@@ -67,6 +70,8 @@ export class GatewayContext {
   readonly ipLimiter: IpLimiter | undefined;
   /** The address a request counts against. */
   readonly clientIp: (req: IncomingMessage) => string;
+  /** Prometheus metrics (`/metrics`). */
+  readonly metrics: GatewayMetrics;
   /** Cluster-wide stats, with the Redis engine. */
   readonly cluster: ClusterStats | undefined;
   /** Set when shutdown begins: new connections are refused with 1013 / 503, `/health` answers 503. */
@@ -99,6 +104,7 @@ export class GatewayContext {
       this.hub = new Hub(registry, this.engine, this.logger, this.limits.maxSubscriptions);
       this.cluster = undefined;
     }
+    this.metrics = new GatewayMetrics(this.hub, { processMetrics: options.processMetrics !== false });
     this.heartbeat = new Heartbeat(this.hub, this.clock, this.heartbeatMs, options.timeoutMs ?? 30_000, this.logger);
   }
 

@@ -3,6 +3,7 @@
  * `/rt/stats`, demo routes when asked, and graceful shutdown.
  */
 import { createServer, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { CloseCode } from '../src/protocol/index.js';
@@ -29,6 +30,15 @@ export interface GatewayOptions extends ContextOptions, AuthOptions {
   demo?: boolean;
   /** Demo mode: URL prefix → directory of static files (default: the package's `demo/` and browser bundles). */
   staticRoots?: Readonly<Record<string, string>>;
+  /** Serve `https`/`wss` with this certificate and key (PEM). */
+  tls?: { cert: string | Buffer; key: string | Buffer };
+  /** When set, `/rt/stats` and `/metrics` require `Authorization: Bearer <token>`. */
+  statsToken?: string;
+  /**
+   * Time a client has to send its request headers (default 10 000 ms): slow-loris connections are dropped.
+   * A WebSocket upgrade or SSE request is then bounded by the ticket check; the heartbeat takes over after.
+   */
+  headersTimeoutMs?: number;
 }
 
 /**
@@ -40,7 +50,7 @@ export interface Gateway<F extends FanoutResult | Promise<PublishResult> = Fanou
   readonly server: Server;
   /** The port it listens on. */
   readonly port: number;
-  /** `http://host:port`. */
+  /** `http://host:port` (`https://` with TLS). */
   readonly url: string;
   /** Sessions, topics and fanout. */
   readonly hub: Hub;
@@ -90,7 +100,10 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway<Fa
   const demo = options.demo
     ? { keys: auth.keys, staticRoots: options.staticRoots ?? defaultStaticRoots() }
     : undefined;
-  const server = createServer(createHttpApp({ context, sse, origins: sse.origins, demo, startedAt }));
+  const app = createHttpApp({ context, sse, origins: sse.origins, demo, startedAt, statsToken: options.statsToken });
+  const headersTimeout = options.headersTimeoutMs ?? 10_000;
+  const serverOptions = { headersTimeout, requestTimeout: headersTimeout * 3, connectionsCheckingInterval: Math.min(1000, headersTimeout) };
+  const server: Server = options.tls ? createHttpsServer({ ...serverOptions, ...options.tls }, app) : createServer(serverOptions, app);
   const ws = new WebSocketEndpoint(context, auth).attach(server, true);
 
   await new Promise<void>((resolve, reject) => {
@@ -102,7 +115,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway<Fa
   });
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  context.logger.info('WS', `WebSocket server started on /rt (http://${host}:${address.port})`);
+  const scheme = options.tls ? 'https' : 'http';
+  context.logger.info('WS', `WebSocket server started on /rt (${scheme}://${host}:${address.port})`);
 
   let closing: Promise<void> | undefined;
   const close = async () => {
@@ -119,7 +133,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway<Fa
   return {
     server,
     port: address.port,
-    url: `http://${host}:${address.port}`,
+    url: `${scheme}://${host}:${address.port}`,
     hub: context.hub,
     context,
     fanout: (topic, payload) => context.hub.fanout(topic, payload),

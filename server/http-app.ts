@@ -2,6 +2,7 @@
  * The gateway's HTTP routes: `/health`, `/rt/stats`, `/rt/sse`, and in demo mode `/rt/ticket` and the
  * dashboard. Everything else is a JSON 404 or 405.
  */
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { GatewayContext } from './context.js';
 import { answerPreflight, applyCors } from './cors.js';
@@ -20,11 +21,20 @@ export interface HttpAppOptions {
   demo?: { keys: KeyRing; staticRoots: Readonly<Record<string, string>> } | undefined;
   /** When the process started (for `/health`). */
   startedAt: number;
+  /** When set, `/rt/stats` and `/metrics` require `Authorization: Bearer <token>`. */
+  statsToken?: string | undefined;
+}
+
+/** Whether the request carries the bearer token (compared in constant time). */
+function hasToken(req: IncomingMessage, token: string): boolean {
+  const given = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? '';
+  const digest = (value: string) => createHash('sha256').update(value).digest();
+  return timingSafeEqual(digest(given), digest(token));
 }
 
 /** Creates the request listener. */
 export function createHttpApp(options: HttpAppOptions): (req: IncomingMessage, res: ServerResponse) => void {
-  const { context, sse, origins, demo, startedAt } = options;
+  const { context, sse, origins, demo, startedAt, statsToken } = options;
   const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = requestUrl(req);
     const { pathname } = url;
@@ -39,6 +49,15 @@ export function createHttpApp(options: HttpAppOptions): (req: IncomingMessage, r
       const uptimeS = Math.round((context.clock.now() - startedAt) / 1000);
       const body = { status, ...(engine.ok ? {} : { reason: engine.reason }), uptimeS, ...context.hub.counters() };
       return sendJson(res, status === 'ok' ? 200 : 503, body);
+    }
+    if ((pathname === '/rt/stats' || pathname === '/metrics') && statsToken !== undefined && !hasToken(req, statsToken)) {
+      res.setHeader('WWW-Authenticate', 'Bearer');
+      return sendJson(res, 401, { error: 'unauthorized' });
+    }
+    if (pathname === '/metrics') {
+      const text = await context.metrics.render();
+      res.writeHead(200, { 'Content-Type': context.metrics.contentType, 'Cache-Control': 'no-store' });
+      return void res.end(text);
     }
     if (pathname === '/rt/stats') {
       const scope = url.searchParams.get('scope') === 'cluster' ? 'cluster' : 'gateway';

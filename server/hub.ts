@@ -53,6 +53,8 @@ export interface HubEvents {
   subRefused: [session: Session, topic: string, code: SubError];
   /** A rate limit was hit. */
   rateLimited: [kind: RateLimitKind, transport: TransportKind];
+  /** A message was handed to every local subscriber of `topic`, in `seconds` (only timed while someone listens). */
+  fanout: [topic: string, seconds: number];
 }
 
 /** Live messages held per topic for a subscriber whose resume is still being fetched. */
@@ -194,6 +196,7 @@ export class Hub extends EventEmitter<HubEvents> implements EngineSink {
 
   /** Sends `frame` to this gateway's subscribers of `topic` (called by the engine), serialized once for all. */
   deliver(topic: Topic, frame: PreparedFrame): FanoutResult {
+    const started = this.listenerCount('fanout') > 0 ? performance.now() : -1;
     let sent = 0;
     let dropped = 0;
     for (const session of topic.subscribers) {
@@ -211,6 +214,7 @@ export class Hub extends EventEmitter<HubEvents> implements EngineSink {
     this.sent += sent;
     this.dropped += dropped;
     this.logger.debug('Fanout', `${topic.name}: sent=${sent}, dropped=${dropped}`);
+    if (started >= 0) this.emit('fanout', topic.name, (performance.now() - started) / 1000);
     return { sent, dropped };
   }
 

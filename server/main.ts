@@ -5,19 +5,26 @@
  * | variable | default | |
  * |---|---|---|
  * | `PORT` / `HOST` | `3100` / `127.0.0.1` | where to listen |
- * | `WS_HMAC_SECRET` | required outside demo mode | the ticket secret |
+ * | `WS_HMAC_SECRET` | required outside demo mode (or a key file) | the ticket secret |
  * | `WS_HMAC_KID` | none | the secret's key id |
+ * | `WS_HMAC_KEYS_FILE` | none | a key ring `{"keys":[{"kid","secret"},…]}` (current first), reloaded when it changes and on SIGHUP |
  * | `RT_DEMO=1` or `--demo` | off | demo ticket endpoint, dashboard, synthetic publisher |
  * | `RT_DEMO_INTERVAL_MS` | `2000` | demo publisher pace |
  * | `RT_ALLOWED_ORIGINS` | any | comma-separated origin allowlist |
  * | `RT_HISTORY_SIZE` | `100` | messages kept per topic |
  * | `REDIS_URL` | none (in memory) | share sequence, history, fanout and nonces with other gateways |
  * | `RT_REDIS_PREFIX` | `rt:` | prefix of the gateway's Redis keys and channels |
+ * | `RT_TLS_CERT` / `RT_TLS_KEY` | none | PEM files: serve `https`/`wss` |
+ * | `RT_STATS_TOKEN` | none | bearer token required by `/rt/stats` and `/metrics` |
+ * | `RT_AUDIT_DIR` | none | write the attested audit log (JSON lines, one file per day) here |
+ * | `RT_AUDIT_RETENTION_DAYS` | `90` | audit files older than this are deleted |
  * | `LOG_LEVEL` | `info` | `silent`, `error`, `warn`, `info` or `debug` (fanout lines) |
  */
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { startDemoPublisher } from './demo-publisher.js';
 import { createGateway } from './gateway.js';
+import { KeyRing, readKeyFile, watchKeyFile } from './keyring.js';
 import { createLogger, LogLevel, type LogLevelName } from './log.js';
 
 const env = process.env;
@@ -37,20 +44,36 @@ function numberFromEnv(name: string, fallback: number): number {
   return value;
 }
 
-let secret = env['WS_HMAC_SECRET'];
-if (!secret) {
-  if (!demo) {
-    logger.error('Gateway', 'WS_HMAC_SECRET is required (or run in demo mode with --demo)');
-    process.exit(1);
+/** The signing keys: a key file (rotation), else WS_HMAC_SECRET, else (demo only) a random secret. */
+async function loadKeys(): Promise<KeyRing> {
+  const file = env['WS_HMAC_KEYS_FILE'];
+  if (file) {
+    const ring = new KeyRing(await readKeyFile(file));
+    watchKeyFile(file, ring, logger);
+    return ring;
   }
-  secret = randomBytes(32).toString('hex');
+  const secret = env['WS_HMAC_SECRET'];
+  if (secret) return new KeyRing([{ kid: env['WS_HMAC_KID'] || undefined, secret }]);
+  if (!demo) throw new Error('WS_HMAC_SECRET or WS_HMAC_KEYS_FILE is required (or run in demo mode with --demo)');
   logger.warn('Gateway', 'Demo mode without WS_HMAC_SECRET: using a random per-process secret; tickets come from /rt/ticket');
+  return new KeyRing([{ secret: randomBytes(32).toString('hex') }]);
 }
+
+let keys: KeyRing;
+try {
+  keys = await loadKeys();
+} catch (error) {
+  logger.error('Gateway', error instanceof Error ? error.message : 'cannot load keys');
+  process.exit(1);
+}
+const tlsCert = env['RT_TLS_CERT'];
+const tlsKey = env['RT_TLS_KEY'];
 
 const allowedOrigins = env['RT_ALLOWED_ORIGINS']?.split(',').map((o) => o.trim()).filter(Boolean);
 const gateway = await createGateway({
-  secret,
-  ...(env['WS_HMAC_KID'] ? { kid: env['WS_HMAC_KID'] } : {}),
+  keys,
+  ...(tlsCert && tlsKey ? { tls: { cert: readFileSync(tlsCert), key: readFileSync(tlsKey) } } : {}),
+  ...(env['RT_STATS_TOKEN'] ? { statsToken: env['RT_STATS_TOKEN'] } : {}),
   ...(allowedOrigins?.length ? { allowedOrigins } : {}),
   port: numberFromEnv('PORT', 3100),
   host: env['HOST'] || '127.0.0.1',

@@ -39,6 +39,8 @@ export class Session {
   lastSeen: number;
   private readonly queue: OutboundQueue;
   private closed = false;
+  /** The first heartbeat that found frames waiting, while they keep waiting. */
+  private backedUpSince: number | undefined;
 
   constructor(
     readonly id: string,
@@ -100,7 +102,7 @@ export class Session {
 
   /**
    * One heartbeat round at `now`: terminates a peer that answers pings but has been silent for `timeoutMs`,
-   * pings it otherwise.
+   * closes with 4408 one whose queue stayed backed up for `timeoutMs`, pings it otherwise.
    * @returns `false` if the session was terminated
    */
   heartbeat(now: number, timeoutMs: number): boolean {
@@ -110,6 +112,14 @@ export class Session {
       this.queue.clear();
       this.peer.terminate();
       return false;
+    }
+    // Backed up at every heartbeat for the whole timeout: it is not reading. Closed (not dropped) so it
+    // reconnects and resumes from history instead of living on with a queue that only loses messages.
+    if (this.queue.length === 0) this.backedUpSince = undefined;
+    else if (this.backedUpSince === undefined) this.backedUpSince = now;
+    else if (now - this.backedUpSince >= timeoutMs) {
+      this.close(CloseCode.timeout, 'backpressure');
+      return true;
     }
     // A `ping` frame on both transports: EventSource hides comment lines from scripts, so on SSE only frames
     // let a client see that the link is alive.

@@ -65,3 +65,15 @@ export interface AuditEntry extends AuditRecord {
 
 /** Every field an entry may have; anything else is refused by the verifier. */
 export const ENTRY_FIELDS: readonly string[] = ['v', 'ts', 'seq', 'event', 'id', 'transport', 'scopes', 'kid', 'topic', 'reason', 'code', 'lost', 'prev', 'hash'];
+
+/** The optional fields each event may carry (besides `v`, `ts`, `seq`, `event`, `prev`, `hash`). */
+export const EVENT_FIELDS: Readonly<Record<AuditEvent, readonly (keyof AuditRecord)[]>> = {
+  start: [],
+  stop: [],
+  connect: ['id', 'transport', 'scopes', 'kid'],
+  refuse: ['transport', 'reason', 'code'],
+  sub_refused: ['id', 'transport', 'reason', 'topic'],
+  disconnect: ['id', 'transport', 'code'],
+  rate_limited: ['transport', 'reason'],
+  gap: ['lost'],
+};

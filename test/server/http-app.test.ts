@@ -198,7 +198,7 @@ describe('graceful shutdown', () => {
     child.stderr.on('data', (c: string) => (stderr += c));
     const [code] = await once(child, 'exit');
     assert.equal(code, 1);
-    assert.match(stderr, /WS_HMAC_SECRET is required/);
+    assert.match(stderr, /WS_HMAC_SECRET or WS_HMAC_KEYS_FILE is required/);
   });
 });
 
