@@ -10,8 +10,10 @@
  *
  * esbuild transpiles (TypeScript itself only type-checks and emits declarations); terser minifies, a few
  * hundred bytes smaller than esbuild's minifier after gzip. `test/elements/size.node.test.ts` builds these same
- * configs in memory to hold them to their budgets.
+ * configs in memory to hold them to their budgets. Building the elements also writes `custom-elements.json`.
  */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { nodeResolve } from '@rollup/plugin-node-resolve';
 import terser from '@rollup/plugin-terser';
 import esbuild from 'rollup-plugin-esbuild';
@@ -25,8 +27,19 @@ const defineHasSideEffects = {
   transform: (code, id) => (/[\\/]src[\\/]define[\\/]/.test(id) ? { code, map: null, moduleSideEffects: true } : null),
 };
 
+/**
+ * Writes `custom-elements.json` (custom-elements-manifest.config.mjs) once the elements bundle is written, so
+ * that `npm run build` refreshes it.
+ */
+const customElementsManifest = {
+  name: 'custom-elements-manifest',
+  async writeBundle() {
+    await promisify(execFile)('node_modules/.bin/cem', ['analyze', '--config', 'custom-elements-manifest.config.mjs']);
+  },
+};
+
 /** One minified ES module per browser entry, with a source map. */
-const bundle = (input, file) => ({
+const bundle = (input, file, ...extra) => ({
   input,
   output: {
     file: `dist/browser/${file}`,
@@ -38,7 +51,11 @@ const bundle = (input, file) => ({
     nodeResolve({ browser: true }),
     esbuild({ target: 'es2022', tsconfig: 'tsconfig.json' }),
     defineHasSideEffects,
+    ...extra,
   ],
 });
 
-export default [bundle('src/index.ts', 'realtime.js'), bundle('src/define/browser.ts', 'rt-elements.js')];
+export default [
+  bundle('src/index.ts', 'realtime.js'),
+  bundle('src/define/browser.ts', 'rt-elements.js', customElementsManifest),
+];

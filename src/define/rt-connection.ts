@@ -1,6 +1,6 @@
 /**
- * Registers `<rt-connection>` (a side effect: import it once, anywhere).
- * @example import '@lydian/realtime/define/rt-connection';
+ * Registers `<rt-connection>` unless it is registered already (a side effect). Pages import `@lydian/realtime/define`,
+ * which imports this file and its siblings.
  */
 import { RtConnection } from '../elements/rt-connection/rt-connection.component.js';
 import { define } from './define.js';

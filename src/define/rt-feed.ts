@@ -1,6 +1,6 @@
 /**
- * Registers `<rt-feed>` (a side effect: import it once, anywhere).
- * @example import '@lydian/realtime/define/rt-feed';
+ * Registers `<rt-feed>` unless it is registered already (a side effect). Pages import `@lydian/realtime/define`,
+ * which imports this file and its siblings.
  */
 import { RtFeed } from '../elements/rt-feed/rt-feed.component.js';
 import { define } from './define.js';

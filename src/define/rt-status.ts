@@ -1,6 +1,6 @@
 /**
- * Registers `<rt-status>` (a side effect: import it once, anywhere).
- * @example import '@lydian/realtime/define/rt-status';
+ * Registers `<rt-status>` unless it is registered already (a side effect). Pages import `@lydian/realtime/define`,
+ * which imports this file and its siblings.
  */
 import { RtStatus } from '../elements/rt-status/rt-status.component.js';
 import { define } from './define.js';

@@ -1,6 +1,6 @@
 /**
- * Registers `<rt-topic>` (a side effect: import it once, anywhere).
- * @example import '@lydian/realtime/define/rt-topic';
+ * Registers `<rt-topic>` unless it is registered already (a side effect). Pages import `@lydian/realtime/define`,
+ * which imports this file and its siblings.
  */
 import { RtTopic } from '../elements/rt-topic/rt-topic.component.js';
 import { define } from './define.js';

@@ -12,6 +12,7 @@ import { styles } from './rt-connection.styles.js';
  * any element using the controllers). A change of `url`, `scopes`, `ticket-url` or `options` replaces the
  * client; removing the element from the page disconnects it, putting it back reconnects it.
  *
+ * @tagname rt-connection
  * @summary Provides a realtime client to its descendants.
  * @slot - The elements that use the connection.
  * @example

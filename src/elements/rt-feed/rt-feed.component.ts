@@ -18,6 +18,7 @@ export type ItemRenderer<T = unknown> = (item: T, index: number) => unknown;
  * Keeps the last `limit` messages of an event topic (the client folds them with `append`) and lists them
  * newest first. The client keeps one store per topic, so do not also show this topic with `<rt-topic>`.
  *
+ * @tagname rt-feed
  * @summary A newest-first list of a topic's messages.
  * @fires {RtMessageEvent} rt-message - A new message arrived; `detail.data` is the new item.
  * @slot loading - Shown until subscribed (default: `Loading…`).

@@ -20,6 +20,7 @@ const LOOK: Record<LinkStatus, [string, string]> = {
  * the connection dropped, ○ Offline. Its title (tooltip) adds the transport, the reconnections over the
  * client's life and the last error. It is a `role="status"` live region.
  *
+ * @tagname rt-status
  * @summary Connection status badge.
  * @fires {RtStateEvent} rt-state - The status changed; `detail` has `status` and the client's `state`.
  * @csspart base - The badge.

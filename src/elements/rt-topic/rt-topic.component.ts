@@ -12,6 +12,7 @@ import { styles } from './rt-topic.styles.js';
  * Shows a topic's latest value from the nearest `<rt-connection>` (or the page-wide default client). Screen
  * readers hear updates politely (see `announce`).
  *
+ * @tagname rt-topic
  * @summary The live value of a topic field.
  * @fires {RtMessageEvent} rt-message - A new message arrived; `detail` has `topic`, `data`, `value`, `seq`.
  * @slot loading - Shown until the first value arrives (default: an ellipsis).
