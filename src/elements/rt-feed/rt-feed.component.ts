@@ -47,7 +47,10 @@ export class RtFeed<T = unknown> extends LitElement {
   /** How updates are announced to screen readers: `polite`, `assertive` or `off`. */
   @property() announce: 'polite' | 'assertive' | 'off' = 'polite';
 
-  /** Renders each item (default: strings as they are, objects as JSON). */
+  /**
+   * Renders each item (default: strings as they are, objects as JSON). What it returns lives in the shadow
+   * root: give it `part` attributes to style it from the page (`rt-feed::part(name)`).
+   */
   @property({ attribute: false }) renderItem: ItemRenderer<T> = (item) => format(item);
 
   /** The state shown, reflected for styling: `loading`, `empty`, `live`, `stale` or `error`. Read-only. */

@@ -36,7 +36,10 @@ export class RtTopic extends LitElement {
   /** A dotted path into the payload (`crash_free`, `a.b.0`); empty shows the whole payload. */
   @property() field = '';
 
-  /** `text`, `number`, `percent`, `compact` or `time` (see `FormatName`), or a function as a property. */
+  /**
+   * `text`, `number`, `percent` (a value in percent: `99.2` → `99.2%`), `compact` or `time`, or a function
+   * as a property (its template lives in the shadow root: style it through `part` attributes).
+   */
   @property() format: FormatName | Formatter = 'text';
 
   /** Maximum decimals for `number`, `percent` and `compact`. */
