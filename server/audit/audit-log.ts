@@ -87,7 +87,7 @@ export class AuditLog {
   /**
    * Opens the log in `options.dir`: applies retention, continues the chain from the newest entry on disk (or
    * the retention anchor), and writes a `start` entry.
-   * @throws when the directory cannot be created or written
+   * @throws when the directory cannot be created or written, or retention fails (an unreadable anchor)
    */
   static async open(options: AuditLogOptions): Promise<AuditLog> {
     const log = new AuditLog(options);

@@ -2,7 +2,7 @@
  * Checks that a parsed line is a well-formed entry of the documented shape (the verifier's first step; the hash
  * chain is checked separately).
  */
-import { AUDIT_VERSION, AuditEvent, EVENT_FIELDS, type AuditEntry } from './entry.js';
+import { AUDIT_VERSION, AuditEvent, EVENT_FIELDS } from './entry.js';
 import { HASH } from './hash.js';
 
 const ALWAYS = new Set(['v', 'ts', 'seq', 'event', 'prev', 'hash']);
@@ -34,7 +34,3 @@ export function shapeProblem(value: unknown): string | undefined {
   return undefined;
 }
 
-/** Narrows a value {@link shapeProblem} accepted. */
-export function isEntry(value: unknown): value is AuditEntry {
-  return shapeProblem(value) === undefined;
-}

@@ -64,7 +64,9 @@ export interface AuditEntry extends AuditRecord {
 }
 
 /** Every field an entry may have; anything else is refused by the verifier. */
-export const ENTRY_FIELDS: readonly string[] = ['v', 'ts', 'seq', 'event', 'id', 'transport', 'scopes', 'kid', 'topic', 'reason', 'code', 'lost', 'prev', 'hash'];
+export const ENTRY_FIELDS: readonly string[] = [
+  'v', 'ts', 'seq', 'event', 'id', 'transport', 'scopes', 'kid', 'topic', 'reason', 'code', 'lost', 'prev', 'hash',
+];
 
 /** The optional fields each event may carry (besides `v`, `ts`, `seq`, `event`, `prev`, `hash`). */
 export const EVENT_FIELDS: Readonly<Record<AuditEvent, readonly (keyof AuditRecord)[]>> = {

@@ -106,9 +106,8 @@ export async function readAnchor(dir: string): Promise<AuditAnchor | undefined> 
     throw error;
   }
   const anchor = JSON.parse(text) as Partial<AuditAnchor>;
-  if (anchor.v !== AUDIT_VERSION || !Number.isSafeInteger(anchor.seq) || typeof anchor.hash !== 'string' || !HASH.test(anchor.hash) || typeof anchor.through !== 'string') {
-    throw new Error(`${ANCHOR_FILE}: not an audit anchor`);
-  }
+  const valid = anchor.v === AUDIT_VERSION && Number.isSafeInteger(anchor.seq) && typeof anchor.through === 'string';
+  if (!valid || typeof anchor.hash !== 'string' || !HASH.test(anchor.hash)) throw new Error(`${ANCHOR_FILE}: not an audit anchor`);
   return anchor as AuditAnchor;
 }
 

@@ -12,11 +12,11 @@
  */
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { basename } from 'node:path';
+import { basename, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { AuditEntry } from './entry.js';
 import { shapeProblem } from './entry-shape.js';
-import { listAuditFiles, readAnchor, type AuditAnchor } from './files.js';
+import { ANCHOR_FILE, listAuditFiles, readAnchor, type AuditAnchor } from './files.js';
 import { GENESIS, entryHash } from './hash.js';
 
 /** Options of {@link verifyAuditLog}. */
@@ -62,8 +62,14 @@ interface Start {
 export async function verifyAuditLog(target: string, options: VerifyOptions = {}): Promise<VerifyResult> {
   const isDir = (await stat(target)).isDirectory();
   const files = isDir ? (await listAuditFiles(target)).map((f) => f.path) : [target];
-  const start: Start = { anchor: isDir ? await readAnchor(target) : undefined, lenient: !isDir };
   const result: VerifyResult = { ok: true, files, entries: 0, head: undefined, notes: [] };
+  let anchor: AuditAnchor | undefined;
+  try {
+    anchor = isDir ? await readAnchor(target) : undefined;
+  } catch {
+    return { ...result, ok: false, problem: { file: join(target, ANCHOR_FILE), line: 0, reason: 'the retention anchor is not readable' } };
+  }
+  const start: Start = { anchor, lenient: !isDir };
   let prev: AuditEntry | undefined;
   let anchorPending = false;
   let headSeen = options.head === undefined;
