@@ -14,7 +14,7 @@ export interface TestGateway {
   proxyWsUrl: string;
 }
 
-export const startGateway = (options: { historySize?: number; heartbeatMs?: number } = {}) =>
+export const startGateway = (options: { historySize?: number; heartbeatMs?: number; allowedOrigins?: string[] } = {}) =>
   executeServerCommand<TestGateway, typeof options>('gw:start', options);
 export const stopGateway = (gw: TestGateway) => executeServerCommand<boolean, { id: number }>('gw:stop', { id: gw.id });
 export const fanout = (gw: TestGateway, topic: string, data: unknown) =>

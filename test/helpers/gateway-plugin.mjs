@@ -4,7 +4,7 @@
  *
  * | command | payload | does |
  * |---|---|---|
- * | `gw:start` | `{ historySize?, heartbeatMs? }` | starts a gateway and its proxy; returns `{ id, url, wsUrl, proxyWsUrl }` |
+ * | `gw:start` | `{ historySize?, heartbeatMs?, allowedOrigins? }` | starts a gateway and its proxy; returns `{ id, url, wsUrl, proxyWsUrl }` |
  * | `gw:stop` | `{ id }` | stops both |
  * | `gw:fanout` | `{ id, topic, data }` | publishes; returns `{ sent, dropped }` |
  * | `gw:register` | `{ id, topic, scopes }` | registers a topic |
@@ -84,6 +84,8 @@ export function gatewayPlugin() {
       switch (command) {
         case 'gw:start': {
           const opts = { historySize: payload?.historySize, heartbeatMs: payload?.heartbeatMs };
+          // An Origin allowlist: the page's own origin left out of it makes every connection forbidden.
+          if (payload?.allowedOrigins) opts.allowedOrigins = payload.allowedOrigins;
           const gw = await start(opts);
           const proxy = await startProxy(gw.port);
           const id = nextId++;

@@ -139,14 +139,54 @@ describe('core client against the real gateway', () => {
 
   it('ends on SSE when a proxy lets WebSocket upgrades through and kills them (no flapping)', async () => {
     await setProxyMode(gw, 'kill-ws');
-    const c = make({ url: gw.proxyWsUrl, stableAfter: 5_000 });
+    let sockets = 0;
+    const CountingWebSocket = class extends WebSocket {
+      constructor(url: string | URL, protocols?: string | string[]) {
+        super(url, protocols);
+        sockets++;
+      }
+    };
+    const c = make({ url: gw.proxyWsUrl, stableAfter: 5_000, WebSocket: CountingWebSocket });
     const kpis = c.topic<number>('kpis.s2');
     const stop = kpis.subscribe(() => {}); // an SSE stream opens only for a topic
     await until(c.status, (s) => s.transport === 'sse' && s.state === 'open');
+    expect(sockets).to.equal(2); // two sockets that died young, then SSE
     await until(kpis, (s) => s.status === 'live');
     stop();
     await fanout(gw, 'kpis.s2', 1);
     expect((await until(kpis, (s) => s.seq === 1)).data).to.equal(1);
+    // Still on SSE, and no socket tried since: the next WebSocket probe waits for probeAfter (60 s).
+    expect(sockets).to.equal(2);
+    expect(c.status.get()).to.include({ transport: 'sse', state: 'open', connected: true });
+    expect(c.status.get().stats.reconnectCount).to.equal(2);
+  });
+
+  it('on SSE, stops after 3 refused tickets in a row, with the gateway reason', async () => {
+    let calls = 0;
+    const c = make({
+      transports: ['sse'],
+      auth: async (scopes) => {
+        calls++;
+        const ticket = (await (await fetch(`${gw.url}/rt/ticket?scopes=${scopes.join(',')}`)).json()) as Ticket;
+        return { ...ticket, sig: '0'.repeat(64) };
+      },
+    });
+    c.topic('kpis.s2').subscribe(() => {});
+    const s = await until(c.status, (v) => v.state === 'closed');
+    expect(s.error).to.deep.equal({ source: 'close', code: 4401, reason: 'bad_sig' });
+    expect(calls).to.equal(3);
+  });
+
+  it('an auth function returning the endpoint Response connects, and stops at once on its 401', async () => {
+    const c = make({ auth: (scopes) => fetch(`${gw.url}/rt/ticket?scopes=${scopes.join(',')}`) });
+    await until(c.status, (v) => v.state === 'open');
+    c.disconnect();
+    const d = make({ auth: () => fetch(`${gw.url}/rt/no-such-endpoint`) }); // 404: retries
+    await until(d.status, (v) => v.state === 'reconnecting');
+    d.disconnect();
+    const e = make({ auth: async () => new Response('{"error":"unauthorized"}', { status: 401 }) });
+    const s = await until(e.status, (v) => v.state === 'closed');
+    expect(s.error).to.include({ source: 'ticket', code: 401 });
   });
 
   it('refreshes a refused ticket (4401) and connects', async () => {
@@ -166,4 +206,36 @@ describe('core client against the real gateway', () => {
     expect(closes).to.deep.equal([4401]);
     expect(s.error).to.equal(null);
   });
+});
+
+describe('core client against a gateway with an Origin allowlist that leaves the page out', () => {
+  let gw: TestGateway;
+  let client: Client | undefined;
+  beforeEach(async () => {
+    gw = await startGateway({ allowedOrigins: ['https://elsewhere.example'] });
+  });
+  afterEach(async () => {
+    client?.disconnect();
+    client = undefined;
+    await stopGateway(gw);
+  });
+
+  for (const transport of ['sse', 'websocket'] as const) {
+    it(`stops at once on ${transport} with 4403 forbidden_origin`, async () => {
+      const closes: number[] = [];
+      const c = (client = createClient({
+        url: gw.wsUrl,
+        scopes: ['ops.admin'],
+        auth: `${gw.url}/rt/ticket`,
+        transports: [transport],
+        minDelay: 50,
+        logger: (_level, event, data) => event === 'close' && closes.push((data as { code: number }).code),
+      }));
+      c.topic('kpis.s2').subscribe(() => {});
+      const s = await until(c.status, (v) => v.state === 'closed');
+      expect(s.error).to.deep.equal({ source: 'close', code: 4403, reason: 'forbidden_origin' });
+      expect(closes).to.deep.equal([4403]);
+      expect(s.stats.reconnectCount).to.equal(0);
+    });
+  }
 });
