@@ -13,10 +13,6 @@ import { parseServerFrame } from '../protocol/frames.js';
 import { formatSinceList, type SseResume } from '../protocol/sse.js';
 import { withQuery, type TransportFactory } from './transport.js';
 
-/**
- * Derives the SSE endpoint from the WebSocket one: `ws://h/rt` → `http://h/rt/sse`, `wss:` → `https:`.
- * @example sseUrlFor('wss://example.com/rt') // 'https://example.com/rt/sse'
- */
 /** HTTP refusals of `/rt/sse` as the close codes a WebSocket would have seen (PROTOCOL.md §2.6). */
 const REFUSALS: Readonly<Record<number, number>> = { 400: 1008, 401: 4401, 403: 4403, 503: 1013 };
 
@@ -33,6 +29,10 @@ async function refusal(url: string): Promise<[number, string]> {
   }
 }
 
+/**
+ * Derives the SSE endpoint from the WebSocket one: `ws://h/rt` → `http://h/rt/sse`, `wss:` → `https:`.
+ * @example sseUrlFor('wss://example.com/rt') // 'https://example.com/rt/sse'
+ */
 export const sseUrlFor = (wsUrl: string): string => wsUrl.replace(/^ws/i, 'http').replace(/[?#].*$/, '').replace(/\/$/, '') + '/sse';
 
 /**
