@@ -12,7 +12,10 @@ export type TransportName = 'websocket' | 'sse';
 export interface TransportHandlers {
   /** A well-formed gateway frame arrived. */
   frame(frame: ServerFrame): void;
-  /** The connection ended: its WebSocket close code, or 1006 for a lost connection or an SSE error. */
+  /**
+   * The connection ended: its WebSocket close code; on SSE the close code a refusal maps to (sse.ts: 4401,
+   * 4403, 1008, 1013), or 1006 for a lost connection.
+   */
   close(code: number, reason: string): void;
 }
 
