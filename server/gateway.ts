@@ -7,6 +7,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { CloseCode } from '../src/protocol/index.js';
+import { AuditLog } from './audit/audit-log.js';
 import { GatewayContext, type ContextOptions } from './context.js';
 import { toAuthOptions, type AuthOptions } from './gatekeeper.js';
 import type { FanoutResult, PublishResult } from './engine.js';
@@ -39,6 +40,11 @@ export interface GatewayOptions extends ContextOptions, AuthOptions {
    * A WebSocket upgrade or SSE request is then bounded by the ticket check; the heartbeat takes over after.
    */
   headersTimeoutMs?: number;
+  /**
+   * Write the attested audit log (hash-chained JSON lines, one file per UTC day) into `dir`; entries kept
+   * `retentionDays` (default 90, 0 = forever). One directory per gateway process.
+   */
+  audit?: { dir: string; retentionDays?: number };
 }
 
 /**
@@ -95,6 +101,10 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway<Fa
   const auth = toAuthOptions({ ...options, corsAnyOrigin: options.demo === true || options.corsAnyOrigin === true });
   const context = new GatewayContext(options);
   await context.start();
+  // Before listening, so no connection goes unrecorded.
+  const audit = options.audit
+    ? (await AuditLog.open({ ...options.audit, now: () => context.clock.now(), logger: context.logger })).attach(context.hub)
+    : undefined;
   const sse = new SseEndpoint(context, auth);
   const startedAt = context.clock.now();
   const demo = options.demo
@@ -106,13 +116,18 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway<Fa
   const server: Server = options.tls ? createHttpsServer({ ...serverOptions, ...options.tls }, app) : createServer(serverOptions, app);
   const ws = new WebSocketEndpoint(context, auth).attach(server, true);
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 3100, options.host ?? '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port ?? 3100, options.host ?? '127.0.0.1', () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
-  });
+  } catch (error) {
+    await Promise.all([context.close(), audit?.close()]);
+    throw error;
+  }
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const scheme = options.tls ? 'https' : 'http';
@@ -127,6 +142,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway<Fa
     server.closeAllConnections();
     await stopped;
     await context.close();
+    await audit?.close(); // after the drain, so its disconnects are recorded
     context.logger.info('WS', 'Gateway stopped');
   };
 

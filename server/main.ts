@@ -74,6 +74,7 @@ const gateway = await createGateway({
   keys,
   ...(tlsCert && tlsKey ? { tls: { cert: readFileSync(tlsCert), key: readFileSync(tlsKey) } } : {}),
   ...(env['RT_STATS_TOKEN'] ? { statsToken: env['RT_STATS_TOKEN'] } : {}),
+  ...(env['RT_AUDIT_DIR'] ? { audit: { dir: env['RT_AUDIT_DIR'], retentionDays: numberFromEnv('RT_AUDIT_RETENTION_DAYS', 90) } } : {}),
   ...(allowedOrigins?.length ? { allowedOrigins } : {}),
   port: numberFromEnv('PORT', 3100),
   host: env['HOST'] || '127.0.0.1',

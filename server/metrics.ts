@@ -11,7 +11,7 @@ export class GatewayMetrics {
 
   constructor(hub: Hub, options: { processMetrics?: boolean } = {}) {
     const registers = [this.registry];
-    if (options.processMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'rt_process_' });
+    if (options.processMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'rt_' });
 
     new Gauge({
       name: 'rt_connections',
