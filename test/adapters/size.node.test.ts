@@ -3,14 +3,12 @@
  * (`src/core`, `src/index`) and the framework itself left external, so the number is what the adapter adds.
  */
 import assert from 'node:assert/strict';
-import { fileURLToPath } from 'node:url';
-import { gzipSync } from 'node:zlib';
 import { describe, it } from 'node:test';
-import { build, type Plugin } from 'esbuild';
+import type { Plugin } from 'esbuild';
+import { measure, report } from '../helpers/bundle-size.js';
 
 const LIMIT = 1024;
 const ENTRIES = ['src/adapters/react.ts', 'src/adapters/vue.ts', 'src/adapters/svelte.ts'];
-const root = fileURLToPath(new URL('../../', import.meta.url));
 
 /** Leaves the core out: the application pays for it once, whatever adapter it uses. */
 const coreExternal: Plugin = {
@@ -23,23 +21,10 @@ const coreExternal: Plugin = {
 describe('adapter size budget', () => {
   for (const entry of ENTRIES) {
     it(`${entry} adds under ${LIMIT} bytes gzipped to the core`, async () => {
-      const result = await build({
-        entryPoints: [root + entry],
-        bundle: true,
-        minify: true,
-        format: 'esm',
-        target: 'es2022',
-        platform: 'browser',
-        external: ['react', 'vue', 'svelte', 'svelte/*'],
-        plugins: [coreExternal],
-        write: false,
-        logLevel: 'silent',
-      });
-      const code = result.outputFiles[0]!.contents;
+      const { code, gzipped } = await measure(entry, { external: ['react', 'vue', 'svelte', 'svelte/*'], plugins: [coreExternal] });
       const text = new TextDecoder().decode(code);
       assert.doesNotMatch(text, /createClient\s*\(\s*\{?\s*url|function atom/, 'the core got bundled in');
-      const gzipped = gzipSync(code, { level: 9 }).length;
-      console.log(`  ${entry}: ${code.length} B minified, ${gzipped} B gzip -9 (budget ${LIMIT})`);
+      report(entry, code.length, gzipped, LIMIT);
       assert.ok(gzipped <= LIMIT, `${gzipped} B > ${LIMIT} B`);
     });
   }

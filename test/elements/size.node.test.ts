@@ -8,12 +8,10 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { gzipSync } from 'node:zlib';
-import { build, type Plugin } from 'esbuild';
+import type { Plugin } from 'esbuild';
 import { rollup, type OutputOptions, type RollupOptions } from 'rollup';
+import { gzipLength, measure, report, root } from '../helpers/bundle-size.js';
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
 const KB = 1024;
 
 /** Leaves the core out: it is measured by test/core/size.node.test.ts. */
@@ -24,29 +22,16 @@ const coreExternal: Plugin = {
   },
 };
 
-const report = (name: string, bytes: number, gzipped: number, limit: number) =>
-  console.log(`  ${name}: ${bytes} B minified, ${gzipped} B gzip -9 (budget ${limit})`);
-
 describe('size budget: web components', () => {
   it('the elements without Lit and the core stay within 4 KB gzipped', async () => {
     const limit = 4 * KB;
-    const result = await build({
-      entryPoints: [root + 'src/define/index.ts'],
-      bundle: true,
-      minify: true,
-      format: 'esm',
-      target: 'es2022',
-      platform: 'browser',
-      write: false,
-      logLevel: 'silent',
+    const { code, gzipped } = await measure('src/define/index.ts', {
       // package.json's sideEffects names dist/, not src/: keep the define calls this entry exists for.
       ignoreAnnotations: true,
       tsconfig: root + 'tsconfig.json',
       external: ['lit', 'lit/*', '@lit/*'],
       plugins: [coreExternal],
     });
-    const code = result.outputFiles[0]!.contents;
-    const gzipped = gzipSync(code, { level: 9 }).length;
     report('elements (no lit, no core)', code.length, gzipped, limit);
     assert.match(Buffer.from(code).toString(), /rt-connection/);
     assert.ok(gzipped <= limit, `${gzipped} B > ${limit} B`);
@@ -62,7 +47,7 @@ describe('size budget: web components', () => {
     const { output } = await bundle.generate(config.output as OutputOptions);
     await bundle.close();
     const code = output[0].code;
-    const gzipped = gzipSync(code, { level: 9 }).length;
+    const gzipped = gzipLength(code);
     report('dist/browser/rt-elements.js', code.length, gzipped, limit);
     for (const tag of ['rt-connection', 'rt-topic', 'rt-status', 'rt-feed']) assert.ok(code.includes(`"${tag}"`), `registers ${tag}`);
     assert.ok(gzipped <= limit, `${gzipped} B > ${limit} B`);
