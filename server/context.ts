@@ -76,6 +76,8 @@ export class GatewayContext {
   readonly cluster: ClusterStats | undefined;
   /** Set when shutdown begins: new connections are refused with 1013 / 503, `/health` answers 503. */
   draining = false;
+  /** Connections past the cheap checks whose ticket is being verified (they count against the cap). */
+  admitting = 0;
   private started: Promise<void> | undefined;
 
   constructor(options: ContextOptions = {}) {

@@ -76,13 +76,16 @@ export class Gatekeeper {
       context.hub.emit('rateLimited', 'connections_per_ip', transport);
       return refuse({ ok: false, status: 429, closeCode: CloseCode.rateLimited, reason: RATE_LIMITED, retryAfterS: wait });
     }
-    if (context.hub.sessions.size >= context.limits.maxConnections) {
+    // Admissions still in flight count: with a remote nonce store many can pass this check before any is added.
+    if (context.hub.sessions.size + context.admitting >= context.limits.maxConnections) {
       context.hub.emit('rateLimited', 'global_connections', transport);
       return refuse(UNAVAILABLE);
     }
     if (!this.origins.allows(req.headers.origin)) {
       return refuse({ ok: false, status: 403, closeCode: CloseCode.forbidden, reason: FORBIDDEN_ORIGIN });
     }
+    // Released when admit returns; the endpoint adds an admitted session synchronously right after.
+    context.admitting += 1;
     try {
       const verdict = await verifyTicket(query, { keys: this.auth.keys, nonces: context.nonces, now: () => context.clock.now() });
       if (verdict.ok) return verdict;
@@ -90,6 +93,8 @@ export class Gatekeeper {
     } catch (error) {
       context.logger.error(tag, 'Nonce store failed:', { error: error instanceof Error ? error.message : 'unknown' });
       return refuse(UNAVAILABLE);
+    } finally {
+      context.admitting -= 1;
     }
   }
 }

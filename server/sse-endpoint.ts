@@ -69,7 +69,10 @@ export class SseEndpoint {
     applyCors(req, res, origins, auth.corsAnyOrigin === true);
     if (req.method === 'OPTIONS') return answerPreflight(res);
     // A HEAD would spend the ticket on a stream nobody reads.
-    if (req.method !== 'GET') return sendJson(res, 405, { error: 'method_not_allowed' });
+    if (req.method !== 'GET') {
+      res.setHeader('Allow', 'GET, OPTIONS');
+      return sendJson(res, 405, { error: 'method_not_allowed' });
+    }
     const query = requestUrl(req).searchParams;
     const request = parseSseRequest(query);
     if ('error' in request) return sendJson(res, 400, { error: request.error });

@@ -22,6 +22,23 @@ import { TokenBucket } from './token-bucket.js';
 /** Bad frames a connection may send in a burst before it is closed with 1008; refills one per second. */
 const BAD_FRAME_BURST = 10;
 
+const WEBSOCKET_KEY = /^[+/0-9A-Za-z]{22}==$/;
+
+/**
+ * The checks `ws` makes of a handshake (RFC 6455 §4.2.1), answered the way `ws` answers them.
+ * @returns the HTTP response refusing a malformed handshake, or `undefined` when it is well-formed
+ */
+function handshakeRefusal(req: IncomingMessage): string | undefined {
+  const answer = (status: string, extra = '') => `HTTP/1.1 ${status}\r\nConnection: close\r\n${extra}Content-Length: 0\r\n\r\n`;
+  if (req.method !== 'GET') return answer('405 Method Not Allowed', 'Allow: GET\r\n');
+  const version = req.headers['sec-websocket-version'];
+  if (version !== '13' && version !== '8') return answer('400 Bad Request', 'Sec-WebSocket-Version: 13, 8\r\n');
+  if (req.headers.upgrade?.toLowerCase() !== 'websocket' || !WEBSOCKET_KEY.test(req.headers['sec-websocket-key'] ?? '')) {
+    return answer('400 Bad Request');
+  }
+  return undefined;
+}
+
 /** Serves WebSocket connections on one path. */
 export class WebSocketEndpoint {
   /** The underlying `ws` server (no HTTP server of its own). */
@@ -63,6 +80,9 @@ export class WebSocketEndpoint {
 
   /** Authenticates an upgrade request, then completes it and accepts or refuses the connection. */
   async handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    // A handshake `ws` would refuse anyway is answered before the ticket is looked at, so it cannot spend it.
+    const refusal = handshakeRefusal(req);
+    if (refusal !== undefined) return void socket.end(refusal);
     this.inFlight += 1;
     // Until `ws` owns the socket, an error on it (a reset during ticket verification) is ours to swallow.
     const onEarlyError = () => socket.destroy();

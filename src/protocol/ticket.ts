@@ -11,7 +11,7 @@ export const TICKET_WINDOW_S = 300;
 
 /** A signed connection ticket, as an application's ticket endpoint returns it in JSON. */
 export interface Ticket {
-  /** Unix time in seconds (ten digits). */
+  /** Unix time in seconds (ten digits, no leading zero). */
   ts: number;
   /** 16–64 lowercase hex characters, single-use. */
   nonce: string;
@@ -32,7 +32,8 @@ export interface ParsedTicket extends Ticket {
 /** The outcome of {@link parseTicket}. */
 export type TicketParseResult = { ok: true; ticket: ParsedTicket } | { ok: false; reason: AuthFailure };
 
-const TS = /^[0-9]{10}$/;
+// Ten digits without a leading zero: the number must write back as the very string that was signed.
+const TS = /^[1-9][0-9]{9}$/;
 const NONCE = /^[0-9a-f]{16,64}$/;
 const SIG = /^[0-9a-f]{64}$/;
 const KID = /^[A-Za-z0-9._-]{1,64}$/;

@@ -269,6 +269,23 @@ describe('WebSocket endpoint', () => {
     });
   });
 
+  describe('malformed handshakes', () => {
+    it('are answered before the ticket is looked at, so the same ticket then works', async () => {
+      const query = signedQuery([]);
+      const { port } = new URL(gw.url);
+      const socket = createConnection(Number(port), '127.0.0.1');
+      socket.on('error', () => {});
+      socket.setEncoding('utf8');
+      socket.write(`GET /rt?${query} HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: short\r\nSec-WebSocket-Version: 13\r\n\r\n`);
+      const [answer] = (await once(socket, 'data')) as [string];
+      assert.match(answer, /^HTTP\/1\.1 400 /);
+      socket.destroy();
+      const client = new TestClient(wsUrl(gw, query));
+      await client.next('hello');
+      await client.close();
+    });
+  });
+
   describe('upgrades on other paths', () => {
     it('are answered with 404', async () => {
       const ws = new WebSocket(`${gw.url.replace('http', 'ws')}/elsewhere?${signedQuery([])}`);
