@@ -298,6 +298,25 @@ describe('Redis engine', () => {
       }
     });
 
+    it('holds the connection cap under concurrent connects, though each ticket check waits on Redis', async () => {
+      const gw = await createGateway({
+        secret: SECRET,
+        port: 0,
+        logger: silentLogger,
+        rateLimits: { ...NO_RATE_LIMITS, maxConnections: 3 },
+        redis: { url: REDIS_URL, prefix: `rt-test-${unique()}:` },
+      });
+      try {
+        const clients = Array.from({ length: 12 }, () => new TestClient(wsUrl(asGateway(gw), signedQuery([]))));
+        const outcomes = await Promise.all(clients.map((c) => Promise.race([c.next('hello').then(() => 'hello'), c.closed.then((x) => String(x.code))])));
+        assert.equal(outcomes.filter((o) => o === 'hello').length, 3);
+        assert.equal(outcomes.filter((o) => o === '1013').length, 9);
+        await Promise.all(clients.map((c) => c.close()));
+      } finally {
+        await gw.close();
+      }
+    });
+
     it('fails to start when Redis cannot be reached', async () => {
       const port = await freePort();
       await assert.rejects(
