@@ -1,0 +1,85 @@
+// The server side of every scenario, whatever the server: a steady publisher that calls `broadcast()` in the
+// server's own process (so publishing costs what a real fanout() call costs), RSS after GC, CPU and
+// event-loop delay. Each server file supplies `broadcast(topic, data)` and its own extra commands.
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { TOPICS, now, serveRpc } from '../lib/common.mjs';
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+export function runServer({ name, getPort, broadcast, extra = {} }) {
+  const loop = monitorEventLoopDelay({ resolution: 5 });
+  loop.enable();
+  const padCache = new Map();
+
+  /**
+   * Publishes one message on each of the four topics `rate` times per second for `durationMs` (so every client,
+   * subscribed to one topic, receives `rate` msgs/s). The payload carries the publisher's clock `t`.
+   * Bounded: stops at `durationMs * 1.5 + 5 s` whatever happened.
+   */
+  async function publish({ rate, durationMs, tStart, payloadBytes = 200 }) {
+    if (!padCache.has(payloadBytes)) padCache.set(payloadBytes, 'x'.repeat(Math.max(0, payloadBytes - 40)));
+    const pad = padCache.get(payloadBytes);
+    const total = Math.max(1, Math.round((rate * durationMs) / 1000));
+    const maxPerFire = Math.max(3, Math.ceil(rate / 50)); // lets a late timer catch up, within bounds
+    const t0 = performance.now();
+    const cpu0 = process.cpuUsage();
+    loop.reset();
+    let ticks = 0;
+    let measured = 0;
+    let publishMs = 0;
+    let maxPublishMs = 0;
+    await new Promise((resolve) => {
+      const fire = () => {
+        const elapsed = performance.now() - t0;
+        let due = Math.min(total, Math.floor((elapsed * rate) / 1000) + 1) - ticks;
+        if (due > maxPerFire) due = maxPerFire;
+        for (let k = 0; k < due; k++) {
+          const t = now();
+          const s = performance.now();
+          for (const topic of TOPICS) broadcast(topic, { t, i: ticks, pad });
+          const d = performance.now() - s;
+          publishMs += d;
+          if (d > maxPublishMs) maxPublishMs = d;
+          ticks += 1;
+          if (t >= tStart) measured += 1;
+        }
+        if (ticks >= total || elapsed > durationMs * 1.5 + 5000) return resolve();
+        const next = (ticks * 1000) / rate - (performance.now() - t0);
+        setTimeout(fire, Math.max(0, next));
+      };
+      fire();
+    });
+    const elapsedMs = performance.now() - t0;
+    const cpu = process.cpuUsage(cpu0);
+    return {
+      ticks,
+      measured,
+      target: total,
+      achievedRate: (ticks * 1000) / elapsedMs,
+      elapsedMs,
+      serverCpu: (cpu.user + cpu.system) / 1000 / elapsedMs,
+      // Time inside the 4 broadcast() calls of one tick: how long the loop is blocked by one fanout round.
+      publishMsMean: publishMs / Math.max(1, ticks),
+      publishMsMax: maxPublishMs,
+      loopDelayP99: loop.percentile(99) / 1e6,
+      loopDelayMax: loop.max / 1e6,
+    };
+  }
+
+  async function mem({ settleMs = 1000 } = {}) {
+    for (let i = 0; i < 3; i++) {
+      global.gc?.();
+      await sleep(settleMs / 3);
+    }
+    const m = process.memoryUsage();
+    return { rss: m.rss, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers };
+  }
+
+  serveRpc({
+    info: () => ({ name, port: getPort(), pid: process.pid }),
+    publish,
+    mem,
+    rss: () => process.memoryUsage().rss,
+    ...extra,
+  });
+}
