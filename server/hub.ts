@@ -121,7 +121,8 @@ export class Hub extends EventEmitter<HubEvents> implements EngineSink {
     session.topics.add(topic);
     const resume = this.engine.resume(topic, sub.since, sub.epoch);
     if (resume instanceof Promise) {
-      session.pending.set(topic, []);
+      // A repeated `sub` while the first is still being fetched keeps what was already held.
+      if (!session.pending.has(topic)) session.pending.set(topic, []);
       resume.then(
         (r) => this.completeSubscribe(session, topic, r),
         () => session.close(CloseCode.tryAgainLater, 'unavailable'),
@@ -141,12 +142,19 @@ export class Hub extends EventEmitter<HubEvents> implements EngineSink {
 
   private completeSubscribe(session: Session, topic: Topic, resume: Resume): void {
     if (session.isClosed || !session.topics.has(topic)) return; // gone or unsubscribed meanwhile
-    const held = session.pending.get(topic) ?? [];
+    const held = session.pending.get(topic);
     session.pending.delete(topic);
     session.sendFrame({ type: 'sub.ok', topic: topic.name, seq: resume.seq, epoch: resume.epoch });
     if (resume.reset) session.sendFrame({ type: 'reset', topic: topic.name, epoch: resume.epoch });
     for (const frame of resume.frames) session.send(frame);
-    for (const frame of held) if (frame.seq > resume.seq) session.send(frame);
+    if (!held) return; // resumed synchronously: nothing can arrive twice
+    let last = resume.seq;
+    for (const frame of held) {
+      if (frame.seq <= last) continue;
+      session.send(frame);
+      last = frame.seq;
+    }
+    session.lastSeq.set(topic, last);
   }
 
   /** Unsubscribes a session (idempotent) and confirms with `unsub.ok`. */
@@ -156,6 +164,7 @@ export class Hub extends EventEmitter<HubEvents> implements EngineSink {
       topic.subscribers.delete(session);
       session.topics.delete(topic);
       session.pending.delete(topic);
+      session.lastSeq.delete(topic);
     }
     session.sendFrame({ type: 'unsub.ok', topic: topicName });
   }
@@ -200,11 +209,19 @@ export class Hub extends EventEmitter<HubEvents> implements EngineSink {
     let sent = 0;
     let dropped = 0;
     for (const session of topic.subscribers) {
-      const held = session.pending.get(topic);
-      if (held) {
-        if (held.length >= PENDING_LIMIT) held.shift();
-        held.push(frame);
-        continue;
+      if (session.pending.size > 0 || session.lastSeq.size > 0) {
+        const held = session.pending.get(topic);
+        if (held) {
+          // A resume this slow has lost track: the client resumes anew rather than miss messages silently.
+          if (held.length >= PENDING_LIMIT) session.close(CloseCode.serviceRestart, 'resync');
+          else held.push(frame);
+          continue;
+        }
+        const last = session.lastSeq.get(topic);
+        if (last !== undefined) {
+          if (frame.seq <= last) continue; // already sent by its resume
+          session.lastSeq.set(topic, frame.seq);
+        }
       }
       const outcome = session.send(frame);
       if (outcome === Outcome.overflow) continue;

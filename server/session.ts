@@ -33,6 +33,11 @@ export class Session {
    * so replay and live never interleave.
    */
   readonly pending = new Map<Topic, PreparedFrame[]>();
+  /**
+   * The last seq sent per topic, kept only for topics resumed asynchronously (Redis engine): live delivery and
+   * the resume read travel on different connections, so the same message can arrive twice and must go out once.
+   */
+  readonly lastSeq = new Map<Topic, number>();
   /** The key id the ticket was signed with, if it named one. */
   kid: string | undefined;
   /** When the last sign of life (any frame, a pong) arrived, in ms. */
@@ -132,6 +137,7 @@ export class Session {
   dispose(): void {
     this.closed = true;
     this.pending.clear();
+    this.lastSeq.clear();
     this.queue.clear();
   }
 }

@@ -200,6 +200,28 @@ describe('Redis engine', () => {
       await onB.close();
     });
 
+    it('sends each subscriber every message once and in order while another gateway publishes without pause', async () => {
+      let publishing = true;
+      const publisher = (async () => {
+        for (let i = 0; publishing && i < 20_000; i++) await gateways[0]!.fanout(topic, { i });
+      })();
+      const perClient = await Promise.all(
+        Array.from({ length: 60 }, async () => {
+          const client = await connect(asGateway(gateways[1]), []);
+          client.send({ type: 'sub', topic });
+          await client.next('sub.ok');
+          const seqs = (await messages(client, 25)).map((m) => m.seq);
+          await client.close();
+          return seqs;
+        }),
+      );
+      publishing = false;
+      await publisher;
+      for (const seqs of perClient) {
+        assert.deepEqual(seqs, Array.from({ length: seqs.length }, (_, i) => (seqs[0] as number) + i), 'once, in order, no gap');
+      }
+    });
+
     it('answers reset when the epoch is not the one in Redis', async () => {
       const client = await connect(asGateway(gateways[0]), []);
       client.send({ type: 'sub', topic, since: 1, epoch: 'not-the-epoch' });
