@@ -146,21 +146,27 @@ export class WebSocketEndpoint {
     const badFrames = new TokenBucket(BAD_FRAME_BURST, 1, clock.now());
     const rate = context.limits.framesPerConnection;
     const frames = rate ? new TokenBucket(rate.burst, rate.perSecond, clock.now()) : undefined;
-    let overLimit = 0;
+    // Frames over the rate drain this second bucket, which refills at a quarter of the rate: a client that keeps
+    // sending faster than allowed (even a little) runs it dry and is closed; a single burst does not.
+    const violations = rate ? new TokenBucket(rate.burst, rate.perSecond / 4, clock.now()) : undefined;
+    let lastWarning = Number.NEGATIVE_INFINITY;
     hub.add(session);
 
     const strike = () => {
       if (!badFrames.take(clock.now())) session.close(CloseCode.policyViolation, 'too_many_bad_frames');
     };
-    /** Frames beyond the rate are ignored; the first one says so, a whole further burst of them closes with 4429. */
+    /** Frames beyond the rate are ignored, with one `error` frame a second at most; sustained abuse closes with 4429. */
     const withinRate = (): boolean => {
-      if (!frames || frames.take(clock.now())) return (overLimit = 0) === 0;
-      overLimit += 1;
-      if (overLimit === 1) {
+      const now = clock.now();
+      if (!frames || frames.take(now)) return true;
+      if (!violations?.take(now)) {
+        session.close(CloseCode.rateLimited, RATE_LIMITED);
+        return false;
+      }
+      if (now - lastWarning >= 1000) {
+        lastWarning = now;
         hub.emit('rateLimited', 'frames', 'websocket');
         session.sendFrame({ type: 'error', code: FrameError.rateLimited, message: 'too many frames; slow down' });
-      } else if (rate && overLimit > rate.burst) {
-        session.close(CloseCode.rateLimited, RATE_LIMITED);
       }
       return false;
     };

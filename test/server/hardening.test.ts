@@ -49,6 +49,29 @@ describe('rate limits', () => {
     }
   });
 
+  it('closes with 4429 a client that keeps sending at twice the rate, warning at most once a second', async () => {
+    const clock = new FakeClock();
+    const gw = await startGateway({ clock, rateLimits: { connectionsPerIp: false, framesPerConnection: { burst: 10, perSecond: 10 } } });
+    try {
+      const client = await connect(gw, []);
+      let closed = false;
+      void client.closed.then(() => (closed = true));
+      let second = 0;
+      // Bounded: at 2× the rate the violation budget (10, refilling 2.5/s) is gone within a few seconds.
+      for (; !closed && second < 30; second++) {
+        for (let i = 0; i < 20; i++) client.send({ type: 'ping' });
+        await client.next('pong').catch(() => undefined); // the in-rate half is answered
+        clock.advance(1000);
+      }
+      assert.deepEqual(await client.closed, { code: 4429, reason: 'rate_limited' });
+      const warnings = client.pending().filter((f) => f.type === 'error');
+      assert.ok(warnings.length <= second, `${warnings.length} warnings in ${second} s`);
+      assert.ok(warnings.every((f) => f.type === 'error' && f.code === 'rate_limited'));
+    } finally {
+      await gw.close();
+    }
+  });
+
   it('caps the topics one connection may hold with sub.err too_many', async () => {
     const gw = await startGateway({ rateLimits: { connectionsPerIp: false, framesPerConnection: false, maxSubscriptions: 2 } });
     try {
