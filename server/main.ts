@@ -16,12 +16,14 @@
  * | `RT_REDIS_PREFIX` | `rt:` | prefix of the gateway's Redis keys and channels |
  * | `RT_TLS_CERT` / `RT_TLS_KEY` | none | PEM files: serve `https`/`wss` |
  * | `RT_STATS_TOKEN` | none | bearer token required by `/rt/stats` and `/metrics` |
+ * | `RT_CLIENT_IP_HEADER` | none (the socket's peer) | behind a proxy: the header it sets to the client address (e.g. `x-real-ip`), for rate limits |
  * | `RT_AUDIT_DIR` | none | write the attested audit log (JSON lines, one file per day) here |
  * | `RT_AUDIT_RETENTION_DAYS` | `90` | audit files older than this are deleted |
  * | `LOG_LEVEL` | `info` | `silent`, `error`, `warn`, `info` or `debug` (fanout lines) |
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import type { IncomingMessage } from 'node:http';
 import { startDemoPublisher } from './demo-publisher.js';
 import { createGateway } from './gateway.js';
 import { KeyRing, readKeyFile, watchKeyFile } from './keyring.js';
@@ -66,6 +68,15 @@ try {
   logger.error('Gateway', error instanceof Error ? error.message : 'cannot load keys');
   process.exit(1);
 }
+const ipHeader = env['RT_CLIENT_IP_HEADER']?.toLowerCase();
+/** Behind a proxy: the first address in the header it sets; the peer address when the header is absent. */
+const clientIp = ipHeader
+  ? (req: IncomingMessage) => {
+      const value = req.headers[ipHeader];
+      const first = (Array.isArray(value) ? value[0] : value)?.split(',')[0]?.trim();
+      return first || (req.socket.remoteAddress ?? 'unknown');
+    }
+  : undefined;
 const tlsCert = env['RT_TLS_CERT'];
 const tlsKey = env['RT_TLS_KEY'];
 
@@ -74,6 +85,7 @@ const gateway = await createGateway({
   keys,
   ...(tlsCert && tlsKey ? { tls: { cert: readFileSync(tlsCert), key: readFileSync(tlsKey) } } : {}),
   ...(env['RT_STATS_TOKEN'] ? { statsToken: env['RT_STATS_TOKEN'] } : {}),
+  ...(clientIp ? { clientIp } : {}),
   ...(env['RT_AUDIT_DIR'] ? { audit: { dir: env['RT_AUDIT_DIR'], retentionDays: numberFromEnv('RT_AUDIT_RETENTION_DAYS', 90) } } : {}),
   ...(allowedOrigins?.length ? { allowedOrigins } : {}),
   port: numberFromEnv('PORT', 3100),

@@ -47,6 +47,21 @@ export function resolveRateLimits(options: RateLimitOptions = {}): RateLimits {
 }
 
 /**
+ * What an address counts as: an IPv4 address (also IPv4-mapped IPv6) as itself, an IPv6 address by its /64,
+ * since one host usually holds a whole /64 and could otherwise rotate through it without limit.
+ */
+export function addressKey(ip: string): string {
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
+  if (mapped) return mapped[1] as string;
+  if (!ip.includes(':')) return ip;
+  const [head = '', tail = ''] = ip.toLowerCase().split('::');
+  const left = head ? head.split(':') : [];
+  const right = tail ? tail.split(':') : [];
+  const groups = ip.includes('::') ? [...left, ...Array(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right] : left;
+  return `${groups.slice(0, 4).map((g) => g.replace(/^0+(?=.)/, '')).join(':')}::/64`;
+}
+
+/**
  * Connection attempts per IP. A `Map` in insertion order doubles as an LRU: a seen IP is moved to the end, and
  * past `maxTracked` the oldest entry goes, so a flood of distinct addresses cannot grow memory without bound.
  */
@@ -63,10 +78,11 @@ export class IpLimiter {
    * @returns 0 when allowed, else the seconds to wait before the next attempt may pass (for `Retry-After`)
    */
   take(ip: string, now: number): number {
-    let bucket = this.buckets.get(ip);
-    if (bucket) this.buckets.delete(ip);
+    const key = addressKey(ip);
+    let bucket = this.buckets.get(key);
+    if (bucket) this.buckets.delete(key);
     else bucket = new TokenBucket(this.spec.burst, this.spec.perSecond, now);
-    this.buckets.set(ip, bucket);
+    this.buckets.set(key, bucket);
     if (this.buckets.size > this.maxTracked) this.buckets.delete(this.buckets.keys().next().value as string);
     return bucket.take(now) ? 0 : Math.max(1, Math.ceil(1 / this.spec.perSecond));
   }
