@@ -65,7 +65,9 @@ export class Gatekeeper {
     const { context } = this;
     const transport = tag === 'SSE' ? 'sse' : 'websocket';
     const refuse = (refusal: Refusal): Admission => {
-      context.logger.info(tag, 'Connection refused:', { reason: refusal.reason });
+      // A flood of rate-limited attempts must not write the log at the attacker's pace: those go to debug.
+      const log = refusal.reason === RATE_LIMITED ? context.logger.debug : context.logger.info;
+      log(tag, 'Connection refused:', { reason: refusal.reason });
       const { reason, closeCode, status } = refusal;
       context.hub.emit('refuse', { transport, reason, closeCode, status });
       return refusal;

@@ -14,7 +14,9 @@ import { createLogger, type Logger } from '../log.js';
 import { AUDIT_VERSION, AuditEvent, type AuditEntry, type AuditRecord } from './entry.js';
 import { endsMidLine, fileNameOf, listAuditFiles, readAnchor, readTail, utcDay } from './files.js';
 import { GENESIS, entryHash } from './hash.js';
-import { connectRecord, disconnectRecord, rateLimitedRecord, refuseRecord, subRefusedRecord } from './hub-records.js';
+import { RATE_LIMITED } from '../../src/protocol/index.js';
+import { connectRecord, disconnectRecord, refuseRecord, subRefusedRecord } from './hub-records.js';
+import { RateLimitDigest } from './rate-limit-digest.js';
 import { pruneAuditDir } from './retention.js';
 
 /** Options of {@link AuditLog.open}. */
@@ -111,9 +113,12 @@ export class AuditLog {
     };
     listen('connect', (session) => this.record(connectRecord(session)));
     listen('disconnect', (session, code) => this.record(disconnectRecord(session, code)));
-    listen('refuse', (refusal) => this.record(refuseRecord(refusal)));
+    // A refusal for a rate limit is already in the digested `rate_limited` entries.
+    listen('refuse', (refusal) => refusal.reason !== RATE_LIMITED && this.record(refuseRecord(refusal)));
     listen('subRefused', (session, topic, code) => this.record(subRefusedRecord(hub, session, topic, code)));
-    listen('rateLimited', (kind, transport) => this.record(rateLimitedRecord(kind, transport)));
+    const digest = new RateLimitDigest((record) => this.record(record), this.now);
+    listen('rateLimited', (kind, transport) => digest.hit(kind, transport));
+    this.detachers.push(() => digest.flush());
     return this;
   }
 

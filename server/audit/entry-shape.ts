@@ -31,6 +31,7 @@ export function shapeProblem(value: unknown): string | undefined {
   if ('scopes' in e && !(Array.isArray(e['scopes']) && e['scopes'].every((s) => typeof s === 'string'))) return 'scopes is not a list of strings';
   if ('code' in e && !Number.isSafeInteger(e['code'])) return 'code is not an integer';
   if (e['event'] === AuditEvent.gap && !(Number.isSafeInteger(e['lost']) && (e['lost'] as number) > 0)) return 'lost is not a positive integer';
+  if ('count' in e && !(Number.isSafeInteger(e['count']) && (e['count'] as number) > 0)) return 'count is not a positive integer';
   return undefined;
 }
 

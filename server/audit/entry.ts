@@ -21,7 +21,7 @@ export const AuditEvent = {
   subRefused: 'sub_refused',
   /** A session ended: `id`, `transport`, `code` (its WebSocket close code, when known). */
   disconnect: 'disconnect',
-  /** A rate limit was hit: `transport`, `reason` (which limit). */
+  /** A rate limit was hit `count` times (digested, one entry per limit per 10 s at most): `transport`, `reason` (which limit). */
   rateLimited: 'rate_limited',
   /** `lost` entries could not be written (queue full while the disk stalled, or a write error). */
   gap: 'gap',
@@ -48,6 +48,8 @@ export interface AuditRecord {
   code?: number;
   /** Entries lost before this point (`gap`). */
   lost?: number;
+  /** How many hits a `rate_limited` entry stands for. */
+  count?: number;
 }
 
 /** One line of the log. */
@@ -65,7 +67,7 @@ export interface AuditEntry extends AuditRecord {
 
 /** Every field an entry may have; anything else is refused by the verifier. */
 export const ENTRY_FIELDS: readonly string[] = [
-  'v', 'ts', 'seq', 'event', 'id', 'transport', 'scopes', 'kid', 'topic', 'reason', 'code', 'lost', 'prev', 'hash',
+  'v', 'ts', 'seq', 'event', 'id', 'transport', 'scopes', 'kid', 'topic', 'reason', 'code', 'lost', 'count', 'prev', 'hash',
 ];
 
 /** The optional fields each event may carry (besides `v`, `ts`, `seq`, `event`, `prev`, `hash`). */
@@ -76,6 +78,6 @@ export const EVENT_FIELDS: Readonly<Record<AuditEvent, readonly (keyof AuditReco
   refuse: ['transport', 'reason', 'code'],
   sub_refused: ['id', 'transport', 'reason', 'topic'],
   disconnect: ['id', 'transport', 'code'],
-  rate_limited: ['transport', 'reason'],
+  rate_limited: ['transport', 'reason', 'count'],
   gap: ['lost'],
 };

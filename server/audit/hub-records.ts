@@ -4,8 +4,8 @@
  * no address, no payload, no ticket.
  */
 import type { SubError } from '../../src/protocol/index.js';
-import type { Hub, RateLimitKind, Refusal } from '../hub.js';
-import type { Session, TransportKind } from '../session.js';
+import type { Hub, Refusal } from '../hub.js';
+import type { Session } from '../session.js';
 import { AuditEvent, type AuditRecord } from './entry.js';
 
 /** An accepted session. */
@@ -36,9 +36,4 @@ export function subRefusedRecord(hub: Hub, session: Session, topic: string, code
   const record: AuditRecord = { event: AuditEvent.subRefused, id: session.id, transport: session.transport, reason: code };
   if (hub.topic(topic) !== undefined) record.topic = topic;
   return record;
-}
-
-/** A rate-limit hit: which limit, on which transport. */
-export function rateLimitedRecord(kind: RateLimitKind, transport: TransportKind): AuditRecord {
-  return { event: AuditEvent.rateLimited, transport, reason: kind };
 }
