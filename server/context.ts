@@ -97,7 +97,7 @@ export class GatewayContext {
       const redis = typeof options.redis === 'string' ? { url: options.redis } : options.redis;
       const engine = new RedisEngine({ historySize, ...redis }, this.logger, now);
       this.engine = engine;
-      this.nonces = options.nonceStore ?? new RedisNonceStore(() => engine.client, redis.prefix);
+      this.nonces = options.nonceStore ?? new RedisNonceStore(() => engine.client, redis.prefix, () => engine.ticketsNotBefore);
       this.hub = new Hub(registry, engine, this.logger, this.limits.maxSubscriptions);
       this.cluster = new ClusterStats(() => engine.client, engine.id, () => this.hub.stats(), redis.prefix);
     } else {

@@ -19,7 +19,7 @@ import { PreparedFrame } from '../prepared-frame.js';
 import { createEpoch } from '../topic-history.js';
 import type { Topic } from '../topic-registry.js';
 import { connectRedis, type RedisClient, type RedisOptions } from './clients.js';
-import { PUBLISH_SCRIPT, RENEW_LEASE_SCRIPT, RESUME_SCRIPT } from './scripts.js';
+import { BUMP_EPOCH_SCRIPT, PUBLISH_SCRIPT, RENEW_LEASE_SCRIPT, RESUME_SCRIPT } from './scripts.js';
 
 /** Options of the Redis engine. */
 export interface RedisEngineOptions extends RedisOptions {
@@ -62,6 +62,7 @@ export class RedisEngine implements Engine {
   private closed = false;
   /** Messages may have been missed (the Pub/Sub connection dropped): catch up from history when possible. */
   private behind = false;
+  private restartedAt = 0;
   private retry: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
@@ -92,7 +93,43 @@ export class RedisEngine implements Engine {
     // fetched from history once both connections are back.
     this.subscriber.on('error', () => (this.behind = true));
     for (const client of [this.commands, this.subscriber]) client.on('ready', () => this.behind && this.catchUpAll());
+    this.commands.on('ready', () => void this.checkRestart().catch(() => {}));
+    await this.checkRestart();
     if (this.options.rawPublish !== false) this.startLease();
+  }
+
+  /**
+   * Tickets issued before this time (ms) are refused as possible replays: Redis restarted, and the nonces it held
+   * may be gone. 0 when no restart was seen.
+   */
+  get ticketsNotBefore(): number {
+    return this.restartedAt;
+  }
+
+  /**
+   * Notices a Redis restart (its `run_id` differs from the one recorded in Redis, or the record is gone) and
+   * makes it safe: tickets issued before it are refused for one window (their nonces may be lost), and each
+   * topic gets a new epoch (its `seq` may have gone back with a snapshot), so clients resume with `reset` rather
+   * than take new messages for ones they hold. One gateway bumps the epochs per restart.
+   */
+  private async checkRestart(): Promise<void> {
+    const client = this.client;
+    const runId = /run_id:(\w+)/.exec(await client.info('server'))?.[1];
+    if (runId === undefined) return;
+    const recorded = `${this.prefix}run-id`;
+    if ((await client.get(recorded)) === runId) return;
+    this.restartedAt = this.now();
+    await client.set(recorded, runId);
+    const first = await client.set(`${this.prefix}restart:${runId}`, '1', { condition: 'NX', expiration: { type: 'EX', value: 600 } });
+    if (first === 'OK') {
+      for (const topic of this.topics.keys()) {
+        await client.eval(BUMP_EPOCH_SCRIPT, { keys: [this.key(topic, 'meta')], arguments: [createEpoch()] });
+      }
+    }
+    if (this.topics.size > 0) {
+      this.logger.warn('Redis', 'Redis restarted: older tickets refused for 5 minutes, topics resume with a new epoch');
+      this.catchUpAll();
+    }
   }
 
   health(): EngineHealth {

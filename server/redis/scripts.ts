@@ -53,3 +53,9 @@ export const RENEW_LEASE_SCRIPT = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
 return 0
 `;
+
+/** Gives an existing topic a new epoch (after a Redis restart). KEYS: meta. ARGV: the new epoch. */
+export const BUMP_EPOCH_SCRIPT = `
+if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('HSET', KEYS[1], 'epoch', ARGV[1]) end
+return 0
+`;

@@ -339,6 +339,36 @@ describe('Redis engine', () => {
       }
     });
 
+    it('after a Redis restart, refuses tickets issued before it and resumes topics under a new epoch, even with history kept', async () => {
+      const redis = await RedisProcess.start({ persist: true });
+      const prefix = `rt-test-${unique()}:`;
+      const topic = `t${unique()}.feed`;
+      const { gateways: [gw] } = await startCluster(1, { prefix, topic, url: redis.url });
+      assert.ok(gw);
+      try {
+        const client = await connect(asGateway(gw), []);
+        client.send({ type: 'sub', topic });
+        const before = await client.next('sub.ok');
+        for (let i = 0; i < 3; i++) await gw.fanout(topic, i);
+        const last = (await messages(client, 3)).at(-1) as MsgFrame;
+        const oldTicket = signedQuery([], { nowMs: Date.now() - 5000 }); // issued before the restart, never used
+        await redis.stop();
+        await redis.restart(); // the AOF brings history back; nonces written since the last fsync might not be
+        assert.deepEqual(await client.closed, { code: 1012, reason: 'resync' }, 'told to resume');
+        assert.deepEqual(await new TestClient(wsUrl(asGateway(gw), oldTicket)).closed, { code: 4401, reason: 'replay' });
+        const back = await connect(asGateway(gw), []);
+        back.send({ type: 'sub', topic, since: last.seq, epoch: before.epoch });
+        const after = await back.next('sub.ok');
+        assert.equal(after.seq, last.seq, 'history survived');
+        assert.notEqual(after.epoch, before.epoch);
+        assert.equal((await back.next()).type, 'reset', 'the old epoch no longer resumes');
+        await back.close();
+      } finally {
+        await gw.close();
+        await redis.dispose();
+      }
+    });
+
     it('fails to start when Redis cannot be reached', async () => {
       const port = await freePort();
       await assert.rejects(
@@ -368,13 +398,17 @@ class RedisProcess {
   get url(): string {
     return `redis://127.0.0.1:${this.port}`;
   }
-  static async start(): Promise<RedisProcess> {
+  private persist = false;
+
+  static async start(options: { persist?: boolean } = {}): Promise<RedisProcess> {
     const redis = new RedisProcess(await freePort(), mkdtempSync(join(tmpdir(), 'rt-redis-')));
+    redis.persist = options.persist === true;
     await redis.restart();
     return redis;
   }
   async restart(): Promise<void> {
-    const child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', this.dir], {
+    const persistence = this.persist ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no'];
+    const child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', ...persistence, '--dir', this.dir], {
       stdio: ['ignore', 'pipe', 'ignore'],
     });
     this.child = child;
