@@ -4,6 +4,7 @@
  */
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
+import { pipeline } from 'node:stream';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, join, resolve, sep } from 'node:path';
 import { parseScopeList } from '../src/protocol/index.js';
@@ -57,6 +58,6 @@ export async function serveStatic(req: IncomingMessage, res: ServerResponse, pat
   if (!info?.isFile()) return false;
   res.writeHead(200, { 'Content-Type': type, 'Content-Length': info.size, 'Cache-Control': 'no-cache' });
   if (req.method === 'HEAD') res.end();
-  else createReadStream(file).pipe(res);
+  else pipeline(createReadStream(file), res, () => {}); // a file gone since `stat` just ends the response
   return true;
 }

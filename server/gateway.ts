@@ -98,6 +98,7 @@ export function createGateway(options: GatewayOptions & { redis: string | RedisE
 export function createGateway(options: GatewayOptions & { redis?: undefined }): Promise<Gateway<FanoutResult>>;
 export function createGateway(options: GatewayOptions): Promise<Gateway<FanoutResult | Promise<PublishResult>>>;
 export async function createGateway(options: GatewayOptions): Promise<Gateway<FanoutResult | Promise<PublishResult>>> {
+  if (options.statsToken !== undefined && options.statsToken.length < 8) throw new TypeError('statsToken must have at least 8 characters');
   const auth = toAuthOptions({ ...options, corsAnyOrigin: options.demo === true || options.corsAnyOrigin === true });
   const context = new GatewayContext(options);
   await context.start();

@@ -27,7 +27,7 @@ export interface HttpAppOptions {
 
 /** Whether the request carries the bearer token (compared in constant time). */
 function hasToken(req: IncomingMessage, token: string): boolean {
-  const given = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? '';
+  const given = /^bearer +(.+)$/i.exec(req.headers.authorization ?? '')?.[1] ?? '';
   const digest = (value: string) => createHash('sha256').update(value).digest();
   return timingSafeEqual(digest(given), digest(token));
 }

@@ -5,13 +5,25 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Hub } from './hub.js';
 
+let processRegistry: Registry | undefined;
+
+/** Process metrics (CPU, memory, event loop, GC) once per process, however many gateways it runs. */
+function processMetrics(): Registry {
+  if (!processRegistry) {
+    processRegistry = new Registry();
+    collectDefaultMetrics({ register: processRegistry, prefix: 'rt_' });
+  }
+  return processRegistry;
+}
+
 /** The gateway's metrics. */
 export class GatewayMetrics {
   readonly registry = new Registry();
+  private readonly withProcess: boolean;
 
   constructor(hub: Hub, options: { processMetrics?: boolean } = {}) {
     const registers = [this.registry];
-    if (options.processMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'rt_' });
+    this.withProcess = options.processMetrics !== false;
 
     new Gauge({
       name: 'rt_connections',
@@ -79,7 +91,7 @@ export class GatewayMetrics {
 
   /** The exposition text. */
   render(): Promise<string> {
-    return this.registry.metrics();
+    return (this.withProcess ? Registry.merge([this.registry, processMetrics()]) : this.registry).metrics();
   }
 
   /** Its content type. */
