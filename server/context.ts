@@ -34,6 +34,8 @@ export interface ContextOptions {
    * options. Unset: everything stays in this process.
    */
   redis?: string | RedisEngineOptions;
+  /** Sends per turn of the event loop when a message goes to many subscribers (default 1 000). */
+  fanoutSliceSize?: number;
   /** Rate limits and caps (defaults in {@link RATE_LIMIT_DEFAULTS}). */
   rateLimits?: RateLimitOptions;
   /**
@@ -98,12 +100,12 @@ export class GatewayContext {
       const engine = new RedisEngine({ historySize, ...redis }, this.logger, now);
       this.engine = engine;
       this.nonces = options.nonceStore ?? new RedisNonceStore(() => engine.client, redis.prefix, () => engine.ticketsNotBefore);
-      this.hub = new Hub(registry, engine, this.logger, this.limits.maxSubscriptions);
+      this.hub = new Hub(registry, engine, this.logger, this.limits.maxSubscriptions, options.fanoutSliceSize);
       this.cluster = new ClusterStats(() => engine.client, engine.id, () => this.hub.stats(), redis.prefix);
     } else {
       this.engine = new MemoryEngine(now);
       this.nonces = options.nonceStore ?? new MemoryNonceStore({ now });
-      this.hub = new Hub(registry, this.engine, this.logger, this.limits.maxSubscriptions);
+      this.hub = new Hub(registry, this.engine, this.logger, this.limits.maxSubscriptions, options.fanoutSliceSize);
       this.cluster = undefined;
     }
     this.metrics = new GatewayMetrics(this.hub, { processMetrics: options.processMetrics !== false });

@@ -7,6 +7,7 @@ import { CloseCode, SubError, type SubFrame } from '../src/protocol/index.js';
 import { rbacHas } from './auth.js';
 import type { Engine, EngineSink, FanoutResult, PublishResult, Resume } from './engine.js';
 import type { Logger } from './log.js';
+import { FanoutQueue, Sent } from './fanout-queue.js';
 import { Outcome } from './outbound-queue.js';
 import type { PreparedFrame } from './prepared-frame.js';
 import type { Session, TransportKind } from './session.js';
@@ -66,6 +67,7 @@ export class Hub extends EventEmitter<HubEvents> implements EngineSink {
   readonly sessions = new Set<Session>();
   private sent = 0;
   private dropped = 0;
+  private readonly fanoutQueue: FanoutQueue;
 
   constructor(
     readonly registry: TopicRegistry,
@@ -73,8 +75,15 @@ export class Hub extends EventEmitter<HubEvents> implements EngineSink {
     private readonly logger: Logger,
     /** Topics one session may hold. */
     private readonly maxSubscriptions = Number.POSITIVE_INFINITY,
+    /** Sends per turn of the event loop in a large fanout. */
+    sliceSize?: number,
   ) {
     super();
+    const onSlice = ({ sent, dropped }: FanoutResult) => {
+      this.sent += sent;
+      this.dropped += dropped;
+    };
+    this.fanoutQueue = new FanoutQueue((session, topic, frame) => this.sendTo(session, topic, frame), onSlice, sliceSize);
   }
 
   /** Registers a topic (see {@link TopicRegistry.register}). */
@@ -147,7 +156,11 @@ export class Hub extends EventEmitter<HubEvents> implements EngineSink {
     session.sendFrame({ type: 'sub.ok', topic: topic.name, seq: resume.seq, epoch: resume.epoch });
     if (resume.reset) session.sendFrame({ type: 'reset', topic: topic.name, epoch: resume.epoch });
     for (const frame of resume.frames) session.send(frame);
-    if (!held) return; // resumed synchronously: nothing can arrive twice
+    if (!held) {
+      // Messages of this topic still being delivered in slices may include ones the replay just sent.
+      if (this.fanoutQueue.busy(topic)) session.lastSeq.set(topic, resume.seq);
+      return;
+    }
     let last = resume.seq;
     for (const frame of held) {
       if (frame.seq <= last) continue;
@@ -206,33 +219,31 @@ export class Hub extends EventEmitter<HubEvents> implements EngineSink {
   /** Sends `frame` to this gateway's subscribers of `topic` (called by the engine), serialized once for all. */
   deliver(topic: Topic, frame: PreparedFrame): FanoutResult {
     const started = this.listenerCount('fanout') > 0 ? performance.now() : -1;
-    let sent = 0;
-    let dropped = 0;
-    for (const session of topic.subscribers) {
-      if (session.pending.size > 0 || session.lastSeq.size > 0) {
-        const held = session.pending.get(topic);
-        if (held) {
-          // A resume this slow has lost track: the client resumes anew rather than miss messages silently.
-          if (held.length >= PENDING_LIMIT) session.close(CloseCode.serviceRestart, 'resync');
-          else held.push(frame);
-          continue;
-        }
-        const last = session.lastSeq.get(topic);
-        if (last !== undefined) {
-          if (frame.seq <= last) continue; // already sent by its resume
-          session.lastSeq.set(topic, frame.seq);
-        }
-      }
-      const outcome = session.send(frame);
-      if (outcome === Outcome.overflow) continue;
-      sent += 1;
-      if (outcome === Outcome.queuedDropped) dropped += 1;
-    }
-    this.sent += sent;
-    this.dropped += dropped;
-    this.logger.debug('Fanout', `${topic.name}: sent=${sent}, dropped=${dropped}`);
+    const result = this.fanoutQueue.deliver(topic, frame);
+    this.logger.debug('Fanout', `${topic.name}: sent=${result.sent}, dropped=${result.dropped}`);
     if (started >= 0) this.emit('fanout', topic.name, (performance.now() - started) / 1000);
-    return { sent, dropped };
+    return result;
+  }
+
+  /** Sends one message to one subscriber, minding a resume in progress and what its resume already sent. */
+  private sendTo(session: Session, topic: Topic, frame: PreparedFrame): Sent {
+    if (session.pending.size > 0 || session.lastSeq.size > 0) {
+      const held = session.pending.get(topic);
+      if (held) {
+        // A resume this slow has lost track: the client resumes anew rather than miss messages silently.
+        if (held.length >= PENDING_LIMIT) session.close(CloseCode.serviceRestart, 'resync');
+        else held.push(frame);
+        return Sent.skipped;
+      }
+      const last = session.lastSeq.get(topic);
+      if (last !== undefined) {
+        if (frame.seq <= last) return Sent.skipped; // already sent by its resume
+        session.lastSeq.set(topic, frame.seq);
+      }
+    }
+    const outcome = session.send(frame);
+    if (outcome === Outcome.overflow) return Sent.skipped;
+    return outcome === Outcome.queuedDropped ? Sent.dropped : Sent.written;
   }
 
   /** The engine lost `topic`'s order: its subscribers reconnect (1012) and resume, learning of any loss by `reset`. */
