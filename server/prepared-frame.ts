@@ -38,9 +38,30 @@ export class PreparedFrame {
     return new PreparedFrame(JSON.stringify(frame), 0, undefined, frame.type === 'ping' || frame.type === 'pong');
   }
 
-  /** The bytes of a WebSocket text message. */
+  /**
+   * The whole WebSocket frame of this text message as a server sends it (FIN, opcode 1, unmasked, no
+   * compression): header and payload in one buffer, built once for every recipient, so each send is a single
+   * socket write with no per-recipient framing (what Socket.IO does with `wsPreEncodedFrame`).
+   */
   get ws(): Buffer {
-    return (this.wsBytes ??= Buffer.from(this.json, 'utf8'));
+    if (!this.wsBytes) {
+      const payload = Buffer.from(this.json, 'utf8');
+      const length = payload.length;
+      const headerLength = length < 126 ? 2 : length < 65_536 ? 4 : 10;
+      const frame = Buffer.allocUnsafe(headerLength + length);
+      frame[0] = 0x81;
+      if (length < 126) frame[1] = length;
+      else if (length < 65_536) {
+        frame[1] = 126;
+        frame.writeUInt16BE(length, 2);
+      } else {
+        frame[1] = 127;
+        frame.writeBigUInt64BE(BigInt(length), 2);
+      }
+      payload.copy(frame, headerLength);
+      this.wsBytes = frame;
+    }
+    return this.wsBytes;
   }
 
   /** The bytes of an SSE event: `id:` (messages only), one `data:` line, a blank line. */

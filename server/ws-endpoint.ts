@@ -16,11 +16,9 @@ import {
 import type { GatewayContext } from './context.js';
 import { Gatekeeper, toAuthOptions, type AuthOptions } from './gatekeeper.js';
 import { requestUrl } from './http-util.js';
+import type { PreparedFrame } from './prepared-frame.js';
 import { Session, type SessionPeer } from './session.js';
-import { TokenBucket } from './token-bucket.js';
-
-/** Bad frames a connection may send in a burst before it is closed with 1008; refills one per second. */
-const BAD_FRAME_BURST = 10;
+import { FrameGuard, Verdict } from './frame-guard.js';
 
 const WEBSOCKET_KEY = /^[+/0-9A-Za-z]{22}==$/;
 
@@ -37,6 +35,36 @@ function handshakeRefusal(req: IncomingMessage): string | undefined {
     return answer('400 Bad Request');
   }
   return undefined;
+}
+
+/**
+ * Writes a prepared frame's bytes straight to the socket. Safe because permessage-deflate is off, so every send
+ * of `ws` is itself a synchronous write to this socket: order is kept and `bufferedAmount` counts these bytes.
+ */
+function writeFrame(ws: WebSocket, frame: PreparedFrame): void {
+  const socket = (ws as unknown as { _socket?: Duplex })._socket;
+  if (ws.readyState !== ws.OPEN || !socket) return;
+  if (!socket.writableCorked) {
+    socket.cork();
+    corked.push(socket);
+    if (corked.length === 1) process.nextTick(uncorkAll);
+  }
+  socket.write(frame.ws);
+  // A big burst goes out now rather than pile up behind the cork and pass for backpressure.
+  if (socket.writableLength >= CORK_LIMIT_BYTES) socket.uncork();
+}
+
+/** Bytes a socket may gather behind its cork before they are written anyway. */
+const CORK_LIMIT_BYTES = 64 * 1024;
+
+/**
+ * Sockets written to in this tick. They are corked on their first write and uncorked together once the tick's
+ * work is done, so the messages a socket gets from one burst of fanouts leave in one system call, not one each.
+ */
+const corked: Duplex[] = [];
+
+function uncorkAll(): void {
+  for (const socket of corked.splice(0)) socket.uncork();
 }
 
 /** Serves WebSocket connections on one path. */
@@ -136,39 +164,27 @@ export class WebSocketEndpoint {
       get bufferedAmount() {
         return ws.bufferedAmount;
       },
-      write: (frame) => ws.send(frame.ws, { binary: false }),
+      write: (frame) => writeFrame(ws, frame),
       close: (code, reason) => ws.close(code, reason),
       terminate: () => ws.terminate(),
       ping: () => ws.ping(),
     };
     const session = new Session(context.newId(), 'websocket', ticket.scopeList, peer, clock.now(), context.backpressure);
     session.kid = ticket.kid;
-    const badFrames = new TokenBucket(BAD_FRAME_BURST, 1, clock.now());
-    const rate = context.limits.framesPerConnection;
-    const frames = rate ? new TokenBucket(rate.burst, rate.perSecond, clock.now()) : undefined;
-    // Frames over the rate drain this second bucket, which refills at a quarter of the rate: a client that keeps
-    // sending faster than allowed (even a little) runs it dry and is closed; a single burst does not.
-    const violations = rate ? new TokenBucket(rate.burst, rate.perSecond / 4, clock.now()) : undefined;
-    let lastWarning = Number.NEGATIVE_INFINITY;
+    const guard = new FrameGuard(context.limits.framesPerConnection, clock.now());
     hub.add(session);
 
     const strike = () => {
-      if (!badFrames.take(clock.now())) session.close(CloseCode.policyViolation, 'too_many_bad_frames');
+      if (!guard.strike(clock.now())) session.close(CloseCode.policyViolation, 'too_many_bad_frames');
     };
-    /** Frames beyond the rate are ignored, with one `error` frame a second at most; sustained abuse closes with 4429. */
     const withinRate = (): boolean => {
-      const now = clock.now();
-      if (!frames || frames.take(now)) return true;
-      if (!violations?.take(now)) {
-        session.close(CloseCode.rateLimited, RATE_LIMITED);
-        return false;
-      }
-      if (now - lastWarning >= 1000) {
-        lastWarning = now;
+      const verdict = guard.admit(clock.now());
+      if (verdict === Verdict.close) session.close(CloseCode.rateLimited, RATE_LIMITED);
+      else if (verdict === Verdict.warn) {
         hub.emit('rateLimited', 'frames', 'websocket');
         session.sendFrame({ type: 'error', code: FrameError.rateLimited, message: 'too many frames; slow down' });
       }
-      return false;
+      return verdict === Verdict.handle;
     };
     ws.on('message', (data: RawData, isBinary: boolean) => {
       session.lastSeen = clock.now();

@@ -310,6 +310,19 @@ describe('PreparedFrame', () => {
     const frame = msg(1);
     assert.equal(frame.ws, frame.ws);
     assert.equal(frame.sse, frame.sse);
-    assert.equal(frame.ws.toString(), frame.json);
+    assert.equal(frame.ws[0], 0x81, 'FIN + text opcode');
+    assert.equal(frame.ws[1], Buffer.byteLength(frame.json), 'unmasked, 7-bit length');
+    assert.equal(frame.ws.subarray(2).toString(), frame.json);
+  });
+
+  it('frames longer payloads with 16- and 64-bit lengths, as RFC 6455 §5.2 does', () => {
+    for (const [size, header] of [[200, 4], [70_000, 10]] as const) {
+      const frame = PreparedFrame.message('t', 1, 0, 'x'.repeat(size));
+      const length = Buffer.byteLength(frame.json);
+      assert.equal(frame.ws.length, header + length);
+      if (header === 4) assert.deepEqual([frame.ws[1], frame.ws.readUInt16BE(2)], [126, length]);
+      else assert.deepEqual([frame.ws[1], frame.ws.readBigUInt64BE(2)], [127, BigInt(length)]);
+      assert.equal(frame.ws.subarray(header).toString(), frame.json);
+    }
   });
 });
