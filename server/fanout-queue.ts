@@ -33,11 +33,13 @@ export class FanoutQueue {
    * @param sendTo sends one frame to one subscriber
    * @param onSlice called after each slice with its counts (for gateway totals)
    * @param sliceSize sends per turn of the event loop (default 1 000: a few ms)
+   * @param maxBacklog messages a topic may have waiting; beyond, the backlog is delivered at once (default 64)
    */
   constructor(
     private readonly sendTo: SendTo,
     private readonly onSlice: (result: FanoutResult) => void,
     readonly sliceSize = 1000,
+    readonly maxBacklog = 64,
   ) {}
 
   /** Whether `topic` has messages still being delivered. */
@@ -60,6 +62,9 @@ export class FanoutQueue {
     const delivery: Delivery = { frame, targets: [...topic.subscribers], next: 0 };
     if (queue) {
       queue.push(delivery);
+      // Publishing outruns delivery: catch up at once rather than let the backlog grow without bound. The
+      // loop blocks meanwhile, and the per-connection limits decide what each subscriber can still take.
+      if (queue.length > this.maxBacklog) while (this.backlog.has(topic)) this.slice(topic, false);
       return { sent: delivery.targets.length, dropped: 0 };
     }
     this.backlog.set(topic, [delivery]);
@@ -67,9 +72,10 @@ export class FanoutQueue {
     return { sent: delivery.targets.length, dropped: first.dropped };
   }
 
-  private slice(topic: Topic): FanoutResult {
-    const queue = this.backlog.get(topic) as Delivery[];
+  private slice(topic: Topic, schedule = true): FanoutResult {
     const result = { sent: 0, dropped: 0 };
+    const queue = this.backlog.get(topic);
+    if (!queue) return result; // caught up meanwhile
     let budget = this.sliceSize;
     while (budget > 0 && queue.length > 0) {
       const delivery = queue[0] as Delivery;
@@ -82,8 +88,8 @@ export class FanoutQueue {
       if (delivery.next === delivery.targets.length) queue.shift();
     }
     this.onSlice(result);
-    if (queue.length > 0) setImmediate(() => this.slice(topic));
-    else this.backlog.delete(topic);
+    if (queue.length === 0) this.backlog.delete(topic);
+    else if (schedule) setImmediate(() => this.slice(topic));
     return result;
   }
 

@@ -47,6 +47,20 @@ describe('FanoutQueue', () => {
   });
 });
 
+describe('FanoutQueue under a publisher that outruns it', () => {
+  it('delivers the whole backlog at once when more than maxBacklog messages wait, so memory stays bounded', () => {
+    const topic = new Topic('t', [], 10);
+    const crowd = subscribers(topic, 5);
+    const got = new Map<Session, number[]>(crowd.map((s) => [s, []]));
+    const queue = new FanoutQueue((s, _t, f) => (got.get(s)!.push(f.seq), Sent.written), () => {}, 2, 2);
+    for (let seq = 1; seq <= 2; seq++) queue.deliver(topic, PreparedFrame.message('t', seq, 0, {}));
+    assert.equal(queue.busy(topic), true, 'within the backlog limit: slices');
+    queue.deliver(topic, PreparedFrame.message('t', 3, 0, {}));
+    assert.equal(queue.busy(topic), false, 'over it: caught up synchronously');
+    for (const seqs of got.values()) assert.deepEqual(seqs, [1, 2, 3]);
+  });
+});
+
 describe('large fanouts on a gateway', () => {
   it('reach every subscriber once and in order, also one that subscribes, or subscribes again, while they are on their way', async () => {
     const gw = await startGateway({ fanoutSliceSize: 2 });
