@@ -11,7 +11,7 @@ import { createLogger, type Logger, type LogLevelName } from './log.js';
 import { MemoryEngine } from './memory-engine.js';
 import { GatewayMetrics } from './metrics.js';
 import { MemoryNonceStore, type NonceStore } from './nonce-store.js';
-import type { BackpressureOptions } from './outbound-queue.js';
+import { resolveBackpressure, type BackpressureOptions } from './outbound-queue.js';
 import { ClusterStats } from './redis/cluster-stats.js';
 import { RedisEngine, type RedisEngineOptions } from './redis/engine.js';
 import { RedisNonceStore } from './redis/nonce-store.js';
@@ -86,7 +86,7 @@ export class GatewayContext {
     this.clock = options.clock ?? systemClock;
     this.logger = options.logger ?? createLogger(options.logLevel ?? 'info');
     this.heartbeatMs = options.heartbeatMs ?? 15_000;
-    this.backpressure = options.backpressure ?? {};
+    this.backpressure = resolveBackpressure(options.backpressure);
     const historySize = options.historySize ?? 100;
     this.limits = resolveRateLimits(options.rateLimits);
     this.ipLimiter = this.limits.connectionsPerIp ? new IpLimiter(this.limits.connectionsPerIp, this.limits.maxTrackedIps) : undefined;

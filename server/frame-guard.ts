@@ -28,21 +28,25 @@ export type Verdict = (typeof Verdict)[keyof typeof Verdict];
 /** Per-connection frame limits. */
 export class FrameGuard {
   private readonly frames: TokenBucket | undefined;
-  private readonly violations: TokenBucket | undefined;
-  private readonly badFrames: TokenBucket;
+  // The other two buckets exist only once needed: most connections never misbehave.
+  private violations: TokenBucket | undefined;
+  private badFrames: TokenBucket | undefined;
   private lastWarning = Number.NEGATIVE_INFINITY;
 
   /** @param rate frames per connection, or `false` for no rate limit */
-  constructor(rate: BucketSpec | false, now: number) {
+  constructor(
+    private readonly rate: BucketSpec | false,
+    now: number,
+  ) {
     this.frames = rate ? new TokenBucket(rate.burst, rate.perSecond, now) : undefined;
-    this.violations = rate ? new TokenBucket(rate.burst, rate.perSecond / 4, now) : undefined;
-    this.badFrames = new TokenBucket(BAD_FRAME_BURST, 1, now);
   }
 
   /** Decides about one incoming frame at `now` (ms). */
   admit(now: number): Verdict {
     if (!this.frames || this.frames.take(now)) return Verdict.handle;
-    if (!this.violations?.take(now)) return Verdict.close;
+    const { burst, perSecond } = this.rate as BucketSpec;
+    this.violations ??= new TokenBucket(burst, perSecond / 4, now);
+    if (!this.violations.take(now)) return Verdict.close;
     if (now - this.lastWarning < 1000) return Verdict.ignore;
     this.lastWarning = now;
     return Verdict.warn;
@@ -50,6 +54,7 @@ export class FrameGuard {
 
   /** Counts one bad frame. @returns `false` when the bad-frame budget is spent (close with 1008) */
   strike(now: number): boolean {
+    this.badFrames ??= new TokenBucket(BAD_FRAME_BURST, 1, now);
     return this.badFrames.take(now);
   }
 }

@@ -131,6 +131,7 @@ export class Hub extends EventEmitter<HubEvents> implements EngineSink {
     const resume = this.engine.resume(topic, sub.since, sub.epoch);
     if (resume instanceof Promise) {
       // A repeated `sub` while the first is still being fetched keeps what was already held.
+      session.pending ??= new Map();
       if (!session.pending.has(topic)) session.pending.set(topic, []);
       resume.then(
         (r) => this.completeSubscribe(session, topic, r),
@@ -151,14 +152,14 @@ export class Hub extends EventEmitter<HubEvents> implements EngineSink {
 
   private completeSubscribe(session: Session, topic: Topic, resume: Resume): void {
     if (session.isClosed || !session.topics.has(topic)) return; // gone or unsubscribed meanwhile
-    const held = session.pending.get(topic);
-    session.pending.delete(topic);
+    const held = session.pending?.get(topic);
+    session.pending?.delete(topic);
     session.sendFrame({ type: 'sub.ok', topic: topic.name, seq: resume.seq, epoch: resume.epoch });
     if (resume.reset) session.sendFrame({ type: 'reset', topic: topic.name, epoch: resume.epoch });
     for (const frame of resume.frames) session.send(frame);
     if (!held) {
       // Messages of this topic still being delivered in slices may include ones the replay just sent.
-      if (this.fanoutQueue.busy(topic)) session.lastSeq.set(topic, resume.seq);
+      if (this.fanoutQueue.busy(topic)) (session.lastSeq ??= new Map()).set(topic, resume.seq);
       return;
     }
     let last = resume.seq;
@@ -167,7 +168,7 @@ export class Hub extends EventEmitter<HubEvents> implements EngineSink {
       session.send(frame);
       last = frame.seq;
     }
-    session.lastSeq.set(topic, last);
+    (session.lastSeq ??= new Map()).set(topic, last);
   }
 
   /** Unsubscribes a session (idempotent) and confirms with `unsub.ok`. */
@@ -176,8 +177,8 @@ export class Hub extends EventEmitter<HubEvents> implements EngineSink {
     if (topic) {
       topic.subscribers.delete(session);
       session.topics.delete(topic);
-      session.pending.delete(topic);
-      session.lastSeq.delete(topic);
+      session.pending?.delete(topic);
+      session.lastSeq?.delete(topic);
     }
     session.sendFrame({ type: 'unsub.ok', topic: topicName });
   }
@@ -227,18 +228,18 @@ export class Hub extends EventEmitter<HubEvents> implements EngineSink {
 
   /** Sends one message to one subscriber, minding a resume in progress and what its resume already sent. */
   private sendTo(session: Session, topic: Topic, frame: PreparedFrame): Sent {
-    if (session.pending.size > 0 || session.lastSeq.size > 0) {
-      const held = session.pending.get(topic);
+    if (session.pending !== undefined || session.lastSeq !== undefined) {
+      const held = session.pending?.get(topic);
       if (held) {
         // A resume this slow has lost track: the client resumes anew rather than miss messages silently.
         if (held.length >= PENDING_LIMIT) session.close(CloseCode.serviceRestart, 'resync');
         else held.push(frame);
         return Sent.skipped;
       }
-      const last = session.lastSeq.get(topic);
+      const last = session.lastSeq?.get(topic);
       if (last !== undefined) {
         if (frame.seq <= last) return Sent.skipped; // already sent by its resume
-        session.lastSeq.set(topic, frame.seq);
+        session.lastSeq?.set(topic, frame.seq);
       }
     }
     const outcome = session.send(frame);

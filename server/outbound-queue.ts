@@ -31,6 +31,15 @@ export const BACKPRESSURE_DEFAULTS: Required<BackpressureOptions> = {
   flushMs: 50,
 };
 
+/** Fills in the defaults once, so every connection's queue can share the result. */
+export function resolveBackpressure(options: BackpressureOptions = {}): Required<BackpressureOptions> {
+  return { ...BACKPRESSURE_DEFAULTS, ...options };
+}
+
+function isResolved(limits: BackpressureOptions): limits is Required<BackpressureOptions> {
+  return limits.bufferLimitBytes !== undefined && limits.queueLimit !== undefined && limits.flushMs !== undefined;
+}
+
 /** What became of one frame handed to {@link OutboundQueue.push}. */
 export const Outcome = {
   /** Written to the transport. */
@@ -58,7 +67,8 @@ export class OutboundQueue {
     private readonly peer: Peer,
     limits: BackpressureOptions = {},
   ) {
-    this.limits = { ...BACKPRESSURE_DEFAULTS, ...limits };
+    // Resolved limits are shared by every queue of a gateway rather than copied into each.
+    this.limits = isResolved(limits) ? limits : { ...BACKPRESSURE_DEFAULTS, ...limits };
   }
 
   /** Frames waiting. */

@@ -32,12 +32,12 @@ export class Session {
    * Live messages that arrived while a topic's resume was being fetched (Redis engine): sent after the replay,
    * so replay and live never interleave.
    */
-  readonly pending = new Map<Topic, PreparedFrame[]>();
+  pending: Map<Topic, PreparedFrame[]> | undefined;
   /**
    * The last seq sent per topic, kept only for topics resumed asynchronously (Redis engine): live delivery and
    * the resume read travel on different connections, so the same message can arrive twice and must go out once.
    */
-  readonly lastSeq = new Map<Topic, number>();
+  lastSeq: Map<Topic, number> | undefined;
   /** The key id the ticket was signed with, if it named one. */
   kid: string | undefined;
   /** When the last sign of life (any frame, a pong) arrived, in ms. */
@@ -136,8 +136,8 @@ export class Session {
   /** Releases the queue after the transport closed on its own. */
   dispose(): void {
     this.closed = true;
-    this.pending.clear();
-    this.lastSeq.clear();
+    this.pending = undefined;
+    this.lastSeq = undefined;
     this.queue.clear();
   }
 }

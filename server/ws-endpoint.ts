@@ -67,6 +67,33 @@ function uncorkAll(): void {
   for (const socket of corked.splice(0)) socket.uncork();
 }
 
+/** A session's view of its WebSocket: methods on the prototype, not closures per connection. */
+class WebSocketPeer implements SessionPeer {
+  readonly answers = true;
+
+  constructor(private readonly ws: WebSocket) {}
+
+  get bufferedAmount(): number {
+    return this.ws.bufferedAmount;
+  }
+
+  write(frame: PreparedFrame): void {
+    writeFrame(this.ws, frame);
+  }
+
+  close(code: number, reason: string): void {
+    this.ws.close(code, reason);
+  }
+
+  terminate(): void {
+    this.ws.terminate();
+  }
+
+  ping(): void {
+    this.ws.ping();
+  }
+}
+
 /** Serves WebSocket connections on one path. */
 export class WebSocketEndpoint {
   /** The underlying `ws` server (no HTTP server of its own). */
@@ -159,16 +186,7 @@ export class WebSocketEndpoint {
   private accept(ws: WebSocket, ticket: ParsedTicket): void {
     const { context } = this;
     const { hub, logger, clock } = context;
-    const peer: SessionPeer = {
-      answers: true,
-      get bufferedAmount() {
-        return ws.bufferedAmount;
-      },
-      write: (frame) => writeFrame(ws, frame),
-      close: (code, reason) => ws.close(code, reason),
-      terminate: () => ws.terminate(),
-      ping: () => ws.ping(),
-    };
+    const peer = new WebSocketPeer(ws);
     const session = new Session(context.newId(), 'websocket', ticket.scopeList, peer, clock.now(), context.backpressure);
     session.kid = ticket.kid;
     const guard = new FrameGuard(context.limits.framesPerConnection, clock.now());
