@@ -412,6 +412,8 @@ class RedisProcess {
       stdio: ['ignore', 'pipe', 'ignore'],
     });
     this.child = child;
+    // Never outlive the test process, even one cut short by a timeout.
+    process.once('exit', () => child.kill('SIGKILL'));
     let out = '';
     child.stdout?.setEncoding('utf8');
     await new Promise<void>((resolve, reject) => {
