@@ -32,13 +32,13 @@ export class FanoutQueue {
   /**
    * @param sendTo sends one frame to one subscriber
    * @param onSlice called after each slice with its counts (for gateway totals)
-   * @param sliceSize sends per turn of the event loop (default 1 000: a few ms)
+   * @param sliceSize sends per turn of the event loop (default 2 500: about 20 ms at ~7 µs a write)
    * @param maxBacklog messages a topic may have waiting; beyond, the backlog is delivered at once (default 64)
    */
   constructor(
     private readonly sendTo: SendTo,
     private readonly onSlice: (result: FanoutResult) => void,
-    readonly sliceSize = 1000,
+    readonly sliceSize = 2500,
     readonly maxBacklog = 64,
   ) {}
 
