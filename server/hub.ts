@@ -221,7 +221,8 @@ export class Hub extends EventEmitter<HubEvents> implements EngineSink {
   deliver(topic: Topic, frame: PreparedFrame): FanoutResult {
     const started = this.listenerCount('fanout') > 0 ? performance.now() : -1;
     const result = this.fanoutQueue.deliver(topic, frame);
-    this.logger.debug('Fanout', `${topic.name}: sent=${result.sent}, dropped=${result.dropped}`);
+    // Not even the string is built per message unless someone reads fanout lines.
+    if (this.logger.level === 'debug') this.logger.debug('Fanout', `${topic.name}: sent=${result.sent}, dropped=${result.dropped}`);
     if (started >= 0) this.emit('fanout', topic.name, (performance.now() - started) / 1000);
     return result;
   }
