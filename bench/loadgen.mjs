@@ -2,7 +2,8 @@
 // ticket helpers), speaking each server's protocol: Lydian (`/rt` + ticket, hello, sub/sub.ok, msg), the raw
 // floor (`{"sub":t}`/`{"ok":t}`), Socket.IO 4 (engine.io v4 over websocket: `0`/`40`, `42["sub",t]`, ping `2`
 // → `3`). The client side costs the same for all three, so differences are the servers'.
-// Latency = receipt time − the publisher's `t` in the payload (same machine, same clock).
+// Latency = receipt time − the publisher's `t` in the payload (same machine, same clock); also from `q`, the time
+// the message was due, which counts a publisher held up by its own server (coordinated omission).
 import { WebSocket } from 'ws';
 import { Histogram, SCOPES, SECRET, TOPICS, now, serveRpc } from './lib/common.mjs';
 
@@ -10,10 +11,12 @@ const { issueTicket } = await import('../server/auth.ts');
 const { ticketQuery } = await import('../src/protocol/ticket.ts');
 
 const T_KEY = Buffer.from('"t":');
+const Q_KEY = Buffer.from('"q":');
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 let clients = [];
 let hist = new Histogram();
+let histScheduled = new Histogram();
 let tStart = Infinity;
 let cpu0 = process.cpuUsage();
 let wall0 = performance.now();
@@ -36,7 +39,10 @@ function onMsg(c, buf) {
     return;
   }
   counters.healthy += 1;
-  hist.add(now() - t);
+  const at = now();
+  hist.add(at - t);
+  const j = buf.indexOf(Q_KEY, i + 4);
+  if (j >= 0) histScheduled.add(at - parseFloat(buf.toString('latin1', j + 4, j + 28)));
 }
 
 /** Opens one client; resolves when it is ready to subscribe (hello / open / namespace connected). */
@@ -68,7 +74,7 @@ function open(kind, url, topic) {
         if (b === 0x68) return done(true);
         if (b === 0x73 && buf[10] === 0x75) return ack(c);
       } else if (kind === 'raw') {
-        if (buf[2] === 0x74) return onMsg(c, buf); // {"topic"
+        if (buf[9] === 0x6d) return onMsg(c, buf); // {"type":"msg"
         if (buf[2] === 0x6f) return ack(c); // {"ok"
       } else {
         const b0 = buf[0];
@@ -143,6 +149,7 @@ serveRpc({
   /** Starts a measurement window: messages published at or after `tStart` count. Stalls a fraction of clients. */
   reset({ tStart: start, stallFraction = 0 }) {
     hist = new Histogram();
+    histScheduled = new Histogram();
     counters = { healthy: 0, stalled: 0, late: 0 };
     tStart = start;
     const live = clients.filter((c) => c.ready);
@@ -167,6 +174,7 @@ serveRpc({
     for (const c of live) if (!c.stalled) byTopicHealthy[c.topic] = (byTopicHealthy[c.topic] ?? 0) + 1;
     return {
       latency: hist.summary(),
+      latencyScheduled: histScheduled.summary(),
       received: counters,
       clientsOpen: live.length,
       healthyOpen: live.filter((c) => !c.stalled).length,

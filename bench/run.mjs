@@ -3,7 +3,9 @@
 // process pinned to CPU 0, the load generator in another pinned to CPU 1, all on 127.0.0.1 with ephemeral
 // ports. Every loop is bounded in count and time; every child is killed by PID on exit, error or signal.
 //   node bench/run.mjs [--quick] [--only=fanout,max,mem,slow,storm] [--kinds=gateway,raw,sio]
-//                      [--gateway-dir=/tmp/perf/server] [--label=x] [--no-md]
+//                      [--ns=10000] [--rounds=3] [--gateway-dir=/tmp/perf/server] [--label=x] [--no-md]
+// --ns picks the connection counts of the fanout/max scenarios; --rounds repeats each fanout measurement (kinds in
+// alternating order, fresh processes each time) and compares medians, for targets closer than the host's noise.
 import { spawn, execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync, appendFileSync, readFileSync, existsSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
@@ -39,6 +41,13 @@ const P = quick
       slowN: 5000, slowRate: 10, slowPayload: 16_384, slowBaseMs: 20_000, slowStallMs: 60_000,
       stormN: 5000,
     };
+
+if (opt('ns')) {
+  const picked = opt('ns').split(',').map(Number);
+  P.fanoutNs = picked;
+  P.maxN = P.maxN.filter((n) => picked.includes(n));
+}
+const rounds = Math.max(1, Math.min(9, Number(opt('rounds', 1)) || 1));
 
 if (flag('smoke')) Object.assign(P, { fanoutNs: [200], maxN: [200], maxRates: [10, 50], maxStepMs: 2000, durationMs: 3000, warmupMs: 1000, memN: 500, slowN: 200, slowBaseMs: 3000, slowStallMs: 5000, stormN: 100 });
 
@@ -110,10 +119,13 @@ const TSX = ['--import', 'tsx'];
 const SERVER_SCRIPTS = { gateway: 'bench/servers/gateway.mjs', proto: 'bench/servers/gateway.mjs', raw: 'bench/servers/raw-ws.mjs', sio: 'bench/servers/socketio.mjs' };
 const KIND_NAMES = { proto: 'gateway prototype', gateway: 'Lydian gateway', raw: 'raw ws floor', sio: 'Socket.IO 4' };
 
+// BENCH_SERVER_ARGS: extra Node flags for the server under test, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`.
+const serverArgs = (process.env.BENCH_SERVER_ARGS ?? '').split(' ').filter(Boolean);
+
 async function startServer(kind) {
   // `proto`: the same gateway script on another copy of server/ (--proto-dir), for an A/B in one run.
   const env = kind === 'gateway' && gatewayDir ? { BENCH_GATEWAY_DIR: gatewayDir } : kind === 'proto' ? { BENCH_GATEWAY_DIR: opt('proto-dir', '/tmp/perf/server') } : {};
-  const p = new Proc(`server:${kind}`, SERVER_SCRIPTS[kind], { cpu: CPU_SERVER, env, execArgv: [...TSX, '--expose-gc', '--max-old-space-size=8192'] });
+  const p = new Proc(`server:${kind}`, SERVER_SCRIPTS[kind], { cpu: CPU_SERVER, env, execArgv: [...TSX, '--expose-gc', '--max-old-space-size=8192', ...serverArgs] });
   p.ready.catch(() => {});
   await p.ready;
   p.port = (await p.call('info')).port;
@@ -157,7 +169,7 @@ async function measure(srv, lg, { rate, warmupMs, durationMs, payloadBytes = 200
   const dropRate = expected > 0 ? Math.max(0, 1 - received / expected) : null;
   return {
     rate, achievedRate: round(pub.achievedRate, 1), payloadBytes, healthyClients: r.healthy, stalledClients: r.stalled,
-    latency: st.latency, expected, received, dropRate, deliveredPerSec: Math.round(received / measuredS),
+    latency: st.latency, latencyScheduled: st.latencyScheduled, keptRate: round(pub.achievedRate / rate, 3), expected, received, dropRate, deliveredPerSec: Math.round(received / measuredS),
     serverCpu: round(pub.serverCpu, 2), loadgenCpu: round(loadgenCpu, 2), loadgenBound: loadgenCpu >= LG_BOUND,
     publishMsMean: round(pub.publishMsMean, 2), publishMsMax: round(pub.publishMsMax, 1),
     loopDelayP99: round(pub.loopDelayP99, 1), loopDelayMax: round(pub.loopDelayMax, 1),
@@ -170,7 +182,7 @@ async function measure(srv, lg, { rate, warmupMs, durationMs, payloadBytes = 200
 const round = (v, d = 0) => (v == null ? v : Math.round(v * 10 ** d) / 10 ** d);
 
 // ---- scenarios -------------------------------------------------------------------------------------------
-const results = { label, quick, startedAt: new Date().toISOString(), loadAtStart: loadavg().map((v) => round(v, 2)), params: P, pinning, gatewayDir: gatewayDir ?? 'server/', fanout: [], max: [], mem: [], slow: null, storm: null };
+const results = { label, quick, rounds, startedAt: new Date().toISOString(), loadAtStart: loadavg().map((v) => round(v, 2)), params: P, pinning, gatewayDir: gatewayDir ?? 'server/', fanout: [], max: [], mem: [], slow: null, storm: null };
 
 const wire = (kind) => (kind === 'proto' ? 'gateway' : kind); // the client protocol a server kind speaks
 
@@ -181,17 +193,17 @@ async function connectAll(srv, lg, kind, n) {
   return { connected: c.ok, connectMs: Math.round(c.ms), subscribeMs: Math.round(s.ms), missingAcks: s.pendingAcks };
 }
 
-async function fanoutAndMax(kind, n) {
+async function fanoutAndMax(kind, n, round = 1) {
   const srv = await startServer(kind);
   const lg = await startLoadgen();
   await withProcs(async () => {
     const conn = await connectAll(srv, lg, kind, n);
     if (only.has('fanout') && P.fanoutNs.includes(n)) {
       const m = await measure(srv, lg, { rate: P.rate, warmupMs: P.warmupMs, durationMs: P.durationMs });
-      results.fanout.push({ kind, n, ...conn, ...m });
-      log(`  fanout ${kind} n=${n}: p50 ${m.latency.p50} p95 ${m.latency.p95} p99 ${m.latency.p99} ms, ${m.deliveredPerSec} msg/s, drop ${(m.dropRate * 100).toFixed(3)} %, cpu srv ${m.serverCpu} lg ${m.loadgenCpu}`);
+      results.fanout.push({ kind, n, round, ...conn, ...m });
+      log(`  fanout ${kind} n=${n}: p50 ${m.latency.p50} p95 ${m.latency.p95} p99 ${m.latency.p99} ms (p95 from schedule ${m.latencyScheduled.p95}), rate kept ${(m.keptRate * 100).toFixed(1)} %, ${m.deliveredPerSec} msg/s, drop ${(m.dropRate * 100).toFixed(3)} %, cpu srv ${m.serverCpu} lg ${m.loadgenCpu}`);
     }
-    if (only.has('max') && P.maxN.includes(n)) {
+    if (only.has('max') && P.maxN.includes(n) && round === 1) {
       const steps = [];
       for (const rate of P.maxRates) {
         // The host is shared and noisy: a failing step is run once more, and fails only if it fails twice.
@@ -300,7 +312,12 @@ async function storm() {
 const t0 = Date.now();
 log(`${label}: kinds ${kinds.join(',')}, scenarios ${[...only].join(',')}, pinning ${pinning ? 'server→cpu0, loadgen→cpu1' : 'off'}`);
 const ns = [...new Set([...(only.has('fanout') ? P.fanoutNs : []), ...(only.has('max') ? P.maxN : [])])].sort((a, b) => a - b);
-for (const n of ns) for (const kind of kinds) { log(`fanout/max n=${n} ${kind}`); await fanoutAndMax(kind, n); }
+for (const n of ns) {
+  for (let round = 1; round <= (P.fanoutNs.includes(n) ? rounds : 1); round++) {
+    const order = round % 2 === 1 ? kinds : [...kinds].reverse(); // neither kind always runs first
+    for (const kind of order) { log(`fanout/max n=${n} ${kind}${rounds > 1 ? ` round ${round}` : ''}`); await fanoutAndMax(kind, n, round); }
+  }
+}
 if (only.has('mem')) for (const kind of kinds) { log(`memory n=${P.memN} ${kind}`); await memory(kind, P.memN); }
 if (only.has('slow') && kinds.includes('gateway')) { log(`slow consumers n=${P.slowN}`); await slowConsumers(); }
 if (only.has('storm') && kinds.includes('gateway')) { log(`reconnect storm n=${P.stormN}`); await storm(); }
@@ -338,6 +355,11 @@ function renderMarkdown(r) {
   const pct = (v, d = 3) => (v == null ? '—' : `${(v * 100).toFixed(d)} %`);
   const ratio = (a, b, d = 2) => (a == null || b == null || b === 0 ? '—' : `${(a / b).toFixed(d)}×`);
   const by = (arr, kind, n) => arr.find((x) => x.kind === kind && x.n === n);
+  const kindsIn = (arr) => [...new Set(arr.map((x) => x.kind))];
+  const medianOf = (arr, kind, n, get) => {
+    const v = arr.filter((x) => x.kind === kind && x.n === n).map(get).filter((x) => x != null).sort((a, b) => a - b);
+    return v.length === 0 ? null : v.length % 2 ? v[(v.length - 1) / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+  };
   const L = [];
   L.push('', `## Run ${r.startedAt} (${r.label}${r.gatewayDir !== 'server/' ? `, gateway from ${r.gatewayDir}` : ''})`, '');
   L.push(`- Machine: ${r.machine.nproc} CPUs (\`nproc\`), ${r.machine.cpu}, ${r.machine.memGiB} GiB, Node ${r.machine.node}, ws ${r.machine.ws}, socket.io ${r.machine.socketio}, commit ${r.machine.commit} (+ working tree)`);
@@ -346,12 +368,15 @@ function renderMarkdown(r) {
   L.push(`- Server pinned to CPU 0, load generator to CPU 1: ${r.pinning ? 'yes (taskset)' : 'no'}. Loopback only. "LG-bound" = load generator ≥ ${LG_BOUND * 100} % of its core.`);
   if (r.fanout.length) {
     L.push('', `### 1. Fanout latency (${r.params.rate} broadcasts/s on each of the 4 topics, ~200 B payload, each client on one topic → ${r.params.rate} msgs/s per client, ${r.params.durationMs / 1000} s measured)`, '');
-    L.push('| N | server | p50 ms | p95 ms | p99 ms | max ms | delivered msg/s | drop rate | loop blocked max ms | server CPU | LG CPU | LG-bound | host load |', '|---|---|---|---|---|---|---|---|---|---|---|---|---|');
-    for (const x of r.fanout) L.push(`| ${x.n} | ${KIND_NAMES[x.kind]} | ${f(x.latency.p50)} | ${f(x.latency.p95)} | ${f(x.latency.p99)} | ${f(x.latency.max)} | ${x.deliveredPerSec} | ${pct(x.dropRate)} | ${f(x.publishMsMax)} | ${f(x.serverCpu, 2)} | ${f(x.loadgenCpu, 2)} | ${x.loadgenBound ? '**yes**' : 'no'} | ${f(x.hostLoad1m, 1)} |`);
-    L.push('', '| N | p95 ours / floor | p95 ours / Socket.IO | delivered ours / floor | delivered ours / Socket.IO |', '|---|---|---|---|---|');
+    L.push('| N | server | p50 ms | p95 ms | p99 ms | max ms | p95 from schedule ms | publish rate kept | delivered msg/s | drop rate | loop blocked max ms | server CPU | LG CPU | LG-bound | host load |', '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+    for (const x of r.fanout) L.push(`| ${x.n} | ${KIND_NAMES[x.kind]}${r.rounds > 1 ? ` (round ${x.round})` : ''} | ${f(x.latency.p50)} | ${f(x.latency.p95)} | ${f(x.latency.p99)} | ${f(x.latency.max)} | ${f(x.latencyScheduled?.p95)} | ${pct(x.keptRate, 1)} | ${x.deliveredPerSec} | ${pct(x.dropRate)} | ${f(x.publishMsMax)} | ${f(x.serverCpu, 2)} | ${f(x.loadgenCpu, 2)} | ${x.loadgenBound ? '**yes**' : 'no'} | ${f(x.hostLoad1m, 1)} |`);
+    if (r.rounds > 1) L.push('', `Ratios below compare medians over the ${r.rounds} rounds (p95 medians: ${[...new Set(r.fanout.map((x) => x.n))].map((n) => kindsIn(r.fanout).map((k) => `${KIND_NAMES[k]} ${f(medianOf(r.fanout, k, n, (x) => x.latency.p95))} ms`).join(', ') + ` at ${n}`).join('; ')}).`);
+    L.push('', '| N | p95 ours / floor | p95 ours / Socket.IO | p95 from schedule ours / floor | ours / Socket.IO | delivered ours / floor | delivered ours / Socket.IO |', '|---|---|---|---|---|---|---|');
     for (const n of [...new Set(r.fanout.map((x) => x.n))]) {
-      const g = by(r.fanout, 'gateway', n), w = by(r.fanout, 'raw', n), s = by(r.fanout, 'sio', n);
-      L.push(`| ${n} | ${ratio(g?.latency.p95, w?.latency.p95)} | ${ratio(g?.latency.p95, s?.latency.p95)} | ${ratio(g?.deliveredPerSec, w?.deliveredPerSec)} | ${ratio(g?.deliveredPerSec, s?.deliveredPerSec)} |`);
+      const p95 = (k) => medianOf(r.fanout, k, n, (x) => x.latency.p95);
+      const p95q = (k) => medianOf(r.fanout, k, n, (x) => x.latencyScheduled?.p95);
+      const rate = (k) => medianOf(r.fanout, k, n, (x) => x.deliveredPerSec);
+      L.push(`| ${n} | ${ratio(p95('gateway'), p95('raw'))} | ${ratio(p95('gateway'), p95('sio'))} | ${ratio(p95q('gateway'), p95q('raw'))} | ${ratio(p95q('gateway'), p95q('sio'))} | ${ratio(rate('gateway'), rate('raw'))} | ${ratio(rate('gateway'), rate('sio'))} |`);
     }
   }
   if (r.max.length) {

@@ -37,39 +37,30 @@ function handshakeRefusal(req: IncomingMessage): string | undefined {
   return undefined;
 }
 
-/**
- * Writes a prepared frame's bytes straight to the socket. Safe because permessage-deflate is off, so every send
- * of `ws` is itself a synchronous write to this socket: order is kept and `bufferedAmount` counts these bytes.
- */
-function writeFrame(ws: WebSocket, frame: PreparedFrame): void {
-  const socket = (ws as unknown as { _socket?: Duplex })._socket;
-  if (ws.readyState !== ws.OPEN || !socket) return;
-  if (!socket.writableCorked) {
-    socket.cork();
-    corked.push(socket);
-    if (corked.length === 1) process.nextTick(uncorkAll);
-  }
-  socket.write(frame.ws);
-  // A big burst goes out now rather than pile up behind the cork and pass for backpressure.
-  if (socket.writableLength >= CORK_LIMIT_BYTES) socket.uncork();
-}
-
 /** Bytes a socket may gather behind its cork before they are written anyway. */
 const CORK_LIMIT_BYTES = 64 * 1024;
 
 /**
- * Sockets written to in this tick. They are corked on their first write and uncorked together once the tick's
- * work is done, so the messages a socket gets from one burst of fanouts leave in one system call, not one each.
+ * Write batching per turn of the event loop. A socket's first frame in a turn is written at once: most fanouts
+ * send one frame per recipient, and holding it back would only delay it (the receiver could be reading while the
+ * rest of the crowd is written). A second frame in the same turn corks the socket, and everything after it
+ * leaves in one system call when the turn's work is done.
  */
+let turn = 1;
+let turnEndScheduled = false;
 const corked: Duplex[] = [];
 
-function uncorkAll(): void {
+function endTurn(): void {
+  turn += 1;
+  turnEndScheduled = false;
   for (const socket of corked.splice(0)) socket.uncork();
 }
 
 /** A session's view of its WebSocket: methods on the prototype, not closures per connection. */
 class WebSocketPeer implements SessionPeer {
   readonly answers = true;
+  /** The turn of this socket's last write (see {@link endTurn}). */
+  private lastTurn = 0;
 
   constructor(private readonly ws: WebSocket) {}
 
@@ -77,8 +68,27 @@ class WebSocketPeer implements SessionPeer {
     return this.ws.bufferedAmount;
   }
 
+  /**
+   * Writes a prepared frame's bytes straight to the socket. Safe because permessage-deflate is off, so every
+   * send of `ws` is itself a synchronous write to this socket: order is kept and `bufferedAmount` counts them.
+   */
   write(frame: PreparedFrame): void {
-    writeFrame(this.ws, frame);
+    const ws = this.ws;
+    const socket = (ws as unknown as { _socket?: Duplex })._socket;
+    if (ws.readyState !== ws.OPEN || !socket) return;
+    if (this.lastTurn !== turn) {
+      this.lastTurn = turn;
+      if (!turnEndScheduled) {
+        turnEndScheduled = true;
+        process.nextTick(endTurn);
+      }
+    } else if (!socket.writableCorked) {
+      socket.cork();
+      corked.push(socket);
+    }
+    socket.write(frame.ws);
+    // A big burst goes out now rather than pile up behind the cork and pass for backpressure.
+    if (socket.writableCorked && socket.writableLength >= CORK_LIMIT_BYTES) socket.uncork();
   }
 
   close(code: number, reason: string): void {

@@ -16,6 +16,7 @@ export const now = () => performance.timeOrigin + performance.now();
  */
 export function serveRpc(handlers) {
   process.on('disconnect', () => process.exit(0));
+  process.on('SIGTERM', () => process.exit(0)); // a normal exit, so `--cpu-prof` writes its profile
   process.on('message', async (msg) => {
     if (!msg || typeof msg.id !== 'number') return;
     const fn = handlers[msg.cmd];

@@ -13,15 +13,18 @@ export function runServer({ name, getPort, broadcast, extra = {} }) {
 
   /**
    * Publishes one message on each of the four topics `rate` times per second for `durationMs` (so every client,
-   * subscribed to one topic, receives `rate` msgs/s). The payload carries the publisher's clock `t`.
+   * subscribed to one topic, receives `rate` msgs/s). The payload carries the publisher's clock `t` when it
+   * published and `q` when it was due: a server that blocks its own publisher delays its messages before `t`, and
+   * latency from `q` counts that wait too (no coordinated omission).
    * Bounded: stops at `durationMs * 1.5 + 5 s` whatever happened.
    */
   async function publish({ rate, durationMs, tStart, payloadBytes = 200 }) {
-    if (!padCache.has(payloadBytes)) padCache.set(payloadBytes, 'x'.repeat(Math.max(0, payloadBytes - 40)));
+    if (!padCache.has(payloadBytes)) padCache.set(payloadBytes, 'x'.repeat(Math.max(0, payloadBytes - 62)));
     const pad = padCache.get(payloadBytes);
     const total = Math.max(1, Math.round((rate * durationMs) / 1000));
     const maxPerFire = Math.max(3, Math.ceil(rate / 50)); // lets a late timer catch up, within bounds
     const t0 = performance.now();
+    const due0 = now(); // tick k is due at due0 + k / rate
     const cpu0 = process.cpuUsage();
     loop.reset();
     let ticks = 0;
@@ -35,8 +38,9 @@ export function runServer({ name, getPort, broadcast, extra = {} }) {
         if (due > maxPerFire) due = maxPerFire;
         for (let k = 0; k < due; k++) {
           const t = now();
+          const q = due0 + (ticks * 1000) / rate;
           const s = performance.now();
-          for (const topic of TOPICS) broadcast(topic, { t, i: ticks, pad });
+          for (const topic of TOPICS) broadcast(topic, { t, q, i: ticks, pad });
           const d = performance.now() - s;
           publishMs += d;
           if (d > maxPublishMs) maxPublishMs = d;
@@ -55,7 +59,8 @@ export function runServer({ name, getPort, broadcast, extra = {} }) {
       ticks,
       measured,
       target: total,
-      achievedRate: (ticks * 1000) / elapsedMs,
+      // Ticks 0 … n−1 are due at 0 … (n−1)/rate: n ticks span n−1 intervals.
+      achievedRate: ticks > 1 ? ((ticks - 1) * 1000) / elapsedMs : rate,
       elapsedMs,
       serverCpu: (cpu.user + cpu.system) / 1000 / elapsedMs,
       // Time inside the 4 broadcast() calls of one tick: how long the loop is blocked by one fanout round.

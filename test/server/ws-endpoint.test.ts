@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { createConnection } from 'node:net';
+import { Socket, createConnection } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import WebSocket from 'ws';
 import { connectBody, ticketQuery } from '../../src/protocol/index.js';
 import { issueTicket, sign } from '../../server/auth.js';
 import type { Gateway } from '../../server/gateway.js';
+import { HEARTBEAT_SLOTS } from '../../server/heartbeat.js';
 import { FakeClock, SECRET, TestClient, connect, signedQuery, startGateway, subscribed, wsUrl } from './helpers.js';
 
 /** Resolves once `condition` holds, checking after each turn of the event loop (at most 10 000 turns). */
@@ -298,6 +299,57 @@ describe('WebSocket endpoint', () => {
   });
 });
 
+describe('writes', () => {
+  /** Counts the writes handed to the kernel for the gateway's side of `client` (one per `_write`/`_writev`). */
+  function countServerWrites(client: TestClient): { count: number; restore: () => void } {
+    const local = (client.ws as unknown as { _socket: Socket })._socket.localPort;
+    const proto = Socket.prototype as unknown as Record<'_write' | '_writev', (...args: unknown[]) => unknown>;
+    const original = { _write: proto._write, _writev: proto._writev };
+    const counter = { count: 0, restore: () => Object.assign(proto, original) };
+    for (const name of ['_write', '_writev'] as const) {
+      const fn = original[name];
+      proto[name] = function (this: Socket, ...args: unknown[]) {
+        if (this.remotePort === local && 'server' in this && this.server) counter.count += 1;
+        return fn.apply(this, args);
+      };
+    }
+    return counter;
+  }
+
+  it('sends a burst of fanouts in one turn complete, in order, and in a few writes rather than one each', async () => {
+    const gw = await startGateway();
+    try {
+      const client = await subscribed(gw, ['ops.admin', 'liveops.admin'], 'kpis.s2');
+      client.send({ type: 'sub', topic: 'liveops.events' });
+      await client.next('sub.ok');
+      const pad = 'x'.repeat(1000);
+      const writes = countServerWrites(client);
+      const sent: [string, number][] = [];
+      try {
+        for (let i = 0; i < 150; i++) {
+          const topic = i % 3 === 0 ? 'liveops.events' : 'kpis.s2';
+          gw.fanout(topic, { i, pad });
+          sent.push([topic, i]);
+        }
+        await new Promise((resolve) => setImmediate(resolve)); // the turn's corked writes have left
+      } finally {
+        writes.restore();
+      }
+      // 150 KB: the first frame at once, the rest gathered behind the cork and written each 64 KiB.
+      assert.ok(writes.count >= 1 && writes.count <= 5, `${writes.count} writes for 150 frames`);
+      const received: [string, number][] = [];
+      while (received.length < sent.length) {
+        const frame = await client.next('msg');
+        received.push([frame.topic, (frame.data as { i: number }).i]);
+      }
+      assert.deepEqual(received, sent);
+      await client.close();
+    } finally {
+      await gw.close();
+    }
+  });
+});
+
 describe('heartbeat', () => {
   it('pings every connection and terminates a peer silent for the timeout, sparing live ones', async () => {
     const clock = new FakeClock();
@@ -335,6 +387,23 @@ describe('heartbeat', () => {
       gw.context.heartbeat.tick();
       assert.equal((await client.next('ping')).type, 'ping');
       await client.close();
+    } finally {
+      await gw.close();
+    }
+  });
+
+  it('spreads a round over the interval: each visit pings one slot, each connection once per round', async () => {
+    const clock = new FakeClock();
+    const gw = await startGateway({ clock });
+    try {
+      const clients = await Promise.all(Array.from({ length: 2 * HEARTBEAT_SLOTS }, () => connect(gw, [])));
+      const visits = Array.from({ length: HEARTBEAT_SLOTS }, () => gw.context.heartbeat.step());
+      assert.deepEqual(visits, Array(HEARTBEAT_SLOTS).fill(2), 'two connections a visit, never all at once');
+      for (const client of clients) {
+        await client.roundTrip(); // every ping sent before the pong has arrived
+        assert.equal(client.pending().filter((f) => f.type === 'ping').length, 1);
+      }
+      await Promise.all(clients.map((c) => c.close()));
     } finally {
       await gw.close();
     }
