@@ -3,9 +3,9 @@
  * `ping` (a frame plus a WebSocket protocol ping, or an SSE comment line), and a WebSocket peer that has sent
  * nothing for `timeoutMs` is terminated: the broken-connection loop of the `ws` README.
  *
- * The round is spread over the interval: sessions are dealt into {@link HEARTBEAT_SLOTS} slots and the timer
- * visits one slot per `intervalMs / HEARTBEAT_SLOTS`. Pinging 10 000 connections at once would block the event
- * loop for ~100 ms and bring back 10 000 pongs together; spread, each visit costs a sixteenth of that.
+ * The round is spread over the interval: sessions are dealt into {@link HEARTBEAT_SLOTS} slots as they connect,
+ * and one slot is visited every `intervalMs / HEARTBEAT_SLOTS`. Pinging 10 000 connections at once would block the
+ * event loop for ~100 ms and bring back 10 000 pongs together; spread, each visit does a sixteenth of that.
  */
 import type { Hub } from './hub.js';
 import type { Logger } from './log.js';
@@ -18,9 +18,13 @@ export const HEARTBEAT_SLOTS = 16;
 /** Pings every session once per interval and terminates silent ones. */
 export class Heartbeat {
   private handle: unknown;
-  private readonly slotOf = new WeakMap<Session, number>();
+  private readonly slots: Set<Session>[] = Array.from({ length: HEARTBEAT_SLOTS }, () => new Set());
   private dealt = 0;
-  private visited = 0;
+  /** Visits made since `origin`; visits are due on the clock, so a late timer never stretches a round. */
+  private visits = 0;
+  private readonly origin: number;
+  /** Time between visits. */
+  readonly stepMs: number;
 
   constructor(
     private readonly hub: Hub,
@@ -28,11 +32,21 @@ export class Heartbeat {
     readonly intervalMs: number,
     readonly timeoutMs: number,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.stepMs = intervalMs / HEARTBEAT_SLOTS;
+    this.origin = clock.now();
+    hub.on('connect', (session) => {
+      this.slots[this.dealt++ % HEARTBEAT_SLOTS]?.add(session);
+    });
+    hub.on('disconnect', (session) => {
+      // Sixteen lookups at most, once per connection: cheaper in memory than remembering each one's slot.
+      for (const slot of this.slots) if (slot.delete(session)) break;
+    });
+  }
 
   /** Starts the loop (idempotent). */
   start(): void {
-    this.handle ??= this.clock.setInterval(() => this.step(), this.intervalMs / HEARTBEAT_SLOTS);
+    this.handle ??= this.clock.setInterval(() => this.step(), this.stepMs);
   }
 
   /** Stops the loop. */
@@ -42,24 +56,20 @@ export class Heartbeat {
   }
 
   /**
-   * One visit of the timer: the sessions of the next slot. A session joins a slot when a visit first meets it,
-   * so its first ping comes within one interval of its connection, and every interval after that.
+   * Visits the slots that are due by now (one when the timer keeps time; at most a whole round when it fell
+   * behind). A session's first ping comes within one interval of its connection, then one every interval.
    * @returns how many sessions were visited
    */
   step(): number {
-    const slot = this.visited++ % HEARTBEAT_SLOTS;
     const now = this.clock.now();
+    const due = Math.floor((now - this.origin) / this.stepMs);
     let visited = 0;
-    for (const session of this.hub.sessions) {
-      let own = this.slotOf.get(session);
-      if (own === undefined) {
-        own = this.dealt++ % HEARTBEAT_SLOTS;
-        this.slotOf.set(session, own);
-      }
-      if (own !== slot) continue;
-      visited += 1;
-      this.beat(session, now);
+    for (let n = 0; this.visits < due && n < HEARTBEAT_SLOTS; n++) {
+      const slot = this.slots[this.visits++ % HEARTBEAT_SLOTS] as Set<Session>;
+      visited += slot.size;
+      for (const session of slot) this.beat(session, now);
     }
+    this.visits = Math.max(this.visits, due);
     return visited;
   }
 

@@ -43,8 +43,8 @@ const CORK_LIMIT_BYTES = 64 * 1024;
 /**
  * Write batching per turn of the event loop. A socket's first frame in a turn is written at once: most fanouts
  * send one frame per recipient, and holding it back would only delay it (the receiver could be reading while the
- * rest of the crowd is written). A second frame in the same turn corks the socket, and everything after it
- * leaves in one system call when the turn's work is done.
+ * rest of the crowd is written). A second frame in the same turn corks the socket: it and any later ones leave
+ * together, in one system call, when the turn's work is done.
  */
 let turn = 1;
 let turnEndScheduled = false;
@@ -53,14 +53,23 @@ const corked: Duplex[] = [];
 function endTurn(): void {
   turn += 1;
   turnEndScheduled = false;
-  for (const socket of corked.splice(0)) socket.uncork();
+  for (const socket of corked.splice(0)) {
+    try {
+      socket.uncork();
+    } catch {
+      // Write errors reach the socket's `error` listener; one socket must not keep the others corked.
+    }
+  }
 }
 
 /** A session's view of its WebSocket: methods on the prototype, not closures per connection. */
 class WebSocketPeer implements SessionPeer {
   readonly answers = true;
-  /** The turn of this socket's last write (see {@link endTurn}). */
+  /** The turn of this socket's last write, and of its last cork (see {@link endTurn}). */
   private lastTurn = 0;
+  private corkedTurn = 0;
+  /** The socket's buffered bytes when it was corked: what it gathers since then is bounded. */
+  private corkedAt = 0;
 
   constructor(private readonly ws: WebSocket) {}
 
@@ -84,11 +93,15 @@ class WebSocketPeer implements SessionPeer {
       }
     } else if (!socket.writableCorked) {
       socket.cork();
-      corked.push(socket);
+      this.corkedAt = socket.writableLength;
+      if (this.corkedTurn !== turn) {
+        this.corkedTurn = turn;
+        corked.push(socket);
+      }
     }
     socket.write(frame.ws);
     // A big burst goes out now rather than pile up behind the cork and pass for backpressure.
-    if (socket.writableCorked && socket.writableLength >= CORK_LIMIT_BYTES) socket.uncork();
+    if (socket.writableCorked && socket.writableLength - this.corkedAt >= CORK_LIMIT_BYTES) socket.uncork();
   }
 
   close(code: number, reason: string): void {

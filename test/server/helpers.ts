@@ -224,7 +224,7 @@ export function sseUrl(gw: Gateway, query: string): string {
   return `${gw.url}/rt/sse?${query}`;
 }
 
-/** A clock the test moves by hand; intervals run only when the test calls `runIntervals()`. */
+/** A clock the test moves by hand; intervals never run on their own (a test calls what they would). */
 export class FakeClock implements Clock {
   private readonly intervals = new Map<number, () => void>();
   private nextHandle = 1;
@@ -232,7 +232,10 @@ export class FakeClock implements Clock {
   now(): number {
     return this.time;
   }
-  setInterval(fn: () => void): unknown {
+  /** The period of every interval set, in order. */
+  readonly periods: number[] = [];
+  setInterval(fn: () => void, ms: number): unknown {
+    this.periods.push(ms);
     const handle = this.nextHandle++;
     this.intervals.set(handle, fn);
     return handle;

@@ -330,6 +330,7 @@ describe('writes', () => {
           const topic = i % 3 === 0 ? 'liveops.events' : 'kpis.s2';
           gw.fanout(topic, { i, pad });
           sent.push([topic, i]);
+          if (i === 0) assert.equal(writes.count, 1, 'the first frame of the turn leaves at once');
         }
         await new Promise((resolve) => setImmediate(resolve)); // the turn's corked writes have left
       } finally {
@@ -396,14 +397,60 @@ describe('heartbeat', () => {
     const clock = new FakeClock();
     const gw = await startGateway({ clock });
     try {
+      const { heartbeat } = gw.context;
+      assert.deepEqual(clock.periods, [15_000 / HEARTBEAT_SLOTS], 'the timer visits a slot every interval / 16');
       const clients = await Promise.all(Array.from({ length: 2 * HEARTBEAT_SLOTS }, () => connect(gw, [])));
-      const visits = Array.from({ length: HEARTBEAT_SLOTS }, () => gw.context.heartbeat.step());
+      const visits = Array.from({ length: HEARTBEAT_SLOTS }, () => {
+        clock.advance(heartbeat.stepMs);
+        return heartbeat.step();
+      });
       assert.deepEqual(visits, Array(HEARTBEAT_SLOTS).fill(2), 'two connections a visit, never all at once');
       for (const client of clients) {
         await client.roundTrip(); // every ping sent before the pong has arrived
         assert.equal(client.pending().filter((f) => f.type === 'ping').length, 1);
       }
       await Promise.all(clients.map((c) => c.close()));
+    } finally {
+      await gw.close();
+    }
+  });
+
+  it('catches up by the clock when its timer runs late, one visit per slot', async () => {
+    const clock = new FakeClock();
+    const gw = await startGateway({ clock });
+    try {
+      const clients = await Promise.all(Array.from({ length: HEARTBEAT_SLOTS }, () => connect(gw, [])));
+      clock.advance(5 * gw.context.heartbeat.stepMs);
+      assert.equal(gw.context.heartbeat.step(), 5, 'five visits were due');
+      clock.advance(40_000);
+      assert.equal(gw.context.heartbeat.step(), HEARTBEAT_SLOTS, 'far behind: each slot once, never twice');
+      assert.equal(gw.context.heartbeat.step(), 0, 'nothing more is due');
+      await Promise.all(clients.map((c) => c.close()));
+    } finally {
+      await gw.close();
+    }
+  });
+
+  it('terminates a silent peer at its slot, between 30 s and 45 s after its last sign of life', async () => {
+    const clock = new FakeClock();
+    const gw = await startGateway({ clock });
+    try {
+      const { heartbeat } = gw.context;
+      const others = await Promise.all(Array.from({ length: 5 }, () => connect(gw, [])));
+      const silent = await connect(gw, [], { autoPong: false });
+      const [session] = [...gw.hub.sessions].slice(-1);
+      assert.ok(session);
+      const lastSign = session.lastSeen;
+      let elapsed = 0;
+      while (gw.hub.sessions.has(session) && elapsed < 60_000) {
+        clock.advance(heartbeat.stepMs);
+        elapsed = clock.time - lastSign;
+        heartbeat.step();
+      }
+      assert.ok(!gw.hub.sessions.has(session), 'terminated');
+      assert.ok(elapsed >= 30_000 && elapsed <= 45_000, `terminated ${elapsed} ms after its last sign of life`);
+      assert.equal((await silent.closed).code, 1006);
+      await Promise.all(others.map((c) => c.close()));
     } finally {
       await gw.close();
     }
