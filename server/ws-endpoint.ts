@@ -43,8 +43,8 @@ const CORK_LIMIT_BYTES = 64 * 1024;
 /**
  * Write batching per turn of the event loop: a socket written to is corked, and every socket corked in a turn is
  * uncorked together once the turn's work is done, so the frames a socket gets from one burst of fanouts leave in
- * one system call. Also the first frame waits for the end of the turn: writing it at once was measured (5k
- * connections, 20 broadcasts/s) to cost 10–15 % more server CPU and the 20/s step, for no latency gain we could measure.
+ * one system call. The first frame waits for the end of the turn too: writing it at once was measured (BENCHMARKS.md,
+ * 5k connections) to cost 10–15 % more server CPU, for no latency gain we could measure.
  */
 let turn = 1;
 let turnEndScheduled = false;
