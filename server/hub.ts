@@ -7,11 +7,12 @@ import { CloseCode, SubError, type SubFrame } from '../src/protocol/index.js';
 import { rbacHas } from './auth.js';
 import type { Engine, EngineSink, FanoutResult, PublishResult, Resume } from './engine.js';
 import type { Logger } from './log.js';
-import { FanoutQueue, Sent } from './fanout-queue.js';
+import { FanoutQueue, Sent, type FanoutOptions } from './fanout-queue.js';
 import { Outcome } from './outbound-queue.js';
 import type { PreparedFrame } from './prepared-frame.js';
 import type { Session, TransportKind } from './session.js';
 import type { Topic, TopicRegistry, TopicSpec } from './topic-registry.js';
+import { flushWrites } from './write-batch.js';
 
 export type { FanoutResult };
 
@@ -75,15 +76,21 @@ export class Hub extends EventEmitter<HubEvents> implements EngineSink {
     private readonly logger: Logger,
     /** Topics one session may hold. */
     private readonly maxSubscriptions = Number.POSITIVE_INFINITY,
-    /** Sends per turn of the event loop in a large fanout. */
-    sliceSize?: number,
+    /** The time budget of fanout per turn of the event loop. */
+    fanout: FanoutOptions = {},
   ) {
     super();
-    const onSlice = ({ sent, dropped }: FanoutResult) => {
+    const onSent = ({ sent, dropped }: FanoutResult) => {
       this.sent += sent;
       this.dropped += dropped;
     };
-    this.fanoutQueue = new FanoutQueue((session, topic, frame) => this.sendTo(session, topic, frame), onSlice, sliceSize);
+    const sendTo = (session: Session, topic: Topic, frame: PreparedFrame) => this.sendTo(session, topic, frame);
+    this.fanoutQueue = new FanoutQueue({ sendTo, onSent, flush: flushWrites }, fanout);
+  }
+
+  /** Drops the messages still waiting to go out (on close, once the connections are gone). */
+  dispose(): void {
+    this.fanoutQueue.dispose();
   }
 
   /** Registers a topic (see {@link TopicRegistry.register}). */
@@ -107,7 +114,7 @@ export class Hub extends EventEmitter<HubEvents> implements EngineSink {
   /** Removes a session and all its subscriptions. */
   remove(session: Session, code?: number): void {
     if (!this.sessions.delete(session)) return;
-    for (const topic of session.topics) topic.subscribers.delete(session);
+    for (const topic of session.topics) topic.removeSubscriber(session);
     session.topics.clear();
     session.dispose();
     this.emit('disconnect', session, code);
@@ -126,7 +133,7 @@ export class Hub extends EventEmitter<HubEvents> implements EngineSink {
       return this.refuseSub(session, topic.name, SubError.tooMany);
     }
     const { tag } = session;
-    topic.subscribers.add(session);
+    topic.addSubscriber(session);
     session.topics.add(topic);
     const resume = this.engine.resume(topic, sub.since, sub.epoch);
     if (resume instanceof Promise) {
@@ -175,7 +182,7 @@ export class Hub extends EventEmitter<HubEvents> implements EngineSink {
   unsubscribe(session: Session, topicName: string): void {
     const topic = this.registry.get(topicName);
     if (topic) {
-      topic.subscribers.delete(session);
+      topic.removeSubscriber(session);
       session.topics.delete(topic);
       session.pending?.delete(topic);
       session.lastSeq?.delete(topic);

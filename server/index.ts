@@ -10,6 +10,7 @@ export { startWebSocketServer, createSSEHandler, fanout, registerTopic, getStats
 export { GatewayContext } from './context.js';
 export type { ContextOptions } from './context.js';
 export type { AuthOptions } from './gatekeeper.js';
+export type { FanoutOptions } from './fanout-queue.js';
 export { WebSocketEndpoint } from './ws-endpoint.js';
 export { SseEndpoint } from './sse-endpoint.js';
 export { Hub } from './hub.js';

@@ -28,8 +28,9 @@ const RESERVED = new Set(['total', 'gateways', '__proto__']);
 
 /** A registered topic: its rules, history and current subscribers. */
 export class Topic {
-  readonly subscribers = new Set<Session>();
   readonly history: TopicHistory;
+  private readonly members = new Set<Session>();
+  private changes = 0;
 
   constructor(
     readonly name: string,
@@ -37,6 +38,28 @@ export class Topic {
     historySize: number,
   ) {
     this.history = new TopicHistory(historySize);
+  }
+
+  /** The sessions subscribed here. */
+  get subscribers(): ReadonlySet<Session> {
+    return this.members;
+  }
+
+  /** Counts the comings and goings of subscribers: a copy of the list taken at one version is current while it lasts. */
+  get version(): number {
+    return this.changes;
+  }
+
+  /** Adds a subscriber (no change if it is one already). */
+  addSubscriber(session: Session): void {
+    if (this.members.has(session)) return;
+    this.members.add(session);
+    this.changes += 1;
+  }
+
+  /** Removes a subscriber (no change if it is none). */
+  removeSubscriber(session: Session): void {
+    if (this.members.delete(session)) this.changes += 1;
   }
 }
 

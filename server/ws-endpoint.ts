@@ -19,6 +19,7 @@ import { requestUrl } from './http-util.js';
 import type { PreparedFrame } from './prepared-frame.js';
 import { Session, type SessionPeer } from './session.js';
 import { FrameGuard, Verdict } from './frame-guard.js';
+import { currentBatch, holdUntilTurnEnds } from './write-batch.js';
 
 const WEBSOCKET_KEY = /^[+/0-9A-Za-z]{22}==$/;
 
@@ -40,32 +41,11 @@ function handshakeRefusal(req: IncomingMessage): string | undefined {
 /** Bytes a socket may gather behind its cork before they are written anyway. */
 const CORK_LIMIT_BYTES = 64 * 1024;
 
-/**
- * Write batching per turn of the event loop: a socket written to is corked, and every socket corked in a turn is
- * uncorked together once the turn's work is done, so the frames a socket gets from one burst of fanouts leave in
- * one system call. The first frame waits for the end of the turn too: writing it at once was measured (BENCHMARKS.md,
- * 5k connections) to cost 10–15 % more server CPU, for no latency gain we could measure.
- */
-let turn = 1;
-/** Sockets corked in this turn; `endTurn` is scheduled exactly while this is not empty. */
-const corked: Duplex[] = [];
-
-function endTurn(): void {
-  turn += 1;
-  for (const socket of corked.splice(0)) {
-    try {
-      socket.uncork();
-    } catch {
-      // Write errors reach the socket's `error` listener; one socket must not keep the others corked.
-    }
-  }
-}
-
 /** A session's view of its WebSocket: methods on the prototype, not closures per connection. */
 class WebSocketPeer implements SessionPeer {
   readonly answers = true;
-  /** The turn in which this socket was last corked (see {@link endTurn}). */
-  private corkedTurn = 0;
+  /** The write batch this socket was last corked in (see write-batch.ts). */
+  private corkedBatch = 0;
   /** The socket's buffered bytes when it was corked: what it gathers since then is bounded. */
   private corkedAt = 0;
 
@@ -86,9 +66,10 @@ class WebSocketPeer implements SessionPeer {
     if (!socket.writableCorked) {
       socket.cork();
       this.corkedAt = socket.writableLength;
-      if (this.corkedTurn !== turn) {
-        this.corkedTurn = turn;
-        if (corked.push(socket) === 1) process.nextTick(endTurn);
+      // Uncorked early by the 64 KiB bound below, it is still listed in this batch: list it once.
+      if (this.corkedBatch !== currentBatch()) {
+        this.corkedBatch = currentBatch();
+        holdUntilTurnEnds(socket);
       }
     }
     socket.write(frame.ws);

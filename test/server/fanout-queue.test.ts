@@ -11,39 +11,129 @@ import { connect, startGateway } from './helpers.js';
 function subscribers(topic: Topic, n: number): Session[] {
   return Array.from({ length: n }, () => {
     const session = { topics: new Set([topic]) } as unknown as Session;
-    topic.subscribers.add(session);
+    topic.addSubscriber(session);
     return session;
   });
 }
 
 const turn = () => new Promise((resolve) => setImmediate(resolve));
 
+/** A clock that moves only when told: `tick` milliseconds per send, so budgets are met by count, not by luck. */
+function steppingClock(msPerSend: number) {
+  let t = 0;
+  return { now: () => t, send: () => (t += msPerSend) };
+}
+
 describe('FanoutQueue', () => {
   it('delivers to a few subscribers at once', () => {
     const topic = new Topic('t', [], 10);
     const [a, b] = subscribers(topic, 2);
     const got: [Session, number][] = [];
-    const queue = new FanoutQueue((s, _t, f) => (got.push([s, f.seq]), Sent.written), () => {}, 3);
+    const queue = new FanoutQueue({ sendTo: (s, _t, f) => (got.push([s, f.seq]), Sent.written), onSent: () => {} });
     assert.deepEqual(queue.deliver(topic, PreparedFrame.message('t', 1, 0, {})), { sent: 2, dropped: 0 });
     assert.deepEqual(got, [[a, 1], [b, 1]]);
     assert.equal(queue.busy(topic), false);
   });
 
-  it('delivers to a crowd a slice per turn, each subscriber getting the messages in order, once', async () => {
+  it('writes and reads the clock every chunk, so the budget counts the system calls of the sends before it', () => {
+    const topic = new Topic('t', [], 10);
+    subscribers(topic, 5);
+    const calls: string[] = [];
+    const queue = new FanoutQueue(
+      { sendTo: () => (calls.push('send'), Sent.written), onSent: () => {}, flush: () => calls.push('flush'), now: () => (calls.push('clock'), 0) },
+      { chunk: 2, budgetMs: 100 },
+    );
+    queue.deliver(topic, PreparedFrame.message('t', 1, 0, {}));
+    assert.deepEqual(calls, ['clock', 'send', 'send', 'flush', 'clock', 'send', 'send', 'flush', 'clock', 'send']);
+  });
+
+  it('sends while the turn has budget and the rest in later turns, each subscriber getting the messages in order, once', async () => {
     const topic = new Topic('t', [], 10);
     const crowd = subscribers(topic, 7);
+    const clock = steppingClock(1);
     const got = new Map<Session, number[]>(crowd.map((s) => [s, []]));
-    const slices: number[] = [];
-    const queue = new FanoutQueue((s, _t, f) => (got.get(s)!.push(f.seq), Sent.written), (r) => slices.push(r.sent), 3);
+    const turns: number[] = [];
+    const sendTo = (s: Session, _t: Topic, f: PreparedFrame) => (clock.send(), got.get(s)!.push(f.seq), Sent.written);
+    const queue = new FanoutQueue({ sendTo, onSent: (r) => turns.push(r.sent), now: clock.now }, { chunk: 2, budgetMs: 3 });
     assert.deepEqual(queue.deliver(topic, PreparedFrame.message('t', 1, 0, {})), { sent: 7, dropped: 0 });
     assert.deepEqual(queue.deliver(topic, PreparedFrame.message('t', 2, 0, {})), { sent: 7, dropped: 0 });
-    assert.equal([...got.values()].flat().length, 3, 'one slice at once');
+    assert.equal([...got.values()].flat().length, 4, 'two chunks at once: the clock said 4 ms ≥ 3 after the second');
     assert.equal(queue.busy(topic), true);
     const gone = crowd[6] as Session;
     gone.topics.delete(topic); // unsubscribes before its turn
     while (queue.busy(topic)) await turn();
     for (const [session, seqs] of got) assert.deepEqual(seqs, session === gone ? [] : [1, 2]);
-    assert.ok(slices.every((n) => n <= 3), `slices ${slices.join(',')}`);
+    assert.equal(turns.reduce((a, b) => a + b, 0), 12, 'every send counted once');
+    assert.ok(turns.every((n) => n <= 4), `sends per turn: ${turns.join(',')}`);
+  });
+
+  it('sends the oldest waiting message first, whatever its topic, and a topic with nothing waiting at once', async () => {
+    const [a, b, c] = ['a', 'b', 'c'].map((name) => new Topic(name, [], 10)) as [Topic, Topic, Topic];
+    subscribers(a, 3);
+    subscribers(b, 3);
+    const order: string[] = [];
+    const queue = new FanoutQueue(
+      { sendTo: (_s, t) => (order.push(t.name), Sent.written), onSent: () => {} },
+      { chunk: 1, budgetMs: 0 }, // one send per turn
+    );
+    queue.deliver(a, PreparedFrame.message('a', 1, 0, {}));
+    queue.deliver(b, PreparedFrame.message('b', 1, 0, {}));
+    assert.deepEqual(order, ['a']);
+    while (queue.busy(a) || queue.busy(b)) await turn();
+    assert.deepEqual(order, ['a', 'a', 'a', 'b', 'b', 'b']);
+    subscribers(c, 1);
+    await turn(); // the last turn spent its budget
+    queue.deliver(c, PreparedFrame.message('c', 1, 0, {}));
+    assert.deepEqual(order.at(-1), 'c', 'a new turn: at once');
+  });
+
+  it('gathers the messages of a topic that wait for the same subscribers, so each subscriber gets them in a row', async () => {
+    const topic = new Topic('t', [], 10);
+    const crowd = subscribers(topic, 3);
+    const sends: [Session, number][] = [];
+    const queue = new FanoutQueue(
+      { sendTo: (s, _t, f) => (sends.push([s, f.seq]), Sent.written), onSent: () => {} },
+      { chunk: 1, budgetMs: 0 },
+    );
+    for (let seq = 1; seq <= 3; seq++) queue.deliver(topic, PreparedFrame.message('t', seq, 0, {}));
+    while (queue.busy(topic)) await turn();
+    const [a, b, c] = crowd as [Session, Session, Session];
+    // 1 goes to a at once; the rest of 1 waits, and 2 and 3 wait together behind it.
+    assert.deepEqual(sends, [[a, 1], [b, 1], [c, 1], [a, 2], [a, 3], [b, 2], [b, 3], [c, 2], [c, 3]]);
+  });
+
+  it('does not gather across a change of subscribers: a newcomer gets what was published after it came, only', async () => {
+    const topic = new Topic('t', [], 10);
+    const [a, b] = subscribers(topic, 2) as [Session, Session];
+    const got = new Map<Session, number[]>();
+    const queue = new FanoutQueue(
+      { sendTo: (s, _t, f) => (got.set(s, [...(got.get(s) ?? []), f.seq]), Sent.written), onSent: () => {} },
+      { chunk: 1, budgetMs: 0 },
+    );
+    queue.deliver(topic, PreparedFrame.message('t', 1, 0, {}));
+    queue.deliver(topic, PreparedFrame.message('t', 2, 0, {}));
+    const [late] = subscribers(topic, 1) as [Session];
+    queue.deliver(topic, PreparedFrame.message('t', 3, 0, {}));
+    a.topics.delete(topic);
+    topic.removeSubscriber(a); // leaves: nothing more for it
+    queue.deliver(topic, PreparedFrame.message('t', 4, 0, {}));
+    while (queue.busy(topic)) await turn();
+    assert.deepEqual(got.get(a), [1]);
+    assert.deepEqual(got.get(b), [1, 2, 3, 4]);
+    assert.deepEqual(got.get(late), [3, 4]);
+  });
+
+  it('drops what waits when disposed, and sends nothing after', async () => {
+    const topic = new Topic('t', [], 10);
+    subscribers(topic, 4);
+    let sends = 0;
+    const queue = new FanoutQueue({ sendTo: () => (sends++, Sent.written), onSent: () => {} }, { chunk: 1, budgetMs: 0 });
+    queue.deliver(topic, PreparedFrame.message('t', 1, 0, {}));
+    queue.dispose();
+    assert.equal(queue.busy(topic), false);
+    await turn();
+    await turn();
+    assert.equal(sends, 1);
   });
 });
 
@@ -52,9 +142,12 @@ describe('FanoutQueue under a publisher that outruns it', () => {
     const topic = new Topic('t', [], 10);
     const crowd = subscribers(topic, 5);
     const got = new Map<Session, number[]>(crowd.map((s) => [s, []]));
-    const queue = new FanoutQueue((s, _t, f) => (got.get(s)!.push(f.seq), Sent.written), () => {}, 2, 2);
+    const queue = new FanoutQueue(
+      { sendTo: (s, _t, f) => (got.get(s)!.push(f.seq), Sent.written), onSent: () => {} },
+      { chunk: 2, budgetMs: 0, maxBacklog: 2 },
+    );
     for (let seq = 1; seq <= 2; seq++) queue.deliver(topic, PreparedFrame.message('t', seq, 0, {}));
-    assert.equal(queue.busy(topic), true, 'within the backlog limit: slices');
+    assert.equal(queue.busy(topic), true, 'within the backlog limit: in later turns');
     queue.deliver(topic, PreparedFrame.message('t', 3, 0, {}));
     assert.equal(queue.busy(topic), false, 'over it: caught up synchronously');
     for (const seqs of got.values()) assert.deepEqual(seqs, [1, 2, 3]);
@@ -63,7 +156,7 @@ describe('FanoutQueue under a publisher that outruns it', () => {
 
 describe('large fanouts on a gateway', () => {
   it('reach every subscriber once and in order, also one that subscribes, or subscribes again, while they are on their way', async () => {
-    const gw = await startGateway({ fanoutSliceSize: 2 });
+    const gw = await startGateway({ fanout: { budgetMs: 0, chunk: 2 } });
     try {
       gw.registerTopic('crowd', { scopes: [] });
       const clients = await Promise.all(
@@ -76,7 +169,7 @@ describe('large fanouts on a gateway', () => {
       );
       const late = await connect(gw, []);
       for (let i = 1; i <= 3; i++) gw.fanout('crowd', i);
-      late.send({ type: 'sub', topic: 'crowd', since: 0 }); // arrives while the slices are still going out
+      late.send({ type: 'sub', topic: 'crowd', since: 0 }); // arrives while the chunks are still going out
       const again = clients[5]!; // last in line: its copies of 1–3 are still on their way when it subscribes again
       again.send({ type: 'unsub', topic: 'crowd' });
       again.send({ type: 'sub', topic: 'crowd', since: 0 });
