@@ -299,23 +299,23 @@ describe('WebSocket endpoint', () => {
   });
 });
 
-describe('writes', () => {
-  /** Counts the writes handed to the kernel for the gateway's side of `client` (one per `_write`/`_writev`). */
-  function countServerWrites(client: TestClient): { count: number; restore: () => void } {
-    const local = (client.ws as unknown as { _socket: Socket })._socket.localPort;
-    const proto = Socket.prototype as unknown as Record<'_write' | '_writev', (...args: unknown[]) => unknown>;
-    const original = { _write: proto._write, _writev: proto._writev };
-    const counter = { count: 0, restore: () => Object.assign(proto, original) };
-    for (const name of ['_write', '_writev'] as const) {
-      const fn = original[name];
-      proto[name] = function (this: Socket, ...args: unknown[]) {
-        if (this.remotePort === local && 'server' in this && this.server) counter.count += 1;
-        return fn.apply(this, args);
-      };
-    }
-    return counter;
+/** Counts the writes handed to the kernel for the gateway's side of `client` (one per `_write`/`_writev`). */
+function countServerWrites(client: TestClient): { count: number; restore: () => void } {
+  const local = (client.ws as unknown as { _socket: Socket })._socket.localPort;
+  const proto = Socket.prototype as unknown as Record<'_write' | '_writev', (...args: unknown[]) => unknown>;
+  const original = { _write: proto._write, _writev: proto._writev };
+  const counter = { count: 0, restore: () => Object.assign(proto, original) };
+  for (const name of ['_write', '_writev'] as const) {
+    const fn = original[name];
+    proto[name] = function (this: Socket, ...args: unknown[]) {
+      if (this.remotePort === local && 'server' in this && this.server) counter.count += 1;
+      return fn.apply(this, args);
+    };
   }
+  return counter;
+}
 
+describe('writes', () => {
   it('sends a burst of fanouts in one turn complete, in order, and in a few writes rather than one each', async () => {
     const gw = await startGateway();
     try {
@@ -344,6 +344,26 @@ describe('writes', () => {
         received.push([frame.topic, (frame.data as { i: number }).i]);
       }
       assert.deepEqual(received, sent);
+      await client.close();
+    } finally {
+      await gw.close();
+    }
+  });
+});
+
+describe('writes of a large fanout', () => {
+  it('leave every chunk, before the fanout returns, so its time budget counts them', async () => {
+    const gw = await startGateway({ fanout: { chunk: 1 } });
+    try {
+      const client = await subscribed(gw, ['ops.admin'], 'kpis.s2');
+      const writes = countServerWrites(client);
+      try {
+        gw.fanout('kpis.s2', { n: 1 });
+        assert.equal(writes.count, 1, 'written after its chunk, not when the turn ends');
+      } finally {
+        writes.restore();
+      }
+      assert.deepEqual((await client.next('msg')).data, { n: 1 });
       await client.close();
     } finally {
       await gw.close();
