@@ -111,9 +111,10 @@ export class FanoutQueue {
         last.frames.push(frame);
         backlog.messages += 1;
       } else this.enqueue(topic, [frame], [...topic.subscribers], topic.version);
-      // Publishing outruns delivery: catch up at once rather than let the backlog grow without bound. The
-      // loop blocks meanwhile, and the per-connection limits decide what each subscriber can still take.
-      if (backlog.messages > this.maxBacklog) this.send(false);
+      // Publishing outruns delivery: catch up at once, oldest first, until the topic is back within its bound,
+      // rather than let the backlog grow. The loop blocks meanwhile (as long as the excess takes, not the whole
+      // backlog), and the per-connection limits decide what each subscriber can still take.
+      if (backlog.messages > this.maxBacklog) this.send(() => backlog.messages <= this.maxBacklog);
       return { sent: topic.subscribers.size, dropped: 0 };
     }
     this.beginTurn();
@@ -159,16 +160,16 @@ export class FanoutQueue {
     this.turnStart = -1;
     if (this.waiting.length === 0) return;
     this.beginTurn();
-    this.send(true);
+    this.send(() => this.spent);
   };
 
-  /** Sends what is waiting, oldest first: within the turn's budget, or all of it. */
-  private send(withinBudget: boolean): void {
+  /** Sends what is waiting, oldest first, until `enough` (read before each subscriber). */
+  private send(enough: () => boolean): void {
     const result = { sent: 0, dropped: 0 };
-    while (this.waiting.length > 0 && !(withinBudget && this.spent)) {
+    while (this.waiting.length > 0 && !enough()) {
       const delivery = this.waiting[0] as Delivery;
       const { topic, frames, targets } = delivery;
-      while (delivery.next < targets.length && !(withinBudget && this.spent)) {
+      while (delivery.next < targets.length && !enough()) {
         const session = targets[delivery.next++] as Session;
         // Gone or unsubscribed since the messages were published: nothing more for it.
         if (!session.topics.has(topic)) continue;
