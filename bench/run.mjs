@@ -121,6 +121,8 @@ const KIND_NAMES = { proto: 'gateway prototype', gateway: 'Lydian gateway', raw:
 
 // BENCH_SERVER_ARGS: extra Node flags for the server under test, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`.
 const serverArgs = (process.env.BENCH_SERVER_ARGS ?? '').split(' ').filter(Boolean);
+// BENCH_LG_ARGS: the same for the load generator.
+const loadgenArgs = (process.env.BENCH_LG_ARGS ?? '').split(' ').filter(Boolean);
 
 async function startServer(kind) {
   // `proto`: the same gateway script on another copy of server/ (--proto-dir), for an A/B in one run.
@@ -132,7 +134,7 @@ async function startServer(kind) {
   return p;
 }
 async function startLoadgen(script = 'bench/loadgen.mjs') {
-  const p = new Proc('loadgen', script, { cpu: CPU_LOADGEN, execArgv: [...TSX, '--max-old-space-size=8192'] });
+  const p = new Proc('loadgen', script, { cpu: CPU_LOADGEN, execArgv: [...TSX, '--max-old-space-size=8192', ...loadgenArgs] });
   p.ready.catch(() => {});
   await p.ready;
   return p;
