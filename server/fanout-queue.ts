@@ -24,13 +24,16 @@ export type SendTo = (session: Session, topic: Topic, frame: PreparedFrame) => S
 export interface FanoutOptions {
   /**
    * Milliseconds per turn of the event loop spent on fanout sends before the rest waits for the next turn
-   * (default 10: with the chunk that overruns it and the writes flushed when the turn ends, a turn stays under
-   * ~15 ms, inside the ~20 ms a heartbeat or a handshake may wait).
+   * (default 10: with the chunk that overruns it and the writes flushed when the turn ends, a turn's fanout stays
+   * under ~15 ms, inside the ~20 ms a heartbeat or a handshake may wait; a catch-up past `maxBacklog` may take longer).
    */
   budgetMs?: number;
   /** Sends between two looks at the clock, each look after a flush of the corked writes (default 128, ~1 ms). */
   chunk?: number;
-  /** Messages a topic may have waiting; beyond, everything waiting is delivered at once (default 64). */
+  /**
+   * Messages a topic may have waiting; beyond, the oldest waiting are delivered at once until it is back within
+   * the bound (default 64).
+   */
   maxBacklog?: number;
 }
 
@@ -47,6 +50,13 @@ export interface FanoutHooks {
 }
 
 /** Messages of one topic on their way to the same subscribers. */
+/**
+ * Messages one delivery may gather: enough to write a subscriber several at once under load, few enough that the
+ * catch-up past `maxBacklog`, which finishes a delivery at a time, stays short (16 messages × 2 500 subscribers
+ * go out in 2 500 writes, ~40 ms here).
+ */
+const GATHER_LIMIT = 16;
+
 interface Delivery {
   topic: Topic;
   /** In publishing order. A message joins the last delivery of its topic while nobody has got that one yet. */
@@ -87,9 +97,9 @@ export class FanoutQueue {
     this.onSent = hooks.onSent;
     this.flush = hooks.flush ?? (() => {});
     this.now = hooks.now ?? (() => performance.now());
-    this.budgetMs = options.budgetMs ?? 10;
-    this.chunk = Math.max(1, options.chunk ?? 128);
-    this.maxBacklog = options.maxBacklog ?? 64;
+    this.budgetMs = checked('budgetMs', options.budgetMs ?? 10, 0);
+    this.chunk = checked('chunk', options.chunk ?? 128, 1);
+    this.maxBacklog = checked('maxBacklog', options.maxBacklog ?? 64, 1);
   }
 
   /** Whether `topic` has messages still being delivered. */
@@ -107,7 +117,7 @@ export class FanoutQueue {
     if (backlog) {
       const { last } = backlog;
       // Under load the messages of a topic gather here, and a subscriber gets them in one write.
-      if (last.next === 0 && last.version === topic.version) {
+      if (last.next === 0 && last.version === topic.version && last.frames.length < GATHER_LIMIT) {
         last.frames.push(frame);
         backlog.messages += 1;
       } else this.enqueue(topic, [frame], [...topic.subscribers], topic.version);
@@ -118,6 +128,11 @@ export class FanoutQueue {
       return { sent: topic.subscribers.size, dropped: 0 };
     }
     this.beginTurn();
+    if (this.spent) {
+      // Nothing goes at once this turn: waiting with all its subscribers, the next message may join it.
+      this.enqueue(topic, [frame], [...topic.subscribers], topic.version);
+      return { sent: topic.subscribers.size, dropped: 0 };
+    }
     const result = { sent: 0, dropped: 0 };
     const subscribers = topic.subscribers.values();
     for (let step = subscribers.next(); !step.done; step = subscribers.next()) {
@@ -208,4 +223,10 @@ export class FanoutQueue {
     this.waiting.length = 0;
     this.backlogs.clear();
   }
+}
+
+/** An option's value, when it is a finite number ≥ `min`. */
+function checked(name: keyof FanoutOptions, value: number, min: number): number {
+  if (!Number.isFinite(value) || value < min) throw new TypeError(`fanout.${name} must be a finite number ≥ ${min}`);
+  return value;
 }

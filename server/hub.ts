@@ -55,7 +55,10 @@ export interface HubEvents {
   subRefused: [session: Session, topic: string, code: SubError];
   /** A rate limit was hit. */
   rateLimited: [kind: RateLimitKind, transport: TransportKind];
-  /** A message was handed to every local subscriber of `topic`, in `seconds` (only timed while someone listens). */
+  /**
+   * A message was published to the local subscribers of `topic`, holding the event loop `seconds` (what did not fit
+   * the turn's fanout budget goes out in later turns; only timed while someone listens).
+   */
   fanout: [topic: string, seconds: number];
 }
 
@@ -165,7 +168,7 @@ export class Hub extends EventEmitter<HubEvents> implements EngineSink {
     if (resume.reset) session.sendFrame({ type: 'reset', topic: topic.name, epoch: resume.epoch });
     for (const frame of resume.frames) session.send(frame);
     if (!held) {
-      // Messages of this topic still being delivered in slices may include ones the replay just sent.
+      // Messages of this topic still waiting to go out may include ones the replay just sent.
       if (this.fanoutQueue.busy(topic)) (session.lastSeq ??= new Map()).set(topic, resume.seq);
       return;
     }
@@ -236,6 +239,7 @@ export class Hub extends EventEmitter<HubEvents> implements EngineSink {
 
   /** Sends one message to one subscriber, minding a resume in progress and what its resume already sent. */
   private sendTo(session: Session, topic: Topic, frame: PreparedFrame): Sent {
+    if (session.isClosed) return Sent.skipped; // until its socket's close event, it is still subscribed
     if (session.pending !== undefined || session.lastSeq !== undefined) {
       const held = session.pending?.get(topic);
       if (held) {

@@ -60,7 +60,7 @@ export class GatewayMetrics {
 
     const fanout = new Histogram({
       name: 'rt_fanout_duration_seconds',
-      help: 'Time to hand one message to every local subscriber',
+      help: 'Time one fanout held the event loop (what does not fit the fanout budget goes out in later turns)',
       buckets: [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
       registers,
     });

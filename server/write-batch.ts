@@ -1,11 +1,12 @@
 /**
- * Write batching per turn of the event loop: a socket written to is corked, and every socket corked in a turn is
- * uncorked together once the turn's work is done, so the frames a socket gets from one burst of fanouts leave in
- * one system call. The first frame waits for the end of the turn too: writing it at once was measured
- * (BENCHMARKS.md, 5k connections) to cost 10–15 % more server CPU, for no latency gain we could measure.
+ * Write batching: a socket written to is corked, and every socket corked is uncorked together once the turn's
+ * work is done, so the frames a socket gets from a burst of small fanouts leave in one system call. The first
+ * frame waits too: writing it at once was measured (BENCHMARKS.md, 5k connections) to cost 10–15 % more server
+ * CPU, for no latency gain we could measure.
  *
- * A large fanout writes what it has corked every chunk ({@link flushWrites}): the system calls are most of a
- * send's cost, and the fanout's time budget must see them.
+ * A large fanout does not wait for the turn's end: it writes what it has corked every chunk ({@link flushWrites}),
+ * because the system calls are most of a send's cost and its time budget must see them. Several messages for one
+ * subscriber still leave together when the fanout gathers them (fanout-queue.ts).
  */
 import type { Duplex } from 'node:stream';
 

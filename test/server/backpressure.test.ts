@@ -79,4 +79,14 @@ describe('backpressure', () => {
     client.ws.resume();
     assert.deepEqual(await closed, { code: 4408, reason: 'backpressure' });
   });
+
+  it('counts nothing as sent to a session that is closed but not yet gone', async () => {
+    const [client, session] = await subscribedWithSession(gw);
+    const closed = client.closed;
+    const before = gw.hub.counters().messagesSent;
+    session.close(4000, 'test'); // its socket's close event, which unsubscribes it, comes later
+    assert.equal(gw.fanout('economy.patch', { n: 1 }).sent, 0);
+    assert.equal(gw.hub.counters().messagesSent, before);
+    await closed;
+  });
 });

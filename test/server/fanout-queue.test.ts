@@ -123,6 +123,50 @@ describe('FanoutQueue', () => {
     assert.deepEqual(got.get(late), [3, 4]);
   });
 
+  it('lets the first message of a topic that waits for want of budget gather the next ones', async () => {
+    const [a, b] = ['a', 'b'].map((name) => new Topic(name, [], 10)) as [Topic, Topic];
+    subscribers(a, 1);
+    const [x, y] = subscribers(b, 2) as [Session, Session];
+    const sends: [Session, number][] = [];
+    const queue = new FanoutQueue(
+      { sendTo: (s, t, f) => (t === b && sends.push([s, f.seq]), Sent.written), onSent: () => {} },
+      { chunk: 1, budgetMs: 0 },
+    );
+    queue.deliver(a, PreparedFrame.message('a', 1, 0, {})); // spends the turn
+    queue.deliver(b, PreparedFrame.message('b', 1, 0, {}));
+    queue.deliver(b, PreparedFrame.message('b', 2, 0, {}));
+    while (queue.busy(b)) await turn();
+    assert.deepEqual(sends, [[x, 1], [x, 2], [y, 1], [y, 2]]);
+  });
+
+  it('gathers at most 16 messages per delivery, so a catch-up past maxBacklog stays short', () => {
+    const topic = new Topic('t', [], 10);
+    const crowd = subscribers(topic, 3);
+    const got = new Map<Session, number[]>(crowd.map((s) => [s, []]));
+    let sends = 0;
+    const queue = new FanoutQueue(
+      { sendTo: (s, _t, f) => (sends++, got.get(s)!.push(f.seq), Sent.written), onSent: () => {} },
+      { chunk: 1, budgetMs: 0, maxBacklog: 64 },
+    );
+    let most = 0;
+    for (let seq = 1; seq <= 300; seq++) {
+      const before = sends;
+      queue.deliver(topic, PreparedFrame.message('t', seq, 0, {})); // all in one turn: only catch-ups send
+      most = Math.max(most, sends - before);
+    }
+    assert.ok(most > 0, 'the backlog bound was crossed');
+    assert.ok(most <= 16 * 3, `${most} sends in one catch-up`);
+    queue.dispose();
+    for (const seqs of got.values()) assert.deepEqual(seqs, Array.from({ length: seqs.length }, (_, i) => i + 1), 'in order');
+  });
+
+  it('refuses options that would disable its bounds', () => {
+    const hooks = { sendTo: () => Sent.written, onSent: () => {} };
+    for (const options of [{ budgetMs: Number.NaN }, { budgetMs: -1 }, { chunk: 0 }, { maxBacklog: Infinity }, { maxBacklog: 0 }]) {
+      assert.throws(() => new FanoutQueue(hooks, options), TypeError, JSON.stringify(options));
+    }
+  });
+
   it('drops what waits when disposed, and sends nothing after', async () => {
     const topic = new Topic('t', [], 10);
     subscribers(topic, 4);
