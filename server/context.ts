@@ -36,7 +36,7 @@ export interface ContextOptions {
    */
   redis?: string | RedisEngineOptions;
   /**
-   * How long fanout may hold the event loop per turn (default 10 ms, checked every 128 sends): the rest of a large
+   * How long fanout may hold the event loop per turn (default 5 ms, checked every 128 sends): the rest of a large
    * fanout goes out in the next turns, in order per topic.
    */
   fanout?: FanoutOptions;
