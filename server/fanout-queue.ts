@@ -122,9 +122,9 @@ export class FanoutQueue {
         last.frames.push(frame);
         backlog.messages += 1;
       } else this.enqueue(topic, [frame], [...topic.subscribers], topic.version);
-      // Publishing outruns delivery: catch up at once, oldest first, until the topic is back within its bound,
-      // rather than let the backlog grow. The loop blocks meanwhile (as long as the excess takes, not the whole
-      // backlog), and the per-connection limits decide what each subscriber can still take.
+      // Publishing outruns delivery: catch up at once, oldest delivery first (each of at most GATHER_LIMIT
+      // messages), until the topic is back within its bound, rather than let the backlog grow. The loop blocks
+      // meanwhile, and the per-connection limits decide what each subscriber can still take.
       if (backlog.messages > this.maxBacklog) this.send(() => backlog.messages <= this.maxBacklog);
       return { sent: topic.subscribers.size, dropped: 0 };
     }
