@@ -317,7 +317,8 @@ function countServerWrites(client: TestClient): { count: number; restore: () => 
 
 describe('writes', () => {
   it('sends a burst of fanouts in one turn complete, in order, and in a few writes rather than one each', async () => {
-    const gw = await startGateway();
+    // A budget the burst cannot spend, so it all goes out in this turn (on a slow run, 5 ms could be spent).
+    const gw = await startGateway({ fanout: { budgetMs: 60_000 } });
     try {
       const client = await subscribed(gw, ['ops.admin', 'liveops.admin'], 'kpis.s2');
       client.send({ type: 'sub', topic: 'liveops.events' });
@@ -364,6 +365,28 @@ describe('writes of a large fanout', () => {
         writes.restore();
       }
       assert.deepEqual((await client.next('msg')).data, { n: 1 });
+      await client.close();
+    } finally {
+      await gw.close();
+    }
+  });
+  it('keep each topic in order when a burst of two topics goes over the budget', async () => {
+    const gw = await startGateway({ fanout: { budgetMs: 0, chunk: 1 } }); // one send per turn
+    try {
+      const client = await subscribed(gw, ['ops.admin', 'liveops.admin'], 'kpis.s2');
+      client.send({ type: 'sub', topic: 'liveops.events' });
+      await client.next('sub.ok');
+      for (let i = 0; i < 30; i++) gw.fanout(i % 3 === 0 ? 'liveops.events' : 'kpis.s2', { i });
+      const seqs: Record<string, number[]> = { 'kpis.s2': [], 'liveops.events': [] };
+      for (let n = 0; n < 30; n++) {
+        const frame = await client.next('msg');
+        seqs[frame.topic]!.push(frame.seq);
+      }
+      const first = (topic: string) => (gw.hub.topic(topic)!.history.latest()?.seq ?? 0) - seqs[topic]!.length + 1;
+      for (const topic of ['kpis.s2', 'liveops.events']) {
+        assert.deepEqual(seqs[topic], Array.from({ length: seqs[topic]!.length }, (_, k) => first(topic) + k), topic);
+      }
+      assert.equal(seqs['liveops.events']!.length, 10);
       await client.close();
     } finally {
       await gw.close();
