@@ -87,10 +87,11 @@ export class FanoutQueue {
   /** Deliveries waiting, oldest first, whatever their topic. */
   private readonly waiting: Delivery[] = [];
   private readonly backlogs = new Map<Topic, Backlog>();
-  /** When this turn's first send went out; −1 between turns. */
-  private turnStart = -1;
+  /** When this turn's first send went out (read while `nextTurn` is set). */
+  private turnStart = 0;
   private spent = false;
   private sinceLook = 0;
+  /** Ends this turn: set exactly while a turn is open. */
   private nextTurn: NodeJS.Immediate | undefined;
 
   constructor(hooks: FanoutHooks, options: FanoutOptions = {}) {
@@ -164,7 +165,7 @@ export class FanoutQueue {
 
   /** Starts the budget of this turn at its first send, and makes sure a next turn comes to end it. */
   private beginTurn(): void {
-    if (this.turnStart >= 0) return;
+    if (this.nextTurn) return;
     this.turnStart = this.now();
     this.spent = false;
     this.sinceLook = 0;
@@ -173,7 +174,6 @@ export class FanoutQueue {
 
   private readonly onNextTurn = (): void => {
     this.nextTurn = undefined;
-    this.turnStart = -1;
     if (this.waiting.length === 0) return;
     this.beginTurn();
     this.send(() => this.spent);
@@ -220,7 +220,6 @@ export class FanoutQueue {
   dispose(): void {
     if (this.nextTurn) clearImmediate(this.nextTurn);
     this.nextTurn = undefined;
-    this.turnStart = -1;
     this.waiting.length = 0;
     this.backlogs.clear();
   }

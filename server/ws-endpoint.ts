@@ -67,8 +67,9 @@ class WebSocketPeer implements SessionPeer {
       socket.cork();
       this.corkedAt = socket.writableLength;
       // Uncorked early by the 64 KiB bound below, it is still listed in this batch: list it once.
-      if (this.corkedBatch !== currentBatch()) {
-        this.corkedBatch = currentBatch();
+      const batch = currentBatch();
+      if (this.corkedBatch !== batch) {
+        this.corkedBatch = batch;
         holdUntilTurnEnds(socket);
       }
     }
