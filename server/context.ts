@@ -18,6 +18,7 @@ import { RedisEngine, type RedisEngineOptions } from './redis/engine.js';
 import { RedisNonceStore } from './redis/nonce-store.js';
 import { IpLimiter, resolveRateLimits, type RateLimitOptions, type RateLimits } from './rate-limits.js';
 import { systemClock, type Clock } from './timers.js';
+import type { Session } from './session.js';
 import { SEED_TOPICS, TopicRegistry, type TopicSpec } from './topic-registry.js';
 
 /** Settings shared by every endpoint of a gateway. All optional; defaults follow the seed. */
@@ -96,7 +97,7 @@ export class GatewayContext {
     this.ipLimiter = this.limits.connectionsPerIp ? new IpLimiter(this.limits.connectionsPerIp, this.limits.maxTrackedIps) : undefined;
     this.clientIp = options.clientIp ?? ((req) => req.socket.remoteAddress ?? 'unknown');
     const now = () => this.clock.now();
-    const registry = new TopicRegistry(historySize);
+    const registry = new TopicRegistry<Session>(historySize);
     for (const [name, spec] of Object.entries(options.topics ?? SEED_TOPICS)) registry.register(name, spec);
 
     if (options.redis !== undefined) {

@@ -3,7 +3,7 @@
  * process (one gateway); the Redis engine shares them between gateways. The hub does the local part either way.
  */
 import type { PreparedFrame } from './prepared-frame.js';
-import type { Topic } from './topic-registry.js';
+import type { Topic } from './topic.js';
 
 /** What a subscriber gets after `sub.ok`, with the topic's state at that moment. */
 export interface Resume {

@@ -9,7 +9,7 @@
 import type { FanoutResult } from './engine.js';
 import type { PreparedFrame } from './prepared-frame.js';
 import type { Session } from './session.js';
-import type { Topic } from './topic-registry.js';
+import type { Topic } from './topic.js';
 
 /** What sending one frame to one session did. */
 export const Sent = { written: 0, dropped: 1, skipped: 2 } as const;
@@ -18,7 +18,7 @@ export const Sent = { written: 0, dropped: 1, skipped: 2 } as const;
 export type Sent = (typeof Sent)[keyof typeof Sent];
 
 /** Sends one frame to one subscriber of a topic. */
-export type SendTo = (session: Session, topic: Topic, frame: PreparedFrame) => Sent;
+export type SendTo = (session: Session, topic: Topic<Session>, frame: PreparedFrame) => Sent;
 
 /** Tuning of a {@link FanoutQueue}. */
 export interface FanoutOptions {
@@ -59,7 +59,7 @@ export interface FanoutHooks {
 const GATHER_LIMIT = 16;
 
 interface Delivery {
-  topic: Topic;
+  topic: Topic<Session>;
   /** In publishing order. A message joins the last delivery of its topic while nobody has got that one yet. */
   frames: PreparedFrame[];
   /** Who is still to get them: the subscribers when they were published (later ones resume from history). */
@@ -86,7 +86,7 @@ export class FanoutQueue {
   private readonly now: () => number;
   /** Deliveries waiting, oldest first, whatever their topic. */
   private readonly waiting: Delivery[] = [];
-  private readonly backlogs = new Map<Topic, Backlog>();
+  private readonly backlogs = new Map<Topic<Session>, Backlog>();
   /** When this turn's first send went out (read while `nextTurn` is set). */
   private turnStart = 0;
   private spent = false;
@@ -105,7 +105,7 @@ export class FanoutQueue {
   }
 
   /** Whether `topic` has messages still being delivered. */
-  busy(topic: Topic): boolean {
+  busy(topic: Topic<Session>): boolean {
     return this.backlogs.has(topic);
   }
 
@@ -114,7 +114,7 @@ export class FanoutQueue {
    * waiting, the rest in later turns.
    * @returns the subscribers it goes to (`sent`) and the drops of what was delivered at once
    */
-  deliver(topic: Topic, frame: PreparedFrame): FanoutResult {
+  deliver(topic: Topic<Session>, frame: PreparedFrame): FanoutResult {
     const backlog = this.backlogs.get(topic);
     if (backlog) {
       const { last } = backlog;
@@ -152,7 +152,7 @@ export class FanoutQueue {
     return result;
   }
 
-  private enqueue(topic: Topic, frames: PreparedFrame[], targets: Session[], version: number): void {
+  private enqueue(topic: Topic<Session>, frames: PreparedFrame[], targets: Session[], version: number): void {
     const delivery: Delivery = { topic, frames, targets, version, next: 0 };
     this.waiting.push(delivery);
     const backlog = this.backlogs.get(topic);

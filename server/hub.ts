@@ -11,8 +11,9 @@ import { FanoutQueue, Sent, type FanoutOptions } from './fanout-queue.js';
 import { Outcome } from './outbound-queue.js';
 import type { PreparedFrame } from './prepared-frame.js';
 import type { Session, TransportKind } from './session.js';
-import type { Topic, TopicRegistry, TopicSpec } from './topic-registry.js';
-import { flushWrites } from './write-batch.js';
+import type { Topic } from './topic.js';
+import type { TopicRegistry, TopicSpec } from './topic-registry.js';
+import { WriteBatch } from './write-batch.js';
 
 export type { FanoutResult };
 
@@ -69,12 +70,14 @@ const PENDING_LIMIT = 1000;
 export class Hub extends EventEmitter<HubEvents> implements EngineSink {
   /** Every open session. */
   readonly sessions = new Set<Session>();
+  /** This gateway's corked sockets, written together when the turn ends or a large fanout flushes. */
+  readonly writes = new WriteBatch();
   private sent = 0;
   private dropped = 0;
   private readonly fanoutQueue: FanoutQueue;
 
   constructor(
-    readonly registry: TopicRegistry,
+    readonly registry: TopicRegistry<Session>,
     readonly engine: Engine,
     private readonly logger: Logger,
     /** Topics one session may hold. */
@@ -87,8 +90,8 @@ export class Hub extends EventEmitter<HubEvents> implements EngineSink {
       this.sent += sent;
       this.dropped += dropped;
     };
-    const sendTo = (session: Session, topic: Topic, frame: PreparedFrame) => this.sendTo(session, topic, frame);
-    this.fanoutQueue = new FanoutQueue({ sendTo, onSent, flush: flushWrites }, fanout);
+    const sendTo = (session: Session, topic: Topic<Session>, frame: PreparedFrame) => this.sendTo(session, topic, frame);
+    this.fanoutQueue = new FanoutQueue({ sendTo, onSent, flush: () => this.writes.flush() }, fanout);
   }
 
   /** Drops the messages still waiting to go out (on close, once the connections are gone). */
@@ -104,7 +107,7 @@ export class Hub extends EventEmitter<HubEvents> implements EngineSink {
   }
 
   /** Looks a topic up by name. */
-  topic(name: string): Topic | undefined {
+  topic(name: string): Topic<Session> | undefined {
     return this.registry.get(name);
   }
 
@@ -160,7 +163,7 @@ export class Hub extends EventEmitter<HubEvents> implements EngineSink {
     session.sendFrame({ type: 'sub.err', topic, code });
   }
 
-  private completeSubscribe(session: Session, topic: Topic, resume: Resume): void {
+  private completeSubscribe(session: Session, topic: Topic<Session>, resume: Resume): void {
     if (session.isClosed || !session.topics.has(topic)) return; // gone or unsubscribed meanwhile
     const held = session.pending?.get(topic);
     session.pending?.delete(topic);
@@ -218,7 +221,7 @@ export class Hub extends EventEmitter<HubEvents> implements EngineSink {
     return Promise.resolve(this.engine.publish(this.publishable(topicName, payload), payload));
   }
 
-  private publishable(topicName: string, payload: unknown): Topic {
+  private publishable(topicName: string, payload: unknown): Topic<Session> {
     const topic = this.registry.get(topicName);
     if (!topic) throw new Error(`fanout: unknown topic ${JSON.stringify(topicName)}`);
     if (payload === undefined || typeof payload === 'function' || typeof payload === 'symbol') {
@@ -228,7 +231,7 @@ export class Hub extends EventEmitter<HubEvents> implements EngineSink {
   }
 
   /** Sends `frame` to this gateway's subscribers of `topic` (called by the engine), serialized once for all. */
-  deliver(topic: Topic, frame: PreparedFrame): FanoutResult {
+  deliver(topic: Topic<Session>, frame: PreparedFrame): FanoutResult {
     const started = this.listenerCount('fanout') > 0 ? performance.now() : -1;
     const result = this.fanoutQueue.deliver(topic, frame);
     // Not even the string is built per message unless someone reads fanout lines.
@@ -238,7 +241,7 @@ export class Hub extends EventEmitter<HubEvents> implements EngineSink {
   }
 
   /** Sends one message to one subscriber, minding a resume in progress and what its resume already sent. */
-  private sendTo(session: Session, topic: Topic, frame: PreparedFrame): Sent {
+  private sendTo(session: Session, topic: Topic<Session>, frame: PreparedFrame): Sent {
     if (session.isClosed) return Sent.skipped; // until its socket's close event, it is still subscribed
     if (session.pending !== undefined || session.lastSeq !== undefined) {
       const held = session.pending?.get(topic);
@@ -260,7 +263,7 @@ export class Hub extends EventEmitter<HubEvents> implements EngineSink {
   }
 
   /** The engine lost `topic`'s order: its subscribers reconnect (1012) and resume, learning of any loss by `reset`. */
-  resync(topic: Topic): void {
+  resync(topic: Topic<Session>): void {
     for (const session of [...topic.subscribers]) session.close(CloseCode.serviceRestart, 'resync');
   }
 

@@ -4,7 +4,7 @@
  */
 import type { Engine, EngineHealth, EngineSink, PublishResult, Resume } from './engine.js';
 import { PreparedFrame } from './prepared-frame.js';
-import type { Topic } from './topic-registry.js';
+import type { Topic } from './topic.js';
 
 /** One gateway, no shared state. */
 export class MemoryEngine implements Engine {

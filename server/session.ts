@@ -5,7 +5,7 @@ import type { ServerFrame } from '../src/protocol/index.js';
 import { CloseCode, PROTOCOL_VERSION } from '../src/protocol/index.js';
 import { OutboundQueue, Outcome, type BackpressureOptions, type Peer } from './outbound-queue.js';
 import { PreparedFrame } from './prepared-frame.js';
-import type { Topic } from './topic-registry.js';
+import type { Subscriber, Topic } from './topic.js';
 
 /** The transports a session may use. */
 export type TransportKind = 'websocket' | 'sse';
@@ -25,7 +25,7 @@ export interface SessionPeer extends Peer {
 const PING = PreparedFrame.control({ type: 'ping' });
 
 /** A connected, authenticated client. */
-export class Session {
+export class Session implements Subscriber {
   /** Topics this session is subscribed to. */
   readonly topics = new Set<Topic>();
   /**

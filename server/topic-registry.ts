@@ -3,8 +3,7 @@
  * `constructor` is simply unknown.
  */
 import { isScopeName, isTopicName } from '../src/protocol/index.js';
-import type { Session } from './session.js';
-import { TopicHistory } from './topic-history.js';
+import { Topic, type Subscriber } from './topic.js';
 
 /** How a topic is registered. */
 export interface TopicSpec {
@@ -26,46 +25,12 @@ export const SEED_TOPICS: Readonly<Record<string, TopicSpec>> = {
  */
 const RESERVED = new Set(['total', 'gateways', '__proto__']);
 
-/** A registered topic: its rules, history and current subscribers. */
-export class Topic {
-  readonly history: TopicHistory;
-  private readonly members = new Set<Session>();
-  private changes = 0;
-
-  constructor(
-    readonly name: string,
-    public scopes: readonly string[],
-    historySize: number,
-  ) {
-    this.history = new TopicHistory(historySize);
-  }
-
-  /** The sessions subscribed here. */
-  get subscribers(): ReadonlySet<Session> {
-    return this.members;
-  }
-
-  /** Counts the comings and goings of subscribers: a copy of the list taken at one version is current while it lasts. */
-  get version(): number {
-    return this.changes;
-  }
-
-  /** Adds a subscriber (no change if it is one already). */
-  addSubscriber(session: Session): void {
-    if (this.members.has(session)) return;
-    this.members.add(session);
-    this.changes += 1;
-  }
-
-  /** Removes a subscriber (no change if it is none). */
-  removeSubscriber(session: Session): void {
-    if (this.members.delete(session)) this.changes += 1;
-  }
-}
-
-/** Topics by name. */
-export class TopicRegistry {
-  private readonly topics = new Map<string, Topic>();
+/**
+ * Topics by name.
+ * @typeParam S the subscribers' type (the gateway's `Session`)
+ */
+export class TopicRegistry<S extends Subscriber = Subscriber> {
+  private readonly topics = new Map<string, Topic<S>>();
 
   /** @param historySize messages kept per topic for resume (default 100) */
   constructor(readonly historySize = 100) {}
@@ -74,7 +39,7 @@ export class TopicRegistry {
    * Registers a topic, or updates the scopes of a registered one (its history and subscribers stay).
    * @throws TypeError for a malformed topic or scope name, or a reserved name (`total`, `gateways`, `__proto__`)
    */
-  register(name: string, spec: TopicSpec): Topic {
+  register(name: string, spec: TopicSpec): Topic<S> {
     if (!isTopicName(name) || RESERVED.has(name)) throw new TypeError(`registerTopic: invalid topic name ${JSON.stringify(name)}`);
     if (!spec.scopes.every(isScopeName)) throw new TypeError(`registerTopic: invalid scope for ${name}`);
     const scopes = Object.freeze([...spec.scopes]);
@@ -83,18 +48,18 @@ export class TopicRegistry {
       existing.scopes = scopes;
       return existing;
     }
-    const topic = new Topic(name, scopes, this.historySize);
+    const topic = new Topic<S>(name, scopes, this.historySize);
     this.topics.set(name, topic);
     return topic;
   }
 
   /** The topic named `name`, if registered. */
-  get(name: string): Topic | undefined {
+  get(name: string): Topic<S> | undefined {
     return this.topics.get(name);
   }
 
   /** Every registered topic. */
-  all(): IterableIterator<Topic> {
+  all(): IterableIterator<Topic<S>> {
     return this.topics.values();
   }
 }

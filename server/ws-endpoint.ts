@@ -19,7 +19,7 @@ import { requestUrl } from './http-util.js';
 import type { PreparedFrame } from './prepared-frame.js';
 import { Session, type SessionPeer } from './session.js';
 import { FrameGuard, Verdict } from './frame-guard.js';
-import { currentBatch, holdUntilTurnEnds } from './write-batch.js';
+import type { WriteBatch } from './write-batch.js';
 
 const WEBSOCKET_KEY = /^[+/0-9A-Za-z]{22}==$/;
 
@@ -49,7 +49,15 @@ class WebSocketPeer implements SessionPeer {
   /** The socket's buffered bytes when it was corked: what it gathers since then is bounded. */
   private corkedAt = 0;
 
-  constructor(private readonly ws: WebSocket) {}
+  /**
+   * @param socket the socket the upgrade came on, which `ws` writes to: frames prepared once are written to it
+   * directly, corked with the gateway's `writes`
+   */
+  constructor(
+    private readonly ws: WebSocket,
+    private readonly socket: Duplex,
+    private readonly writes: WriteBatch,
+  ) {}
 
   get bufferedAmount(): number {
     return this.ws.bufferedAmount;
@@ -60,17 +68,16 @@ class WebSocketPeer implements SessionPeer {
    * send of `ws` is itself a synchronous write to this socket: order is kept and `bufferedAmount` counts them.
    */
   write(frame: PreparedFrame): void {
-    const ws = this.ws;
-    const socket = (ws as unknown as { _socket?: Duplex })._socket;
-    if (ws.readyState !== ws.OPEN || !socket) return;
+    const { ws, socket } = this;
+    if (ws.readyState !== ws.OPEN) return;
     if (!socket.writableCorked) {
       socket.cork();
       this.corkedAt = socket.writableLength;
       // Uncorked early by the 64 KiB bound below, it is still listed in this batch: list it once.
-      const batch = currentBatch();
+      const batch = this.writes.current;
       if (this.corkedBatch !== batch) {
         this.corkedBatch = batch;
-        holdUntilTurnEnds(socket);
+        this.writes.holdUntilTurnEnds(socket);
       }
     }
     socket.write(frame.ws);
@@ -152,7 +159,7 @@ export class WebSocketEndpoint {
         ws.on('error', (error) => this.context.logger.debug('WS', 'Socket error:', { error: error.message }));
         this.sockets.add(ws);
         ws.on('close', () => this.sockets.delete(ws));
-        if (admission.ok) this.accept(ws, admission.ticket);
+        if (admission.ok) this.accept(ws, socket, admission.ticket);
         else ws.close(admission.closeCode, admission.reason);
       });
     } finally {
@@ -180,10 +187,10 @@ export class WebSocketEndpoint {
     await Promise.all(closing);
   }
 
-  private accept(ws: WebSocket, ticket: ParsedTicket): void {
+  private accept(ws: WebSocket, socket: Duplex, ticket: ParsedTicket): void {
     const { context } = this;
     const { hub, logger, clock } = context;
-    const peer = new WebSocketPeer(ws);
+    const peer = new WebSocketPeer(ws, socket, hub.writes);
     const session = new Session(context.newId(), 'websocket', ticket.scopeList, peer, clock.now(), context.backpressure);
     session.kid = ticket.kid;
     const guard = new FrameGuard(context.limits.framesPerConnection, clock.now());

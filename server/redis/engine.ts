@@ -17,7 +17,7 @@ import type { Engine, EngineHealth, EngineSink, PublishResult, Resume } from '..
 import type { Logger } from '../log.js';
 import { PreparedFrame } from '../prepared-frame.js';
 import { createEpoch } from '../topic-history.js';
-import type { Topic } from '../topic-registry.js';
+import type { Topic } from '../topic.js';
 import { connectRedis, type RedisClient, type RedisOptions } from './clients.js';
 import { BUMP_EPOCH_SCRIPT, PUBLISH_SCRIPT, RENEW_LEASE_SCRIPT, RESUME_SCRIPT } from './scripts.js';
 

@@ -3,12 +3,12 @@ import { describe, it } from 'node:test';
 import { FanoutQueue, Sent } from '../../server/fanout-queue.js';
 import { PreparedFrame } from '../../server/prepared-frame.js';
 import type { Session } from '../../server/session.js';
-import { Topic } from '../../server/topic-registry.js';
+import { Topic } from '../../server/topic.js';
 import type { MsgFrame } from '../../src/protocol/index.js';
 import { connect, startGateway } from './helpers.js';
 
 /** A subscriber double: the queue only reads `topics`. */
-function subscribers(topic: Topic, n: number): Session[] {
+function subscribers(topic: Topic<Session>, n: number): Session[] {
   return Array.from({ length: n }, () => {
     const session = { topics: new Set([topic]) } as unknown as Session;
     topic.addSubscriber(session);
@@ -26,7 +26,7 @@ function steppingClock(msPerSend: number) {
 
 describe('FanoutQueue', () => {
   it('delivers to a few subscribers at once', () => {
-    const topic = new Topic('t', [], 10);
+    const topic = new Topic<Session>('t', [], 10);
     const [a, b] = subscribers(topic, 2);
     const got: [Session, number][] = [];
     const queue = new FanoutQueue({ sendTo: (s, _t, f) => (got.push([s, f.seq]), Sent.written), onSent: () => {} });
@@ -36,7 +36,7 @@ describe('FanoutQueue', () => {
   });
 
   it('writes and reads the clock every chunk, so the budget counts the system calls of the sends before it', () => {
-    const topic = new Topic('t', [], 10);
+    const topic = new Topic<Session>('t', [], 10);
     subscribers(topic, 5);
     const calls: string[] = [];
     const queue = new FanoutQueue(
@@ -48,12 +48,12 @@ describe('FanoutQueue', () => {
   });
 
   it('sends while the turn has budget and the rest in later turns, each subscriber getting the messages in order, once', async () => {
-    const topic = new Topic('t', [], 10);
+    const topic = new Topic<Session>('t', [], 10);
     const crowd = subscribers(topic, 7);
     const clock = steppingClock(1);
     const got = new Map<Session, number[]>(crowd.map((s) => [s, []]));
     const turns: number[] = [];
-    const sendTo = (s: Session, _t: Topic, f: PreparedFrame) => (clock.send(), got.get(s)!.push(f.seq), Sent.written);
+    const sendTo = (s: Session, _t: Topic<Session>, f: PreparedFrame) => (clock.send(), got.get(s)!.push(f.seq), Sent.written);
     const queue = new FanoutQueue({ sendTo, onSent: (r) => turns.push(r.sent), now: clock.now }, { chunk: 2, budgetMs: 3 });
     assert.deepEqual(queue.deliver(topic, PreparedFrame.message('t', 1, 0, {})), { sent: 7, dropped: 0 });
     assert.deepEqual(queue.deliver(topic, PreparedFrame.message('t', 2, 0, {})), { sent: 7, dropped: 0 });
@@ -68,7 +68,7 @@ describe('FanoutQueue', () => {
   });
 
   it('sends the oldest waiting message first, whatever its topic, and a topic with nothing waiting at once', async () => {
-    const [a, b, c] = ['a', 'b', 'c'].map((name) => new Topic(name, [], 10)) as [Topic, Topic, Topic];
+    const [a, b, c] = ['a', 'b', 'c'].map((name) => new Topic<Session>(name, [], 10)) as [Topic<Session>, Topic<Session>, Topic<Session>];
     subscribers(a, 3);
     subscribers(b, 3);
     const order: string[] = [];
@@ -88,7 +88,7 @@ describe('FanoutQueue', () => {
   });
 
   it('gathers the messages of a topic that wait for the same subscribers, so each subscriber gets them in a row', async () => {
-    const topic = new Topic('t', [], 10);
+    const topic = new Topic<Session>('t', [], 10);
     const crowd = subscribers(topic, 3);
     const sends: [Session, number][] = [];
     const queue = new FanoutQueue(
@@ -103,7 +103,7 @@ describe('FanoutQueue', () => {
   });
 
   it('does not gather across a change of subscribers: a newcomer gets what was published after it came, only', async () => {
-    const topic = new Topic('t', [], 10);
+    const topic = new Topic<Session>('t', [], 10);
     const [a, b] = subscribers(topic, 2) as [Session, Session];
     const got = new Map<Session, number[]>();
     const queue = new FanoutQueue(
@@ -124,7 +124,7 @@ describe('FanoutQueue', () => {
   });
 
   it('lets the first message of a topic that waits for want of budget gather the next ones', async () => {
-    const [a, b] = ['a', 'b'].map((name) => new Topic(name, [], 10)) as [Topic, Topic];
+    const [a, b] = ['a', 'b'].map((name) => new Topic<Session>(name, [], 10)) as [Topic<Session>, Topic<Session>];
     subscribers(a, 1);
     const [x, y] = subscribers(b, 2) as [Session, Session];
     const sends: [Session, number][] = [];
@@ -140,7 +140,7 @@ describe('FanoutQueue', () => {
   });
 
   it('gathers at most 16 messages per delivery, so a catch-up past maxBacklog stays short', () => {
-    const topic = new Topic('t', [], 10);
+    const topic = new Topic<Session>('t', [], 10);
     const crowd = subscribers(topic, 3);
     const got = new Map<Session, number[]>(crowd.map((s) => [s, []]));
     let sends = 0;
@@ -168,7 +168,7 @@ describe('FanoutQueue', () => {
   });
 
   it('drops what waits when disposed, and sends nothing after', async () => {
-    const topic = new Topic('t', [], 10);
+    const topic = new Topic<Session>('t', [], 10);
     subscribers(topic, 4);
     let sends = 0;
     const queue = new FanoutQueue({ sendTo: () => (sends++, Sent.written), onSent: () => {} }, { chunk: 1, budgetMs: 0 });
@@ -183,7 +183,7 @@ describe('FanoutQueue', () => {
 
 describe('FanoutQueue under a publisher that outruns it', () => {
   it('catches up at once, oldest first, until no more than maxBacklog messages wait, so memory stays bounded', async () => {
-    const topic = new Topic('t', [], 10);
+    const topic = new Topic<Session>('t', [], 10);
     const crowd = subscribers(topic, 5);
     const got = new Map<Session, number[]>(crowd.map((s) => [s, []]));
     const queue = new FanoutQueue(
