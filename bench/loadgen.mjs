@@ -7,7 +7,7 @@
 import { WebSocket } from 'ws';
 import { Histogram, SCOPES, SECRET, TOPICS, now, serveRpc } from './lib/common.mjs';
 
-const { issueTicket } = await import('../server/auth.ts');
+const { issueTicket } = await import('../server/admission/tickets.ts');
 const { ticketQuery } = await import('../src/protocol/ticket.ts');
 
 const T_KEY = Buffer.from('"t":');

@@ -5,7 +5,7 @@ import { WebSocket } from 'ws';
 import { SCOPES, SECRET, TOPICS, serveRpc } from './lib/common.mjs';
 
 const { createClient } = await import('../src/index.ts');
-const { issueTicket } = await import('../server/auth.ts');
+const { issueTicket } = await import('../server/admission/tickets.ts');
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 let entries = [];
