@@ -111,10 +111,11 @@ export function statusOf(answer: string): number {
 /** The headers of a valid WebSocket upgrade (RFC 6455's sample key), for hand-written requests. */
 export const UPGRADE_HEADERS = 'Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n';
 
-
-/** One frame as it came off the wire: FIN bit, opcode, whether it was masked, and the (unmasked) payload. */
+/** One frame as it came off the wire: FIN and RSV bits, opcode, whether it was masked, the (unmasked) payload. */
 export interface WireFrame {
   fin: boolean;
+  /** RSV1–3 as a number from 0 to 7 (0 without extensions). */
+  rsv: number;
   opcode: number;
   masked: boolean;
   payload: Buffer;
@@ -193,9 +194,14 @@ export class RawWs {
       if (this.buffer.length < offset + length) return;
       const body = this.buffer.subarray(offset, offset + length);
       const payload = mask ? Buffer.from(body.map((byte, i) => byte ^ (mask[i % 4] as number))) : body;
-      this.frames.push({ fin: (b0 & 0x80) !== 0, opcode: b0 & 0x0f, masked, payload });
+      this.frames.push({ fin: (b0 & 0x80) !== 0, rsv: (b0 >> 4) & 0x7, opcode: b0 & 0x0f, masked, payload });
       this.buffer = this.buffer.subarray(offset + length);
     }
+  }
+
+  /** Bytes received after the last whole frame (a frame still arriving, or garbage). */
+  get unparsed(): number {
+    return this.buffer.length;
   }
 
   /** Resolves once `condition` holds, or rejects if the socket closes first. */
