@@ -4,22 +4,22 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import type { Engine, EngineHealth } from './engine.js';
-import type { FanoutOptions } from './fanout-queue.js';
-import { Heartbeat } from './heartbeat.js';
-import { Hub, type Stats } from './hub.js';
-import { createLogger, type Logger, type LogLevelName } from './log.js';
-import { MemoryEngine } from './memory-engine.js';
-import { GatewayMetrics } from './metrics.js';
-import { MemoryNonceStore, type NonceStore } from './nonce-store.js';
-import { resolveBackpressure, type BackpressureOptions } from './outbound-queue.js';
-import { ClusterStats } from './redis/cluster-stats.js';
-import { RedisEngine, type RedisEngineOptions } from './redis/engine.js';
-import { RedisNonceStore } from './redis/nonce-store.js';
-import { IpLimiter, resolveRateLimits, type RateLimitOptions, type RateLimits } from './rate-limits.js';
-import { systemClock, type Clock } from './timers.js';
-import type { Session } from './session.js';
-import { SEED_TOPICS, TopicRegistry, type TopicSpec } from './topic-registry.js';
+import type { Engine, EngineHealth } from './engines/engine.js';
+import type { FanoutOptions } from './delivery/fanout-queue.js';
+import { Heartbeat } from './delivery/heartbeat.js';
+import { Hub, type Stats } from './delivery/hub.js';
+import { createLogger, type Logger, type LogLevelName } from './ops/log.js';
+import { MemoryEngine } from './engines/memory.js';
+import { GatewayMetrics } from './ops/metrics.js';
+import { MemoryNonceStore, type NonceStore } from './admission/nonce-store.js';
+import { resolveBackpressure, type BackpressureOptions } from './delivery/backpressure.js';
+import { ClusterStats } from './engines/redis/cluster-stats.js';
+import { RedisEngine, type RedisEngineOptions } from './engines/redis/engine.js';
+import { RedisNonceStore } from './engines/redis/nonce-store.js';
+import { IpLimiter, resolveRateLimits, type RateLimitOptions, type RateLimits } from './limits/rate-limits.js';
+import { systemClock, type Clock } from './clock.js';
+import type { Session } from './delivery/session.js';
+import { SEED_TOPICS, TopicRegistry, type TopicSpec } from './delivery/topic-registry.js';
 
 /** Settings shared by every endpoint of a gateway. All optional; defaults follow the seed. */
 export interface ContextOptions {

@@ -7,16 +7,16 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { CloseCode } from '../src/protocol/index.js';
-import { AuditLog } from './audit/audit-log.js';
+import { AuditLog } from './ops/audit/audit-log.js';
 import { GatewayContext, type ContextOptions } from './context.js';
-import { toAuthOptions, type AuthOptions } from './gatekeeper.js';
-import type { FanoutResult, PublishResult } from './engine.js';
-import type { Hub, Stats } from './hub.js';
-import type { RedisEngineOptions } from './redis/engine.js';
-import { createHttpApp } from './http-app.js';
-import { SseEndpoint } from './sse-endpoint.js';
-import type { TopicSpec } from './topic-registry.js';
-import { WebSocketEndpoint } from './ws-endpoint.js';
+import { toAuthOptions, type AuthOptions } from './admission/gatekeeper.js';
+import type { FanoutResult, PublishResult } from './engines/engine.js';
+import type { Hub, Stats } from './delivery/hub.js';
+import type { RedisEngineOptions } from './engines/redis/engine.js';
+import { createHttpApp } from './endpoints/http-app.js';
+import { SseEndpoint } from './endpoints/sse.js';
+import type { TopicSpec } from './delivery/topic-registry.js';
+import { WebSocketEndpoint } from './endpoints/websocket.js';
 
 /** Options of {@link createGateway}. */
 export interface GatewayOptions extends ContextOptions, AuthOptions {

@@ -12,59 +12,59 @@ export type { Gateway, GatewayOptions } from './gateway.js';
 export type { ContextOptions } from './context.js';
 
 /** The module-level API, for mounting the gateway on your own HTTP server: one default gateway per process. */
-export { configureRealtime, createSSEHandler, fanout, getStats, registerTopic, startWebSocketServer } from './seed-api.js';
+export { configureRealtime, createSSEHandler, fanout, getStats, registerTopic, startWebSocketServer } from './module-api.js';
 
 /** Tickets: sign and issue them in your backend, verify them (with a nonce store) in a gateway of your own. */
-export { createNonce, issueTicket, rbacHas, sign, verifyHMAC, verifyTicket } from './auth.js';
+export { createNonce, issueTicket, rbacHas, sign, verifyHMAC, verifyTicket } from './admission/tickets.js';
 /** A signature, what a ticket check needs, and its verdict. */
-export type { Signature, TicketCheck, TicketVerdict } from './auth.js';
+export type { Signature, TicketCheck, TicketVerdict } from './admission/tickets.js';
 /** How endpoints authenticate connections: one secret, or a key ring; allowed origins. */
-export type { AuthOptions } from './gatekeeper.js';
+export type { AuthOptions } from './admission/gatekeeper.js';
 /** Signing keys with ids, for rotation; read from a file and reloaded when it changes. */
-export { KeyRing, readKeyFile, watchKeyFile } from './keyring.js';
+export { KeyRing, readKeyFile, watchKeyFile } from './admission/keyring.js';
 /** One signing key of a {@link KeyRing}. */
-export type { SigningKey } from './keyring.js';
+export type { SigningKey } from './admission/keyring.js';
 /** Where used nonces are remembered (replay protection): the in-memory store, or your own. */
-export { MemoryNonceStore } from './nonce-store.js';
+export { MemoryNonceStore } from './admission/nonce-store.js';
 /** The nonce store contract and the in-memory store's options. */
-export type { MemoryNonceStoreOptions, NonceStore } from './nonce-store.js';
+export type { MemoryNonceStoreOptions, NonceStore } from './admission/nonce-store.js';
 
 /** Topics: the four preloaded ones and how a topic is registered. */
-export { SEED_TOPICS } from './topic-registry.js';
+export { SEED_TOPICS } from './delivery/topic-registry.js';
 /** How a topic is registered: the scopes a connection must hold. */
-export type { TopicSpec } from './topic-registry.js';
+export type { TopicSpec } from './delivery/topic-registry.js';
 
 /** Tuning that callers pass: per-connection backpressure, the fanout time budget, the clock. */
-export type { BackpressureOptions } from './outbound-queue.js';
+export type { BackpressureOptions } from './delivery/backpressure.js';
 /** The fanout time budget per turn of the event loop. */
-export type { FanoutOptions } from './fanout-queue.js';
+export type { FanoutOptions } from './delivery/fanout-queue.js';
 /** Rate limits and caps, with their defaults. */
-export { RATE_LIMIT_DEFAULTS } from './rate-limits.js';
+export { RATE_LIMIT_DEFAULTS } from './limits/rate-limits.js';
 /** Rate limit options and a token bucket's shape. */
-export type { BucketSpec, RateLimitOptions } from './rate-limits.js';
+export type { BucketSpec, RateLimitOptions } from './limits/rate-limits.js';
 /** The clock and interval timer a gateway runs on (tests inject a fake). */
-export type { Clock } from './timers.js';
+export type { Clock } from './clock.js';
 
 /** Engines: where sequence numbers, history and cross-gateway delivery live (in memory, or shared in Redis). */
-export { MemoryEngine } from './memory-engine.js';
+export { MemoryEngine } from './engines/memory.js';
 /** The Redis engine, shared by every gateway on one Redis (chosen with the `redis` option). */
-export { RedisEngine } from './redis/engine.js';
+export { RedisEngine } from './engines/redis/engine.js';
 /** The engine contract, its health and a publish receipt. */
-export type { Engine, EngineHealth, PublishResult } from './engine.js';
+export type { Engine, EngineHealth, PublishResult } from './engines/engine.js';
 /** Options of the Redis engine and of its connections. */
-export type { RedisEngineOptions } from './redis/engine.js';
+export type { RedisEngineOptions } from './engines/redis/engine.js';
 /** Redis connection options (URL, key prefix, reconnect bound). */
-export type { RedisOptions } from './redis/clients.js';
+export type { RedisOptions } from './engines/redis/clients.js';
 
 /** What a fanout did, `/rt/stats` and `/health` counters, and the events a gateway's hub emits. */
-export type { Counters, FanoutResult, HubEvents, RateLimitKind, Refusal, Stats } from './hub.js';
+export type { Counters, FanoutResult, HubEvents, RateLimitKind, Refusal, Stats } from './delivery/hub.js';
 
 /** Logging: a levelled logger that redacts signatures and nonces. */
-export { createLogger, redact } from './log.js';
+export { createLogger, redact } from './ops/log.js';
 /** A logger, its level names and where its lines go. */
-export type { Logger, LogLevelName, LogSink } from './log.js';
+export type { Logger, LogLevelName, LogSink } from './ops/log.js';
 
 /** The attested audit log: the writer, its verifier and retention. */
-export { AuditLog, formatProblem, pruneAuditDir, verifyAuditLog } from './audit/index.js';
+export { AuditLog, formatProblem, pruneAuditDir, verifyAuditLog } from './ops/audit/index.js';
 /** Audit log options, an entry, and the verifier's and pruner's options and results. */
-export type { AuditEntry, AuditLogOptions, PruneOptions, VerifyOptions, VerifyProblem, VerifyResult } from './audit/index.js';
+export type { AuditEntry, AuditLogOptions, PruneOptions, VerifyOptions, VerifyProblem, VerifyResult } from './ops/audit/index.js';

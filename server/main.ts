@@ -24,10 +24,10 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
-import { startDemoPublisher } from './demo-publisher.js';
+import { startDemoPublisher } from './demo/publisher.js';
 import { createGateway } from './gateway.js';
-import { KeyRing, readKeyFile, watchKeyFile } from './keyring.js';
-import { createLogger, LogLevel, type LogLevelName } from './log.js';
+import { KeyRing, readKeyFile, watchKeyFile } from './admission/keyring.js';
+import { createLogger, LogLevel, type LogLevelName } from './ops/log.js';
 
 const env = process.env;
 const demo = process.argv.includes('--demo') || env['RT_DEMO'] === '1';

@@ -12,9 +12,9 @@
  */
 import { stat } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { HASH } from '../audit/hash.js';
-import { pruneAuditDir } from '../audit/retention.js';
-import { formatProblem, verifyAuditLog } from '../audit/verify.js';
+import { HASH } from '../ops/audit/hash.js';
+import { pruneAuditDir } from '../ops/audit/retention.js';
+import { formatProblem, verifyAuditLog } from '../ops/audit/verify.js';
 
 const USAGE = 'usage: rt-audit verify <file|dir> [--head <hash>] | rt-audit prune <dir> [--days 90]';
 

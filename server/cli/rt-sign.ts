@@ -11,7 +11,7 @@
  */
 import { parseArgs } from 'node:util';
 import { parseTopicList, ticketQuery } from '../../src/protocol/index.js';
-import { issueTicket } from '../auth.js';
+import { issueTicket } from '../admission/tickets.js';
 
 function fail(message: string): never {
   process.stderr.write(`rt-sign: ${message}\n`);

@@ -24,7 +24,7 @@ import {
   type Ticket,
   type TicketParseResult,
 } from '../../src/protocol/index.js';
-import { parseSseRequest } from '../../server/sse-endpoint.js';
+import { parseSseRequest } from '../../server/endpoints/sse.js';
 
 const RUNS = { numRuns: 3000 };
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Gateway } from '../../server/gateway.js';
-import type { Session } from '../../server/session.js';
+import type { Session } from '../../server/delivery/session.js';
 import { startGateway, subscribed, type TestClient } from './helpers.js';
 
 const QUEUE_LIMIT = 20;

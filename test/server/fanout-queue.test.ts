@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { FanoutQueue, Sent } from '../../server/fanout-queue.js';
-import { PreparedFrame } from '../../server/prepared-frame.js';
-import type { Session } from '../../server/session.js';
-import { Topic } from '../../server/topic.js';
+import { FanoutQueue, Sent } from '../../server/delivery/fanout-queue.js';
+import { PreparedFrame } from '../../server/delivery/prepared-frame.js';
+import type { Session } from '../../server/delivery/session.js';
+import { Topic } from '../../server/delivery/topic.js';
 import type { MsgFrame } from '../../src/protocol/index.js';
 import { connect, startGateway } from './helpers.js';
 

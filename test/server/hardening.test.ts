@@ -8,10 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { ticketQuery } from '../../src/protocol/index.js';
-import { issueTicket } from '../../server/auth.js';
-import type { Session } from '../../server/session.js';
-import { KeyRing, watchKeyFile } from '../../server/keyring.js';
-import { createLogger } from '../../server/log.js';
+import { issueTicket } from '../../server/admission/tickets.js';
+import type { Session } from '../../server/delivery/session.js';
+import { KeyRing, watchKeyFile } from '../../server/admission/keyring.js';
+import { createLogger } from '../../server/ops/log.js';
 import { FakeClock, SECRET, TestClient, connect, get, signedQuery, sseUrl, startGateway, subscribed, wsUrl } from './helpers.js';
 
 describe('rate limits', () => {

@@ -6,11 +6,11 @@ import { request, type IncomingMessage } from 'node:http';
 import WebSocket from 'ws';
 import type { ServerFrame } from '../../src/protocol/index.js';
 import { ticketQuery } from '../../src/protocol/index.js';
-import { issueTicket } from '../../server/auth.js';
-import type { FanoutResult } from '../../server/engine.js';
+import { issueTicket } from '../../server/admission/tickets.js';
+import type { FanoutResult } from '../../server/engines/engine.js';
 import { createGateway, type Gateway, type GatewayOptions } from '../../server/gateway.js';
-import { silentLogger } from '../../server/log.js';
-import type { Clock } from '../../server/timers.js';
+import { silentLogger } from '../../server/ops/log.js';
+import type { Clock } from '../../server/clock.js';
 
 export const SECRET = 'test-secret-0123456789abcdef';
 

@@ -7,9 +7,9 @@ import { after, before, describe, it } from 'node:test';
 import type { Ticket } from '../../src/protocol/index.js';
 import { ticketQuery } from '../../src/protocol/index.js';
 import type { Gateway } from '../../server/gateway.js';
-import { configureRealtime, createSSEHandler, fanout, getStats, startWebSocketServer } from '../../server/seed-api.js';
-import { silentLogger } from '../../server/log.js';
-import type { NonceStore } from '../../server/nonce-store.js';
+import { configureRealtime, createSSEHandler, fanout, getStats, startWebSocketServer } from '../../server/module-api.js';
+import { silentLogger } from '../../server/ops/log.js';
+import type { NonceStore } from '../../server/admission/nonce-store.js';
 import { SECRET, SseReader, TestClient, connect, get, signedQuery, sseUrl, startGateway, subscribed, wsUrl } from './helpers.js';
 
 describe('HTTP routes', () => {

@@ -1,7 +1,7 @@
 import { afterEach, describe, it, mock } from 'node:test';
 import assert from 'node:assert/strict';
-import { BACKPRESSURE_DEFAULTS, OutboundQueue, Outcome, type BackpressureOptions, type Peer } from '../../server/outbound-queue.js';
-import { PreparedFrame } from '../../server/prepared-frame.js';
+import { BACKPRESSURE_DEFAULTS, OutboundQueue, Outcome, type BackpressureOptions, type Peer } from '../../server/delivery/backpressure.js';
+import { PreparedFrame } from '../../server/delivery/prepared-frame.js';
 
 const LIMIT = 1_000;
 

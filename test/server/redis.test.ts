@@ -13,10 +13,10 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createClient } from 'redis';
 import type { MsgFrame } from '../../src/protocol/index.js';
-import type { PublishResult } from '../../server/engine.js';
+import type { PublishResult } from '../../server/engines/engine.js';
 import { createGateway, type Gateway } from '../../server/gateway.js';
-import { silentLogger } from '../../server/log.js';
-import type { RedisEngine } from '../../server/redis/engine.js';
+import { silentLogger } from '../../server/ops/log.js';
+import type { RedisEngine } from '../../server/engines/redis/engine.js';
 import { NO_RATE_LIMITS, SECRET, TestClient, connect, get, signedQuery, wsUrl } from './helpers.js';
 import { TcpProxy } from './tcp-proxy.js';
 

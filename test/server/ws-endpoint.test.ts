@@ -4,9 +4,9 @@ import { Socket, createConnection } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import WebSocket from 'ws';
 import { connectBody, ticketQuery } from '../../src/protocol/index.js';
-import { issueTicket, sign } from '../../server/auth.js';
+import { issueTicket, sign } from '../../server/admission/tickets.js';
 import type { Gateway } from '../../server/gateway.js';
-import { HEARTBEAT_SLOTS } from '../../server/heartbeat.js';
+import { HEARTBEAT_SLOTS } from '../../server/delivery/heartbeat.js';
 import { FakeClock, SECRET, TestClient, connect, signedQuery, startGateway, subscribed, wsUrl } from './helpers.js';
 
 /** Resolves once `condition` holds, checking after each turn of the event loop (at most 10 000 turns). */

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { createHmac, randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { ticketQuery } from '../../../src/protocol/index.js';
-import { issueTicket } from '../../../server/auth.js';
+import { issueTicket } from '../../../server/admission/tickets.js';
 import { FakeClock, SECRET, SseReader, TestClient, get, signedQuery, sseUrl, startGateway, wsUrl } from '../helpers.js';
 import { type Arena, HELLO_SSE, SCOPE, TOPIC, arena, inArena, outcome, refusal } from './helpers.js';
 

@@ -1,0 +1,128 @@
+/**
+ * Ticket signing and verification with `node:crypto` (PROTOCOL.md §2), plus the seed's helpers `sign`,
+ * `verifyHMAC` and `rbacHas`.
+ */
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import {
+  AuthFailure,
+  TICKET_WINDOW_S,
+  connectBody,
+  isFresh,
+  isScopeName,
+  parseScopeList,
+  parseTicket,
+  signingInput,
+  type ParsedTicket,
+  type Ticket,
+} from '../../src/protocol/index.js';
+import type { KeyRing } from './keyring.js';
+import type { NonceStore } from './nonce-store.js';
+
+const HEX64 = /^[0-9a-f]{64}$/;
+
+/** A signed body, as the seed's `sign` returns it. */
+export interface Signature {
+  ts: number;
+  nonce: string;
+  sig: string;
+}
+
+function hmac(secret: string, input: string): Buffer {
+  return createHmac('sha256', secret).update(input, 'utf8').digest();
+}
+
+/** A fresh nonce: 16 random bytes as 32 lowercase hex characters. */
+export function createNonce(): string {
+  return randomBytes(16).toString('hex');
+}
+
+/**
+ * Signs `body` now with a fresh nonce (the seed's helper).
+ * @example const { ts, nonce, sig } = sign('connect:ops.admin', secret)
+ */
+export function sign(body: string, secret: string, nowMs: number = Date.now()): Signature {
+  const ts = Math.floor(nowMs / 1000);
+  const nonce = createNonce();
+  return { ts, nonce, sig: hmac(secret, signingInput(ts, nonce, body)).toString('hex') };
+}
+
+/**
+ * Checks an HMAC over `${ts}.${nonce}.${body}` in constant time (the seed's helper). Checks the signature only:
+ * not the time window and not the nonce. Never throws: a malformed `sig` is simply `false`.
+ */
+export function verifyHMAC(sig: string, ts: number | string, nonce: string, body: string, secret: string): boolean {
+  if (typeof sig !== 'string' || !HEX64.test(sig)) return false;
+  return timingSafeEqual(Buffer.from(sig, 'hex'), hmac(secret, signingInput(ts, nonce, body)));
+}
+
+/**
+ * Tells whether `granted` covers `required`: every required scope must be granted (the seed's helper).
+ * @example rbacHas(['ops.admin'], ['ops.admin']) // true
+ * @example rbacHas(['ops.admin'], ['liveops.admin']) // false
+ */
+export function rbacHas(granted: readonly string[], required: readonly string[]): boolean {
+  return required.every((scope) => granted.includes(scope));
+}
+
+/**
+ * Issues a connection ticket for `scopes`: what an application's ticket endpoint returns after it has
+ * authenticated its user and decided which scopes they get.
+ * @throws TypeError when a scope name is malformed
+ * @example res.json(issueTicket(process.env.WS_HMAC_SECRET!, ['ops.admin']))
+ */
+export function issueTicket(
+  secret: string,
+  scopes: readonly string[],
+  options: { kid?: string; nowMs?: number } = {},
+): Ticket {
+  const list = scopes.join(',');
+  // Each name on its own first: ['a,b'] must not turn into two scopes once joined.
+  if (!scopes.every(isScopeName) || !parseScopeList(list)) throw new TypeError('issueTicket: malformed or duplicate scope name');
+  const { ts, nonce, sig } = sign(connectBody(list), secret, options.nowMs);
+  const ticket: Ticket = { ts, nonce, scopes: list, sig };
+  if (options.kid !== undefined) ticket.kid = options.kid;
+  return ticket;
+}
+
+/** What {@link verifyTicket} needs: a key ring, or one secret (and its kid). */
+export interface TicketCheck {
+  /** The keys that verify tickets (rotation). Takes precedence over `secret`. */
+  keys?: KeyRing | undefined;
+  /** The HMAC secret, when there is no key ring. */
+  secret?: string | undefined;
+  /** The secret's key id; a ticket that names another `kid` is refused. */
+  kid?: string | undefined;
+  /** Where used nonces are recorded. */
+  nonces: NonceStore;
+  /** Clock in ms. */
+  now: () => number;
+}
+
+/** The outcome of {@link verifyTicket}. */
+export type TicketVerdict = { ok: true; ticket: ParsedTicket } | { ok: false; reason: AuthFailure };
+
+/**
+ * Verifies the ticket in a connection URL's query, in the order of PROTOCOL.md §2.5. The nonce is recorded only
+ * once everything else has passed.
+ * @throws when the nonce store fails: the caller refuses the connection as unavailable (1013 / 503)
+ */
+export async function verifyTicket(query: URLSearchParams, check: TicketCheck): Promise<TicketVerdict> {
+  const parsed = parseTicket(query);
+  if (!parsed.ok) return parsed;
+  const { ticket } = parsed;
+  const nowMs = check.now();
+  if (!isFresh(ticket.ts, Math.floor(nowMs / 1000))) return { ok: false, reason: AuthFailure.staleTs };
+  const secret = check.keys
+    ? check.keys.secretFor(ticket.kid)
+    : ticket.kid === undefined || ticket.kid === check.kid
+      ? check.secret
+      : undefined;
+  if (secret === undefined) return { ok: false, reason: AuthFailure.unknownKid };
+  if (!verifyHMAC(ticket.sig, ticket.ts, ticket.nonce, connectBody(ticket.scopes), secret)) {
+    return { ok: false, reason: AuthFailure.badSig };
+  }
+  // Remembered for as long as the ticket could still pass the window check, and not a second longer.
+  const expiresAtMs = (ticket.ts + TICKET_WINDOW_S + 1) * 1000;
+  if (!(await check.nonces.claim(ticket.nonce, expiresAtMs))) return { ok: false, reason: AuthFailure.replay };
+  return { ok: true, ticket };
+}

@@ -1,0 +1,283 @@
+/**
+ * Sessions, subscriptions and local delivery: the part of the gateway that cares neither about transports nor
+ * about where sequence numbers and history live (that is the {@link Engine}'s job).
+ */
+import { EventEmitter } from 'node:events';
+import { CloseCode, SubError, type SubFrame } from '../../src/protocol/index.js';
+import { rbacHas } from '../admission/tickets.js';
+import type { Engine, EngineSink, FanoutResult, PublishResult, Resume } from '../engines/engine.js';
+import type { Logger } from '../ops/log.js';
+import { FanoutQueue, Sent, type FanoutOptions } from './fanout-queue.js';
+import { Outcome } from './backpressure.js';
+import type { PreparedFrame } from './prepared-frame.js';
+import type { Session, TransportKind } from './session.js';
+import type { Topic } from './topic.js';
+import type { TopicRegistry, TopicSpec } from './topic-registry.js';
+import { WriteBatch } from './write-batch.js';
+
+export type { FanoutResult };
+
+/** `/rt/stats`, the seed's shape: `total` connections and subscribers per topic. */
+export type Stats = { total: number } & Record<string, number>;
+
+/** Gateway-wide counters for `/health`. */
+export interface Counters {
+  connections: { websocket: number; sse: number };
+  messagesSent: number;
+  messagesDropped: number;
+}
+
+/** A connection attempt the gateway turned down. */
+export interface Refusal {
+  transport: TransportKind;
+  /** The close reason / error code (`bad_sig`, `forbidden_origin`, `unavailable`, `rate_limited`…). */
+  reason: string;
+  /** The WebSocket close code it got (or would have got). */
+  closeCode: number;
+  /** The HTTP status it got (or would have got) on SSE. */
+  status: number;
+}
+
+/** Which limit a rate-limit hit was. */
+export type RateLimitKind = 'connections_per_ip' | 'frames' | 'subscriptions' | 'global_connections';
+
+/**
+ * Events of a {@link Hub}, the gateway's one source of security and lifecycle events (metrics, the audit log and
+ * tests listen here). No payloads, no addresses: only ids, scopes, topics and reasons.
+ */
+export interface HubEvents {
+  /** A session was accepted. */
+  connect: [session: Session];
+  /** A session ended (`code`: its WebSocket close code, when known). */
+  disconnect: [session: Session, code?: number];
+  /** A connection attempt was refused. */
+  refuse: [refusal: Refusal];
+  /** A subscription was refused. */
+  subRefused: [session: Session, topic: string, code: SubError];
+  /** A rate limit was hit. */
+  rateLimited: [kind: RateLimitKind, transport: TransportKind];
+  /**
+   * A message was published to the local subscribers of `topic`, holding the event loop `seconds` (what did not fit
+   * the turn's fanout budget goes out in later turns; only timed while someone listens).
+   */
+  fanout: [topic: string, seconds: number];
+}
+
+/** Live messages held per topic for a subscriber whose resume is still being fetched. */
+const PENDING_LIMIT = 1000;
+
+/** Routes messages to this gateway's subscribed sessions. */
+export class Hub extends EventEmitter<HubEvents> implements EngineSink {
+  /** Every open session. */
+  readonly sessions = new Set<Session>();
+  /** This gateway's corked sockets, written together when the turn ends or a large fanout flushes. */
+  readonly writes = new WriteBatch();
+  private sent = 0;
+  private dropped = 0;
+  private readonly fanoutQueue: FanoutQueue;
+
+  constructor(
+    readonly registry: TopicRegistry<Session>,
+    readonly engine: Engine,
+    private readonly logger: Logger,
+    /** Topics one session may hold. */
+    private readonly maxSubscriptions = Number.POSITIVE_INFINITY,
+    /** The time budget of fanout per turn of the event loop. */
+    fanout: FanoutOptions = {},
+  ) {
+    super();
+    const onSent = ({ sent, dropped }: FanoutResult) => {
+      this.sent += sent;
+      this.dropped += dropped;
+    };
+    const sendTo = (session: Session, topic: Topic<Session>, frame: PreparedFrame) => this.sendTo(session, topic, frame);
+    this.fanoutQueue = new FanoutQueue({ sendTo, onSent, flush: () => this.writes.flush() }, fanout);
+  }
+
+  /** Drops the messages still waiting to go out (on close, once the connections are gone). */
+  dispose(): void {
+    this.fanoutQueue.dispose();
+  }
+
+  /** Registers a topic (see {@link TopicRegistry.register}). */
+  registerTopic(name: string, spec: TopicSpec): void {
+    const known = this.registry.get(name) !== undefined;
+    const topic = this.registry.register(name, spec);
+    if (!known) this.engine.watch(topic);
+  }
+
+  /** Looks a topic up by name. */
+  topic(name: string): Topic<Session> | undefined {
+    return this.registry.get(name);
+  }
+
+  /** Adds an authenticated session. */
+  add(session: Session): void {
+    this.sessions.add(session);
+    this.emit('connect', session);
+  }
+
+  /** Removes a session and all its subscriptions. */
+  remove(session: Session, code?: number): void {
+    if (!this.sessions.delete(session)) return;
+    for (const topic of session.topics) topic.removeSubscriber(session);
+    session.topics.clear();
+    session.dispose();
+    this.emit('disconnect', session, code);
+  }
+
+  /**
+   * Subscribes a session: RBAC, then `sub.ok`, then the replay PROTOCOL.md §4 prescribes, all before any later
+   * live message of the topic can reach it.
+   */
+  subscribe(session: Session, sub: SubFrame): void {
+    const topic = this.registry.get(sub.topic);
+    if (!topic) return this.refuseSub(session, sub.topic, SubError.unknownTopic);
+    if (!rbacHas(session.scopes, topic.scopes)) return this.refuseSub(session, topic.name, SubError.forbidden);
+    if (!session.topics.has(topic) && session.topics.size >= this.maxSubscriptions) {
+      this.emit('rateLimited', 'subscriptions', session.transport);
+      return this.refuseSub(session, topic.name, SubError.tooMany);
+    }
+    const { tag } = session;
+    topic.addSubscriber(session);
+    session.topics.add(topic);
+    const resume = this.engine.resume(topic, sub.since, sub.epoch);
+    if (resume instanceof Promise) {
+      // A repeated `sub` while the first is still being fetched keeps what was already held.
+      session.pending ??= new Map();
+      if (!session.pending.has(topic)) session.pending.set(topic, []);
+      resume.then(
+        (r) => this.completeSubscribe(session, topic, r),
+        () => session.close(CloseCode.tryAgainLater, 'unavailable'),
+      );
+    } else {
+      this.completeSubscribe(session, topic, resume);
+    }
+    this.logger.info(tag, 'Subscribed:', { id: session.id, topic: topic.name });
+  }
+
+  /** Answers `sub.err` and reports it. */
+  refuseSub(session: Session, topic: string, code: SubError): void {
+    this.logger.info(session.tag, 'Subscribe refused:', { id: session.id, topic, code });
+    this.emit('subRefused', session, topic, code);
+    session.sendFrame({ type: 'sub.err', topic, code });
+  }
+
+  private completeSubscribe(session: Session, topic: Topic<Session>, resume: Resume): void {
+    if (session.isClosed || !session.topics.has(topic)) return; // gone or unsubscribed meanwhile
+    const held = session.pending?.get(topic);
+    session.pending?.delete(topic);
+    session.sendFrame({ type: 'sub.ok', topic: topic.name, seq: resume.seq, epoch: resume.epoch });
+    if (resume.reset) session.sendFrame({ type: 'reset', topic: topic.name, epoch: resume.epoch });
+    for (const frame of resume.frames) session.send(frame);
+    if (!held) {
+      // Messages of this topic still waiting to go out may include ones the replay just sent.
+      if (this.fanoutQueue.busy(topic)) (session.lastSeq ??= new Map()).set(topic, resume.seq);
+      return;
+    }
+    let last = resume.seq;
+    for (const frame of held) {
+      if (frame.seq <= last) continue;
+      session.send(frame);
+      last = frame.seq;
+    }
+    (session.lastSeq ??= new Map()).set(topic, last);
+  }
+
+  /** Unsubscribes a session (idempotent) and confirms with `unsub.ok`. */
+  unsubscribe(session: Session, topicName: string): void {
+    const topic = this.registry.get(topicName);
+    if (topic) {
+      topic.removeSubscriber(session);
+      session.topics.delete(topic);
+      session.pending?.delete(topic);
+      session.lastSeq?.delete(topic);
+    }
+    session.sendFrame({ type: 'unsub.ok', topic: topicName });
+  }
+
+  /**
+   * Publishes `payload` on `topic` through the engine. With the in-memory engine delivery is synchronous and the
+   * result says what this gateway did; with a shared engine (Redis) it is a promise of the assigned seq, which
+   * rejects when the engine cannot take it (also logged, so an ignored promise never crashes the process).
+   * @throws Error for an unregistered topic; TypeError for a payload JSON cannot carry
+   */
+  fanout(topicName: string, payload: unknown): FanoutResult | Promise<PublishResult> {
+    const published = this.engine.publish(this.publishable(topicName, payload), payload);
+    if (published instanceof Promise) {
+      published.catch((error: unknown) =>
+        this.logger.error('Fanout', `${topicName}: publish failed`, { error: error instanceof Error ? error.message : 'unknown' }),
+      );
+      return published;
+    }
+    return published.delivered ?? { sent: 0, dropped: 0 };
+  }
+
+  /**
+   * Publishes `payload` on `topic` with either engine and resolves with the assigned seq and epoch.
+   * @throws Error for an unregistered topic; TypeError for a payload JSON cannot carry (synchronously)
+   */
+  publish(topicName: string, payload: unknown): Promise<PublishResult> {
+    return Promise.resolve(this.engine.publish(this.publishable(topicName, payload), payload));
+  }
+
+  private publishable(topicName: string, payload: unknown): Topic<Session> {
+    const topic = this.registry.get(topicName);
+    if (!topic) throw new Error(`fanout: unknown topic ${JSON.stringify(topicName)}`);
+    if (payload === undefined || typeof payload === 'function' || typeof payload === 'symbol') {
+      throw new TypeError('fanout: payload must be JSON-serializable');
+    }
+    return topic;
+  }
+
+  /** Sends `frame` to this gateway's subscribers of `topic` (called by the engine), serialized once for all. */
+  deliver(topic: Topic<Session>, frame: PreparedFrame): FanoutResult {
+    const started = this.listenerCount('fanout') > 0 ? performance.now() : -1;
+    const result = this.fanoutQueue.deliver(topic, frame);
+    // Not even the string is built per message unless someone reads fanout lines.
+    if (this.logger.level === 'debug') this.logger.debug('Fanout', `${topic.name}: sent=${result.sent}, dropped=${result.dropped}`);
+    if (started >= 0) this.emit('fanout', topic.name, (performance.now() - started) / 1000);
+    return result;
+  }
+
+  /** Sends one message to one subscriber, minding a resume in progress and what its resume already sent. */
+  private sendTo(session: Session, topic: Topic<Session>, frame: PreparedFrame): Sent {
+    if (session.isClosed) return Sent.skipped; // until its socket's close event, it is still subscribed
+    if (session.pending !== undefined || session.lastSeq !== undefined) {
+      const held = session.pending?.get(topic);
+      if (held) {
+        // A resume this slow has lost track: the client resumes anew rather than miss messages silently.
+        if (held.length >= PENDING_LIMIT) session.close(CloseCode.serviceRestart, 'resync');
+        else held.push(frame);
+        return Sent.skipped;
+      }
+      const last = session.lastSeq?.get(topic);
+      if (last !== undefined) {
+        if (frame.seq <= last) return Sent.skipped; // already sent by its resume
+        session.lastSeq?.set(topic, frame.seq);
+      }
+    }
+    const outcome = session.send(frame);
+    if (outcome === Outcome.overflow) return Sent.skipped;
+    return outcome === Outcome.queuedDropped ? Sent.dropped : Sent.written;
+  }
+
+  /** The engine lost `topic`'s order: its subscribers reconnect (1012) and resume, learning of any loss by `reset`. */
+  resync(topic: Topic<Session>): void {
+    for (const session of [...topic.subscribers]) session.close(CloseCode.serviceRestart, 'resync');
+  }
+
+  /** Connections and subscribers per topic, in the seed's `/rt/stats` shape. */
+  stats(): Stats {
+    const stats: Stats = { total: this.sessions.size };
+    for (const topic of this.registry.all()) stats[topic.name] = topic.subscribers.size;
+    return stats;
+  }
+
+  /** Totals since start. */
+  counters(): Counters {
+    const connections = { websocket: 0, sse: 0 };
+    for (const session of this.sessions) connections[session.transport] += 1;
+    return { connections, messagesSent: this.sent, messagesDropped: this.dropped };
+  }
+}

@@ -1,0 +1,64 @@
+/**
+ * Where sequence numbers, history and cross-gateway delivery live. The in-memory engine keeps them in the
+ * process (one gateway); the Redis engine shares them between gateways. The hub does the local part either way.
+ */
+import type { PreparedFrame } from '../delivery/prepared-frame.js';
+import type { Topic } from '../delivery/topic.js';
+
+/** What a subscriber gets after `sub.ok`, with the topic's state at that moment. */
+export interface Resume {
+  /** The topic's latest seq. */
+  seq: number;
+  /** The topic's history epoch. */
+  epoch: string;
+  /** Whether the requested `since` could not be served. */
+  reset: boolean;
+  /** Messages to replay, in order. */
+  frames: PreparedFrame[];
+}
+
+/** What one delivery did on this gateway: connections written or queued to, and frames dropped to make room. */
+export interface FanoutResult {
+  sent: number;
+  dropped: number;
+}
+
+/** The receipt of a publish. */
+export interface PublishResult {
+  seq: number;
+  epoch: string;
+  /** This gateway's delivery, when the engine delivered synchronously (the in-memory engine). */
+  delivered?: FanoutResult;
+}
+
+/** An engine's health, for `/health`. */
+export type EngineHealth = { ok: true } | { ok: false; reason: string };
+
+/** The pluggable part of a gateway. */
+export interface Engine {
+  /**
+   * Assigns the next seq, appends to history and delivers to every subscriber of every gateway sharing the engine.
+   * Local delivery goes through {@link EngineSink.deliver}.
+   */
+  publish(topic: Topic, payload: unknown): PublishResult | Promise<PublishResult>;
+  /** What to send a subscriber that holds everything up to `since` of `epoch` (PROTOCOL.md §4). */
+  resume(topic: Topic, since: number | undefined, epoch: string | undefined): Resume | Promise<Resume>;
+  /** Called when a topic is registered after start (the Redis engine subscribes to its channel). */
+  watch(topic: Topic): void;
+  /** Health for `/health`. */
+  health(): EngineHealth;
+  /** Starts (connects) the engine. */
+  start(sink: EngineSink): Promise<void>;
+  /** Stops the engine and releases its connections. */
+  close(): Promise<void>;
+}
+
+/** Where an engine delivers messages to this gateway's subscribers. */
+export interface EngineSink {
+  /** Sends `frame` to this gateway's subscribers of `topic`. */
+  deliver(topic: Topic, frame: PreparedFrame): FanoutResult;
+  /** This gateway can no longer guarantee `topic`'s order (its history was lost): its subscribers must resync. */
+  resync(topic: Topic): void;
+  /** Looks a topic up by name. */
+  topic(name: string): Topic | undefined;
+}

@@ -1,0 +1,42 @@
+/**
+ * The embedded engine: sequence, epoch and history of each topic in this process (see {@link TopicHistory}).
+ * Publishing delivers synchronously, so `fanout()` can report what it did.
+ */
+import type { Engine, EngineHealth, EngineSink, PublishResult, Resume } from './engine.js';
+import { PreparedFrame } from '../delivery/prepared-frame.js';
+import type { Topic } from '../delivery/topic.js';
+
+/** One gateway, no shared state. */
+export class MemoryEngine implements Engine {
+  private sink: EngineSink | undefined;
+
+  constructor(private readonly now: () => number) {}
+
+  publish(topic: Topic, payload: unknown): PublishResult {
+    const { history } = topic;
+    const frame = PreparedFrame.message(topic.name, history.next(), this.now(), payload);
+    history.append(frame);
+    const delivered = this.sink?.deliver(topic, frame) ?? { sent: 0, dropped: 0 };
+    return { seq: history.seq, epoch: history.epoch, delivered };
+  }
+
+  resume(topic: Topic, since: number | undefined, epoch: string | undefined): Resume {
+    const { history } = topic;
+    return { seq: history.seq, epoch: history.epoch, ...history.resume(since, epoch) };
+  }
+
+  watch(): void {}
+
+  health(): EngineHealth {
+    return { ok: true };
+  }
+
+  start(sink: EngineSink): Promise<void> {
+    this.sink = sink;
+    return Promise.resolve();
+  }
+
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+}

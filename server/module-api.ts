@@ -1,0 +1,85 @@
+/**
+ * The module-level API, for applications that mount the gateway on their own HTTP server:
+ * ```ts
+ * const wss = startWebSocketServer(server, process.env.WS_HMAC_SECRET!);
+ * app.get('/rt/sse', createSSEHandler(process.env.WS_HMAC_SECRET!));
+ * fanout('kpis.s2', { crash_free: 99.2, p95_gpu: 15.8, ts: Date.now() });
+ * ```
+ * All of it shares one default {@link GatewayContext} per process (topics, subscribers, nonce store), created on
+ * first use; `createGateway()` is the alternative that owns its server, one context per gateway.
+ */
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { GatewayContext, type ContextOptions } from './context.js';
+import { toAuthOptions, type AuthOptions } from './admission/gatekeeper.js';
+import type { FanoutResult, PublishResult } from './engines/engine.js';
+import type { Stats } from './delivery/hub.js';
+import { SseEndpoint } from './endpoints/sse.js';
+import type { TopicSpec } from './delivery/topic-registry.js';
+import { WebSocketEndpoint } from './endpoints/websocket.js';
+
+let shared: GatewayContext | undefined;
+
+/**
+ * Configures the default context before anything uses it (history size, heartbeat, logger, Redis…) and starts
+ * its engine (with `redis`, resolves once connected).
+ * @throws Error when the default context already exists
+ */
+export async function configureRealtime(options: ContextOptions): Promise<GatewayContext> {
+  if (shared) throw new Error('configureRealtime: call it before any other realtime function');
+  shared = new GatewayContext(options);
+  await shared.start();
+  return shared;
+}
+
+/** The default context, created (in memory) on first use. */
+export function defaultContext(): GatewayContext {
+  if (!shared) {
+    shared = new GatewayContext();
+    void shared.start(); // the in-memory engine starts synchronously
+  }
+  return shared;
+}
+
+/**
+ * Serves WebSocket connections on `/rt` of an existing HTTP server. Upgrades on other paths are
+ * left to other listeners.
+ * @param secretOrOptions the HMAC secret, or {@link AuthOptions}
+ */
+export function startWebSocketServer(server: Server, secretOrOptions: string | AuthOptions): WebSocketEndpoint {
+  const context = defaultContext();
+  const endpoint = new WebSocketEndpoint(context, toAuthOptions(secretOrOptions)).attach(server);
+  context.logger.info('WS', 'WebSocket server started on /rt');
+  return endpoint;
+}
+
+/**
+ * A `(req, res)` handler for `GET /rt/sse`, usable from Express, Connect or `http`.
+ * @param secretOrOptions the HMAC secret, or {@link AuthOptions}
+ */
+export function createSSEHandler(secretOrOptions: string | AuthOptions): (req: IncomingMessage, res: ServerResponse) => void {
+  return new SseEndpoint(defaultContext(), toAuthOptions(secretOrOptions)).handle;
+}
+
+/**
+ * Publishes `payload` to every subscriber of `topic`, on both transports.
+ * @returns in memory: connections reached and messages dropped by backpressure; with Redis: a promise of the
+ * assigned seq (it never crashes the process when ignored: failures are logged)
+ * @throws Error for an unregistered topic; TypeError for a payload JSON cannot carry
+ */
+export function fanout(topic: string, payload: unknown): FanoutResult | Promise<PublishResult> {
+  return defaultContext().hub.fanout(topic, payload);
+}
+
+/**
+ * Registers a topic and the scopes a connection needs, all of them, to subscribe (the seed's four are
+ * preloaded).
+ * @example registerTopic('orders.eu', { scopes: ['orders.read'] })
+ */
+export function registerTopic(name: string, spec: TopicSpec): void {
+  defaultContext().hub.registerTopic(name, spec);
+}
+
+/** Connections and subscribers per topic, as `/rt/stats` reports them. */
+export function getStats(): Stats {
+  return defaultContext().hub.stats();
+}

@@ -1,0 +1,83 @@
+/**
+ * The audit entry: the one format the writer, the verifier and the docs share. Security events only: no message
+ * payload, no IP address, no ticket, signature or nonce; ids are the gateway's random connection ids.
+ */
+import type { TransportKind } from '../../delivery/session.js';
+
+/** Format version of every entry (`v`). */
+export const AUDIT_VERSION = 1;
+
+/** What an entry records. */
+export const AuditEvent = {
+  /** The audit log was opened (gateway start). */
+  start: 'start',
+  /** The audit log was closed cleanly (gateway stop). */
+  stop: 'stop',
+  /** A session was accepted: `id`, `transport`, `scopes`, `kid`. */
+  connect: 'connect',
+  /** A connection attempt was refused: `transport`, `reason`, `code` (close code on WebSocket, HTTP status on SSE). */
+  refuse: 'refuse',
+  /** A subscription was refused: `id`, `transport`, `reason`, and `topic` when it is a registered topic. */
+  subRefused: 'sub_refused',
+  /** A session ended: `id`, `transport`, `code` (its WebSocket close code, when known). */
+  disconnect: 'disconnect',
+  /** A rate limit was hit `count` times (digested, one entry per limit per 10 s at most): `transport`, `reason` (which limit). */
+  rateLimited: 'rate_limited',
+  /** `lost` entries could not be written (queue full while the disk stalled, or a write error). */
+  gap: 'gap',
+} as const;
+
+/** An event name from {@link AuditEvent}. */
+export type AuditEvent = (typeof AuditEvent)[keyof typeof AuditEvent];
+
+/** The event-specific part of an entry, before it is numbered and chained. */
+export interface AuditRecord {
+  event: AuditEvent;
+  /** Connection id (random, per connection). */
+  id?: string;
+  transport?: TransportKind;
+  /** Scopes granted by the ticket (role names such as `ops.admin`). */
+  scopes?: string[];
+  /** Key id the ticket was signed with. */
+  kid?: string;
+  /** A registered topic (never a client-supplied unknown name). */
+  topic?: string;
+  /** A gateway-defined code: refusal reason, `sub.err` code, rate-limit kind. */
+  reason?: string;
+  /** A numeric code: WebSocket close code or HTTP status. */
+  code?: number;
+  /** Entries lost before this point (`gap`). */
+  lost?: number;
+  /** How many hits a `rate_limited` entry stands for. */
+  count?: number;
+}
+
+/** One line of the log. */
+export interface AuditEntry extends AuditRecord {
+  v: typeof AUDIT_VERSION;
+  /** When the event happened (ISO 8601, UTC). */
+  ts: string;
+  /** 1, 2, 3… across files, continuing after retention. */
+  seq: number;
+  /** The previous entry's `hash` ({@link GENESIS} for the very first). */
+  prev: string;
+  /** SHA-256 (hex) of the canonical JSON of this entry without `hash`. */
+  hash: string;
+}
+
+/** Every field an entry may have; anything else is refused by the verifier. */
+export const ENTRY_FIELDS: readonly string[] = [
+  'v', 'ts', 'seq', 'event', 'id', 'transport', 'scopes', 'kid', 'topic', 'reason', 'code', 'lost', 'count', 'prev', 'hash',
+];
+
+/** The optional fields each event may carry (besides `v`, `ts`, `seq`, `event`, `prev`, `hash`). */
+export const EVENT_FIELDS: Readonly<Record<AuditEvent, readonly (keyof AuditRecord)[]>> = {
+  start: [],
+  stop: [],
+  connect: ['id', 'transport', 'scopes', 'kid'],
+  refuse: ['transport', 'reason', 'code'],
+  sub_refused: ['id', 'transport', 'reason', 'topic'],
+  disconnect: ['id', 'transport', 'code'],
+  rate_limited: ['transport', 'reason', 'count'],
+  gap: ['lost'],
+};

@@ -1,0 +1,101 @@
+/**
+ * `GET /metrics` in Prometheus format, with `prom-client`. One registry per gateway (several gateways in one
+ * process do not mix), fed by the hub's events and read from its counters at scrape time.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Hub } from '../delivery/hub.js';
+
+let processRegistry: Registry | undefined;
+
+/** Process metrics (CPU, memory, event loop, GC) once per process, however many gateways it runs. */
+function processMetrics(): Registry {
+  if (!processRegistry) {
+    processRegistry = new Registry();
+    collectDefaultMetrics({ register: processRegistry, prefix: 'rt_' });
+  }
+  return processRegistry;
+}
+
+/** The gateway's metrics. */
+export class GatewayMetrics {
+  readonly registry = new Registry();
+  private readonly withProcess: boolean;
+
+  constructor(hub: Hub, options: { processMetrics?: boolean } = {}) {
+    const registers = [this.registry];
+    this.withProcess = options.processMetrics !== false;
+
+    new Gauge({
+      name: 'rt_connections',
+      help: 'Open connections by transport',
+      labelNames: ['transport'] as const,
+      registers,
+      collect() {
+        const { connections } = hub.counters();
+        this.set({ transport: 'websocket' }, connections.websocket);
+        this.set({ transport: 'sse' }, connections.sse);
+      },
+    });
+    new Gauge({
+      name: 'rt_subscribers',
+      help: 'Subscribers per topic on this gateway',
+      labelNames: ['topic'] as const,
+      registers,
+      collect() {
+        for (const topic of hub.registry.all()) this.set({ topic: topic.name }, topic.subscribers.size);
+      },
+    });
+    const cumulative = (name: string, help: string, read: () => number) =>
+      new Counter({
+        name,
+        help,
+        registers,
+        collect() {
+          this.reset();
+          this.inc(read());
+        },
+      });
+    cumulative('rt_messages_sent_total', 'Messages written or queued to connections', () => hub.counters().messagesSent);
+    cumulative('rt_messages_dropped_total', 'Messages dropped by backpressure', () => hub.counters().messagesDropped);
+
+    const fanout = new Histogram({
+      name: 'rt_fanout_duration_seconds',
+      help: 'Time one fanout held the event loop (what does not fit the fanout budget goes out in later turns)',
+      buckets: [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+      registers,
+    });
+    hub.on('fanout', (_topic, seconds) => fanout.observe(seconds));
+
+    const refusals = new Counter({
+      name: 'rt_refusals_total',
+      help: 'Connection attempts refused, by reason (auth failures: bad_sig, stale_ts, replay, …)',
+      labelNames: ['reason', 'transport'] as const,
+      registers,
+    });
+    hub.on('refuse', ({ reason, transport }) => refusals.inc({ reason, transport }));
+    const subRefusals = new Counter({
+      name: 'rt_subscribe_refusals_total',
+      help: 'Subscriptions refused, by code',
+      labelNames: ['code'] as const,
+      registers,
+    });
+    hub.on('subRefused', (_session, _topic, code) => subRefusals.inc({ code }));
+    const limits = new Counter({
+      name: 'rt_rate_limit_hits_total',
+      help: 'Rate limits and caps hit, by kind',
+      labelNames: ['kind', 'transport'] as const,
+      registers,
+    });
+    hub.on('rateLimited', (kind, transport) => limits.inc({ kind, transport }));
+  }
+
+  /** The exposition text. */
+  render(): Promise<string> {
+    return (this.withProcess ? Registry.merge([this.registry, processMetrics()]) : this.registry).metrics();
+  }
+
+  /** Its content type. */
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+}
