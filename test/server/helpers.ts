@@ -47,11 +47,14 @@ export interface Closed {
 export class TestClient {
   readonly ws: WebSocket;
   readonly closed: Promise<Closed>;
+  /** The client side's local port, once the handshake answered (tells the gateway's socket for it apart). */
+  localPort: number | undefined;
   private readonly frames: ServerFrame[] = [];
   private waiters: (() => void)[] = [];
 
   constructor(url: string, options: WebSocket.ClientOptions = {}) {
     this.ws = new WebSocket(url, options);
+    this.ws.on('upgrade', (res) => (this.localPort = res.socket.localPort));
     this.ws.on('message', (data) => {
       this.frames.push(JSON.parse(String(data)) as ServerFrame);
       this.wake();

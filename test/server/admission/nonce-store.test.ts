@@ -1,6 +1,6 @@
 import { afterEach, describe, it, mock } from 'node:test';
 import assert from 'node:assert/strict';
-import { MemoryNonceStore } from '../../server/admission/nonce-store.js';
+import { MemoryNonceStore } from '../../../server/admission/nonce-store.js';
 
 const stores: MemoryNonceStore[] = [];
 

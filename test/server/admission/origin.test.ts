@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { OriginPolicy, normalizeOrigin } from '../../server/admission/origin.js';
+import { OriginPolicy, normalizeOrigin } from '../../../server/admission/origin.js';
 
 const APP = 'https://app.example.com';
 

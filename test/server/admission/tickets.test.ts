@@ -1,9 +1,9 @@
 import { afterEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
-import { AuthFailure, connectBody, signingInput, ticketQuery, type Ticket } from '../../src/protocol/index.js';
-import { createNonce, issueTicket, rbacHas, sign, verifyHMAC, verifyTicket, type TicketCheck } from '../../server/admission/tickets.js';
-import { MemoryNonceStore, type NonceStore } from '../../server/admission/nonce-store.js';
+import { AuthFailure, connectBody, signingInput, ticketQuery, type Ticket } from '../../../src/protocol/index.js';
+import { createNonce, issueTicket, rbacHas, sign, verifyHMAC, verifyTicket, type TicketCheck } from '../../../server/admission/tickets.js';
+import { MemoryNonceStore, type NonceStore } from '../../../server/admission/nonce-store.js';
 
 const SECRET = 'dev-secret';
 const T0_MS = 1_700_000_000_000;

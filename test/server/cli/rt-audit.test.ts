@@ -5,10 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { AuditLog } from '../../server/ops/audit/index.js';
-import { silentLogger } from '../../server/ops/log.js';
+import { AuditLog } from '../../../server/ops/audit/index.js';
+import { silentLogger } from '../../../server/ops/log.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const DAY = 86_400_000;
 
 /** Runs `rt-audit` with `args`; resolves with its exit code and output. */

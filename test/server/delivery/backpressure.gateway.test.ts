@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Gateway } from '../../server/gateway.js';
-import type { Session } from '../../server/delivery/session.js';
-import { startGateway, subscribed, type TestClient } from './helpers.js';
+import type { Gateway } from '../../../server/gateway.js';
+import type { Session } from '../../../server/delivery/session.js';
+import { startGateway, subscribed, type TestClient } from '../helpers.js';
 
 const QUEUE_LIMIT = 20;
 const PAYLOAD = { blob: 'x'.repeat(64 * 1024) };

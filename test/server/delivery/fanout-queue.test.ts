@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { FanoutQueue, Sent } from '../../server/delivery/fanout-queue.js';
-import { PreparedFrame } from '../../server/delivery/prepared-frame.js';
-import type { Session } from '../../server/delivery/session.js';
-import { Topic } from '../../server/delivery/topic.js';
-import type { MsgFrame } from '../../src/protocol/index.js';
-import { connect, startGateway } from './helpers.js';
+import { FanoutQueue, Sent } from '../../../server/delivery/fanout-queue.js';
+import { PreparedFrame } from '../../../server/delivery/prepared-frame.js';
+import type { Session } from '../../../server/delivery/session.js';
+import { Topic } from '../../../server/delivery/topic.js';
+import type { MsgFrame } from '../../../src/protocol/index.js';
+import { connect, startGateway } from '../helpers.js';
 
 /** A subscriber double: the queue only reads `topics`. */
 function subscribers(topic: Topic<Session>, n: number): Session[] {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Gateway } from '../../server/gateway.js';
-import { FakeClock, SseReader, get, signedQuery, sseUrl, startGateway } from './helpers.js';
+import type { Gateway } from '../../../server/gateway.js';
+import { FakeClock, SseReader, get, signedQuery, sseUrl, startGateway } from '../helpers.js';
 
 describe('SSE endpoint', () => {
   let gw: Gateway;

@@ -8,11 +8,11 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { CloseCode, type ServerFrame } from '../../src/protocol/index.js';
-import type { Gateway } from '../../server/gateway.js';
-import type { Session } from '../../server/session.js';
-import { FakeClock, signedQuery, startGateway } from './helpers.js';
-import { RawWs, SCOPE, TOPIC, nextSession, type WireFrame } from './hostile/helpers.js';
+import { CloseCode, type ServerFrame } from '../../../src/protocol/index.js';
+import type { Gateway } from '../../../server/gateway.js';
+import type { Session } from '../../../server/delivery/session.js';
+import { FakeClock, signedQuery, startGateway } from '../helpers.js';
+import { RawWs, SCOPE, TOPIC, nextSession, type WireFrame } from '../hostile/helpers.js';
 
 const TEXT = 0x1;
 const CLOSE = 0x8;

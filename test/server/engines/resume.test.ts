@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { MsgFrame } from '../../src/protocol/index.js';
-import type { Gateway } from '../../server/gateway.js';
-import { connect, startGateway, type TestClient } from './helpers.js';
+import type { MsgFrame } from '../../../src/protocol/index.js';
+import type { Gateway } from '../../../server/gateway.js';
+import { connect, startGateway, type TestClient } from '../helpers.js';
 
 /** Takes frames until `count` messages of `topic` have arrived; returns their seqs. */
 async function seqs(client: TestClient, count: number): Promise<number[]> {

@@ -1,8 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { EPOCH } from '../../src/protocol/index.js';
-import { PreparedFrame } from '../../server/delivery/prepared-frame.js';
-import { TopicHistory, createEpoch, type ResumePlan } from '../../server/engines/topic-history.js';
+import { EPOCH } from '../../../src/protocol/index.js';
+import { PreparedFrame } from '../../../server/delivery/prepared-frame.js';
+import { TopicHistory, createEpoch, type ResumePlan } from '../../../server/engines/topic-history.js';
 
 const TOPIC = 'kpis.s2';
 

@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { createConnection, type Socket } from 'node:net';
 import type WebSocket from 'ws';
 import type { Gateway, GatewayOptions } from '../../../server/gateway.js';
-import type { Session } from '../../../server/session.js';
+import type { Session } from '../../../server/delivery/session.js';
 import { type Closed, SseReader, TestClient, get, signedQuery, startGateway, wsUrl } from '../helpers.js';
 
 /** The topic the healthy client follows, and the scope it needs. */

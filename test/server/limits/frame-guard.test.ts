@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { FrameGuard, Verdict } from '../../server/limits/frame-guard.js';
+import { FrameGuard, Verdict } from '../../../server/limits/frame-guard.js';
 
 describe('FrameGuard', () => {
   it('lets a burst through, then ignores frames over the rate with one warning a second', () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { IpLimiter, addressKey } from '../../server/limits/rate-limits.js';
+import { IpLimiter, addressKey } from '../../../server/limits/rate-limits.js';
 
 describe('addressKey', () => {
   it('counts an IPv4 address, plain or IPv4-mapped, as itself', () => {

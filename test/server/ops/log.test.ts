@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { LogLevel, createLogger, redact, silentLogger, type LogSink } from '../../server/ops/log.js';
+import { LogLevel, createLogger, redact, silentLogger, type LogSink } from '../../../server/ops/log.js';
 
 const SIG = 'ab'.repeat(32);
 const NONCE = '0123456789abcdef';

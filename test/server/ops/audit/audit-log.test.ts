@@ -4,11 +4,11 @@ import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import { AuditLog, EVENT_FIELDS, type AuditEntry, type AuditEvent } from '../../server/ops/audit/index.js';
-import { verifyAuditLog } from '../../server/ops/audit/verify.js';
-import type { Gateway } from '../../server/gateway.js';
-import { silentLogger } from '../../server/ops/log.js';
-import { TestClient, connect, signedQuery, startGateway, wsUrl } from './helpers.js';
+import { AuditLog, EVENT_FIELDS, type AuditEntry, type AuditEvent } from '../../../../server/ops/audit/index.js';
+import { verifyAuditLog } from '../../../../server/ops/audit/verify.js';
+import type { Gateway } from '../../../../server/gateway.js';
+import { silentLogger } from '../../../../server/ops/log.js';
+import { TestClient, connect, signedQuery, startGateway, wsUrl } from '../../helpers.js';
 
 const DAY = 86_400_000;
 const T0 = Date.parse('2026-11-27T10:00:00.000Z');

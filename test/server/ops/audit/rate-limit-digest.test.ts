@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { AuditRecord } from '../../server/ops/audit/entry.js';
-import { RateLimitDigest } from '../../server/ops/audit/rate-limit-digest.js';
+import type { AuditRecord } from '../../../../server/ops/audit/entry.js';
+import { RateLimitDigest } from '../../../../server/ops/audit/rate-limit-digest.js';
 
 describe('RateLimitDigest', () => {
   it('writes the first hit at once and folds the rest of its window into the next entry', () => {

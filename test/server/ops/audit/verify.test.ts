@@ -3,10 +3,10 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, unlinkSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import { AuditLog, GENESIS, entryHash, type AuditEntry } from '../../server/ops/audit/index.js';
-import { pruneAuditDir } from '../../server/ops/audit/retention.js';
-import { verifyAuditLog } from '../../server/ops/audit/verify.js';
-import { silentLogger } from '../../server/ops/log.js';
+import { AuditLog, GENESIS, entryHash, type AuditEntry } from '../../../../server/ops/audit/index.js';
+import { pruneAuditDir } from '../../../../server/ops/audit/retention.js';
+import { verifyAuditLog } from '../../../../server/ops/audit/verify.js';
+import { silentLogger } from '../../../../server/ops/log.js';
 
 const DAY = 86_400_000;
 const T0 = Date.parse('2026-11-27T10:00:00.000Z');

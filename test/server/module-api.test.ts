@@ -1,0 +1,60 @@
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import { configureRealtime, createSSEHandler, fanout, getStats, startWebSocketServer } from '../../server/module-api.js';
+import { silentLogger } from '../../server/ops/log.js';
+import { SECRET, SseReader, TestClient, signedQuery } from './helpers.js';
+
+describe("the module-level API on an application's own server", () => {
+  let server: Server;
+  let base: string;
+  before(async () => {
+    configureRealtime({ logger: silentLogger });
+    server = createServer((req, res) => {
+      if (req.url?.startsWith('/rt/sse')) return sseHandler(req, res);
+      res.writeHead(200).end('app');
+    });
+    const sseHandler = createSSEHandler(SECRET);
+    startWebSocketServer(server, SECRET);
+    server.on('upgrade', (req, socket) => {
+      if (req.url?.startsWith('/other')) socket.end('HTTP/1.1 418 I am a teapot\r\n\r\n');
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    base = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  it('serves WebSocket and SSE clients from fanout() and reports getStats()', async () => {
+    const ws = new TestClient(`ws://${base}/rt?${signedQuery(['ops.admin'])}`);
+    await ws.next('hello');
+    ws.send({ type: 'sub', topic: 'kpis.s2' });
+    await ws.next('sub.ok');
+    const stream = new SseReader(`http://${base}/rt/sse?${signedQuery(['ops.admin'])}&topics=kpis.s2`);
+    await stream.waitFor(2);
+    assert.equal(getStats()['kpis.s2'], 2);
+    const result = fanout('kpis.s2', { crash_free: 99.2, p95_gpu: 15.8 });
+    assert.deepEqual(result, { sent: 2, dropped: 0 });
+    assert.deepEqual((await ws.next('msg')).data, { crash_free: 99.2, p95_gpu: 15.8 });
+    await stream.waitFor(3);
+    assert.equal(stream.events.at(-1)?.data.type, 'msg');
+    stream.close();
+    await ws.close();
+  });
+
+  it('leaves upgrades on other paths to the application', async () => {
+    const ws = new TestClient(`ws://${base}/other`);
+    const status = await new Promise<number>((resolve) => ws.ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0)));
+    assert.equal(status, 418);
+  });
+
+  it('rejects fanout to an unregistered topic and a payload JSON cannot carry', () => {
+    assert.throws(() => fanout('no.such.topic', {}), /unknown topic/);
+    assert.throws(() => fanout('kpis.s2', undefined), TypeError);
+    const cyclic: Record<string, unknown> = {};
+    cyclic['self'] = cyclic;
+    assert.throws(() => fanout('kpis.s2', cyclic), TypeError);
+  });
+});
