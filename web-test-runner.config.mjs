@@ -43,7 +43,7 @@ export default {
     {
       // mock-socket's `main` is UMD: serve its ES module build instead.
       name: 'mock-socket-esm',
-      resolveImport: ({ source }) => 
+      resolveImport: ({ source }) =>
         source === 'mock-socket' ? '/node_modules/mock-socket/dist/mock-socket.es.mjs' : undefined,
     },
     esbuildPlugin({ ts: true, target: 'es2022' }),

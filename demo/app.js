@@ -22,11 +22,15 @@ const showScopes = () => {
   const scopes = rt.scopes.split(',').filter(Boolean);
   for (const box of boxes) box.checked = scopes.includes(box.value);
   $('#ticket-scopes').textContent = scopes.length ? `ticket: ${scopes.join(', ')}` : 'ticket: no scopes';
-  for (const row of document.querySelectorAll('tr[data-scope]')) row.classList.toggle('denied', !scopes.includes(row.dataset.scope));
+  for (const row of document.querySelectorAll('tr[data-scope]'))
+    row.classList.toggle('denied', !scopes.includes(row.dataset.scope));
 };
 for (const box of boxes) {
   box.addEventListener('change', () => {
-    rt.scopes = boxes.filter((b) => b.checked).map((b) => b.value).join(',');
+    rt.scopes = boxes
+      .filter((b) => b.checked)
+      .map((b) => b.value)
+      .join(',');
     const url = new URL(location.href);
     url.searchParams.set('scopes', rt.scopes);
     history.replaceState(null, '', url);
@@ -54,7 +58,8 @@ const follow = () => {
   unbind?.();
   unbind = rt.client?.status.subscribe((s) => {
     const latency = s.stats.latencyMs === null ? '–' : `${Math.max(0, Math.round(s.stats.latencyMs))} ms`;
-    $('#link-info').textContent = `${s.transport ?? 'no transport'} · latency ${latency} · ${s.stats.messagesReceived} messages · ${s.stats.reconnectCount} reconnects`;
+    $('#link-info').textContent =
+      `${s.transport ?? 'no transport'} · latency ${latency} · ${s.stats.messagesReceived} messages · ${s.stats.reconnectCount} reconnects`;
   });
 };
 // The client is created at the connection's next update, and replaced when the scopes change.

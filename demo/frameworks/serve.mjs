@@ -62,4 +62,6 @@ const ctx = await context({
 });
 const port = Number(process.env.PORT ?? 3200);
 const { hosts } = await ctx.serve({ servedir: here, port });
-console.log(`Framework examples: http://${hosts[0] === '0.0.0.0' ? 'localhost' : hosts[0]}:${port}/ (gateway expected on :3100)`);
+console.log(
+  `Framework examples: http://${hosts[0] === '0.0.0.0' ? 'localhost' : hosts[0]}:${port}/ (gateway expected on :3100)`,
+);

@@ -101,7 +101,8 @@ type IsAny<T> = 0 extends 1 & T ? true : false;
 export type RealtimeTopics<T, K extends string = string> =
   IsAny<T> extends true
     ? string extends K
-      ? Record<string, any> // only for a caller's own `any`: the seed's `useRealtimeMulti<any>`
+      ? // eslint-disable-next-line @typescript-eslint/no-explicit-any -- only for a caller's own `any` (the seed's)
+        Record<string, any>
       : { [P in K]: RealtimeTopic<T> }
     : { [P in K]: RealtimeTopic<T> };
 

@@ -63,7 +63,9 @@ export class ConnectionController implements ReactiveController {
     this.owned = !client;
     this.client =
       client ??
-      (url && (auth ?? options.auth ?? options.secret) ? createClient({ ...options, url, scopes, ...(auth ? { auth } : {}) }) : undefined);
+      (url && (auth ?? options.auth ?? options.secret)
+        ? createClient({ ...options, url, scopes, ...(auth ? { auth } : {}) })
+        : undefined);
     this.provider.setValue(this.client);
   }
 

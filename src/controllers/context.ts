@@ -18,7 +18,11 @@ const fallback = atom<Client | undefined>(undefined);
  * The page-wide default client: what elements outside any `<rt-connection>` use. Starts `undefined`.
  * @example defaultClient.subscribe((client) => console.log(client ? 'configured' : 'none'));
  */
-export const defaultClient: ReadableStore<Client | undefined> = { get: fallback.get, subscribe: fallback.subscribe, listen: fallback.listen };
+export const defaultClient: ReadableStore<Client | undefined> = {
+  get: fallback.get,
+  subscribe: fallback.subscribe,
+  listen: fallback.listen,
+};
 
 /**
  * Sets (or clears, with `undefined`) the page-wide default client. The previous one is left as it is: the

@@ -86,7 +86,10 @@ export class TopicController<T = unknown> extends StoreController {
     if (!client || !name) return undefined;
     let store: TopicStore<T>;
     try {
-      store = (client.topic as (n: string, o: TopicOptions<T, unknown>) => TopicStore<T>)(name, { reduce, limit: limit?.() });
+      store = (client.topic as (n: string, o: TopicOptions<T, unknown>) => TopicStore<T>)(name, {
+        reduce,
+        limit: limit?.(),
+      });
     } catch {
       this.invalid = true;
       return undefined;

@@ -27,10 +27,12 @@ export function reactTypes(client: Client, options: ClientOptions): void {
 
   // Topic names inferred as literals: every entry is known to exist.
   const inferred = react.useRealtimeMulti(['kpis.s2', 'liveops.events']);
-  assertType<Equal<typeof inferred, { 'kpis.s2': react.RealtimeTopic<unknown>; 'liveops.events': react.RealtimeTopic<unknown> }>>();
+  assertType<
+    Equal<typeof inferred, { 'kpis.s2': react.RealtimeTopic<unknown>; 'liveops.events': react.RealtimeTopic<unknown> }>
+  >();
   // An explicit data type and both names.
   const typed = react.useRealtimeMulti<KPIData, 'kpis.s2'>(['kpis.s2']);
-  assertType<Equal<typeof typed['kpis.s2']['data'], KPIData | undefined>>();
+  assertType<Equal<(typeof typed)['kpis.s2']['data'], KPIData | undefined>>();
   // An explicit data type alone: a string-keyed map, so an entry may be missing.
   const loose = react.useRealtimeMulti<KPIData>(['kpis.s2']);
   assertType<Equal<typeof loose, { [topic: string]: react.RealtimeTopic<KPIData> }>>();

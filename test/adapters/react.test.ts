@@ -84,9 +84,7 @@ describe('React adapter', () => {
 
     it('does not render again for changes it does not show (messages on other topics)', async () => {
       view = mount(
-        withClient(
-          createElement('div', null, createElement(Topic, { topic: 'kpis.s2' }), createElement(Other)),
-        ),
+        withClient(createElement('div', null, createElement(Topic, { topic: 'kpis.s2' }), createElement(Other))),
       );
       await h.clock.tick(20);
       const renders = seen.length;
@@ -135,7 +133,9 @@ describe('React adapter', () => {
     });
 
     it('checks its scopes against the provider: a missing one is an error and nothing is subscribed', async () => {
-      view = mount(withClient(createElement(Topic, { topic: 'kpis.s2', scopes: ['ops.admin', 'economy.admin'] }), ['ops.admin']));
+      view = mount(
+        withClient(createElement(Topic, { topic: 'kpis.s2', scopes: ['ops.admin', 'economy.admin'] }), ['ops.admin']),
+      );
       await h.clock.tick(20);
       expect(text(view.el, '.t')).to.equal('missing scope: economy.admin|undefined|false|0');
       expect(h.wire()).to.deep.equal([]);
@@ -171,7 +171,11 @@ describe('React adapter', () => {
       function Dashboard() {
         const topics = useRealtimeMulti<Kpi>(['kpis.s2', 'liveops.events']);
         maps.push(topics);
-        return createElement('p', { className: 'm' }, `${topics['kpis.s2']?.data?.v}/${topics['liveops.events']?.data?.v}`);
+        return createElement(
+          'p',
+          { className: 'm' },
+          `${topics['kpis.s2']?.data?.v}/${topics['liveops.events']?.data?.v}`,
+        );
       }
       view = mount(withClient(createElement(Dashboard)));
       await h.clock.tick(20);

@@ -10,9 +10,13 @@ import { RealtimeProvider } from '../../src/adapters/react.js';
 import { createClient } from '../../src/core/client.js';
 import type { Client } from '../../src/core/types.js';
 import { fanout, startGateway, stopGateway, type TestGateway } from '../helpers/commands.js';
+import { untilStore } from '../helpers/until.js';
 import { Dashboard, MyComponent, StatusIndicator } from './seed-examples.js';
 
-/** Resolves once `el`'s text passes `test` (checked at once, then on every DOM change). */
+/**
+ * Resolves once `el`'s text passes `test` (checked at once, then on every DOM change). Kept here: the shared
+ * helpers (test/helpers/until.ts) wait on events and stores, and a React render fires neither.
+ */
 function untilText(el: HTMLElement, test: (text: string) => boolean): Promise<string> {
   return new Promise((resolve) => {
     const check = () => {
@@ -69,9 +73,7 @@ describe("the seed's React examples against the real gateway", () => {
     expect(el('basic').textContent).to.equal('Loading...');
     await untilText(el('conn'), (t) => t.includes('● Live'));
     // Published once every topic is live, so the messages arrive as live ones.
-    await new Promise<void>((resolve) => {
-      const stop = client.topic('kpis.s2').subscribe((s) => s.status === 'live' && (queueMicrotask(() => stop()), resolve()));
-    });
+    await untilStore(client.topic('kpis.s2'), (s) => s.status === 'live');
     await fanout(gw, 'kpis.s2', { crash_free: 99.2, p95_gpu: 15.8, ts: Date.now() });
     expect(await untilText(el('basic'), (t) => t.includes('Crash-free'))).to.equal(
       'Status: LiveCrash-free: 99.2%Messages: 1',
@@ -80,12 +82,7 @@ describe("the seed's React examples against the real gateway", () => {
 
   it('multiple topics: KPIs and the number of events', async () => {
     await Promise.all(
-      ['kpis.s2', 'liveops.events'].map(
-        (name) =>
-          new Promise<void>((resolve) => {
-            const stop = client.topic(name).subscribe((s) => s.status === 'live' && (queueMicrotask(() => stop()), resolve()));
-          }),
-      ),
+      ['kpis.s2', 'liveops.events'].map((name) => untilStore(client.topic(name), (s) => s.status === 'live')),
     );
     await fanout(gw, 'kpis.s2', { crash_free: 98.7, p95_gpu: 16, ts: Date.now() });
     await fanout(gw, 'liveops.events', { id: 'evt-1', when: Date.now() });
@@ -108,6 +105,8 @@ describe("the seed's React examples against the real gateway", () => {
     document.body.append(host);
     root = createRoot(host);
     flushSync(() => root.render(createElement(RealtimeProvider, { client }, createElement(MyComponent))));
-    expect(await untilText(host, (t) => t.startsWith('Error'))).to.equal('Error: ticket refused: no ops.admin for this user');
+    expect(await untilText(host, (t) => t.startsWith('Error'))).to.equal(
+      'Error: ticket refused: no ops.admin for this user',
+    );
   });
 });

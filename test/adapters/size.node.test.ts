@@ -21,7 +21,10 @@ const coreExternal: Plugin = {
 describe('adapter size budget', () => {
   for (const entry of ENTRIES) {
     it(`${entry} adds under ${LIMIT} bytes gzipped to the core`, async () => {
-      const { code, gzipped } = await measure(entry, { external: ['react', 'vue', 'svelte', 'svelte/*'], plugins: [coreExternal] });
+      const { code, gzipped } = await measure(entry, {
+        external: ['react', 'vue', 'svelte', 'svelte/*'],
+        plugins: [coreExternal],
+      });
       const text = new TextDecoder().decode(code);
       assert.doesNotMatch(text, /createClient\s*\(\s*\{?\s*url|function atom/, 'the core got bundled in');
       report(entry, code.length, gzipped, LIMIT);

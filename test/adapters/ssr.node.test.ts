@@ -46,12 +46,13 @@ describe('adapters on the server', () => {
   });
 
   it("React: renderToString renders the seed's hooks from the server snapshot and connects nothing", async () => {
-    const { RealtimeProvider, useRealtime, useRealtimeConnection, useRealtimeMulti } = await import(
-      '../../src/adapters/react.js'
-    );
+    const { RealtimeProvider, useRealtime, useRealtimeConnection, useRealtimeMulti } =
+      await import('../../src/adapters/react.js');
     const { calls, options } = counted();
     function Page() {
-      const { data, connected, error, stats } = useRealtime<{ crash_free: number }>('kpis.s2', { scopes: ['ops.admin'] });
+      const { data, connected, error, stats } = useRealtime<{ crash_free: number }>('kpis.s2', {
+        scopes: ['ops.admin'],
+      });
       const topics = useRealtimeMulti<{ length: number }>(['kpis.s2', 'liveops.events']);
       const conn = useRealtimeConnection();
       return createElement(

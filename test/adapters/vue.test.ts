@@ -93,7 +93,10 @@ describe('Vue adapter', () => {
   });
 
   it('reports a missing scope, a refused topic and a stopped client as string errors', async () => {
-    mount(defineComponent(() => () => h(Topic, { scopes: ['economy.admin'] })), ['ops.admin']);
+    mount(
+      defineComponent(() => () => h(Topic, { scopes: ['economy.admin'] })),
+      ['ops.admin'],
+    );
     await rt.clock.tick(20);
     expect(text('.t')).to.equal('missing scope: economy.admin|undefined|false|0');
     expect(rt.wire()).to.deep.equal([]);

@@ -68,7 +68,9 @@ describe('controllers', () => {
       const host = await fixture<TopicHost>(html`<test-topic-host></test-topic-host>`);
       expect(host.consumer.client).to.equal(client);
       const other = fakeClient();
-      const conn = await fixture(html`<rt-connection .client=${other}><test-topic-host></test-topic-host></rt-connection>`);
+      const conn = await fixture(
+        html`<rt-connection .client=${other}><test-topic-host></test-topic-host></rt-connection>`,
+      );
       const inner = conn.querySelector<TopicHost>('test-topic-host')!;
       expect(inner.consumer.client).to.equal(other);
       const third = fakeClient();
@@ -79,7 +81,9 @@ describe('controllers', () => {
 
     it('forgets its provider when moved out of it', async () => {
       setDefaultClient(client);
-      const conn = await fixture(html`<rt-connection .client=${fakeClient()}><test-topic-host></test-topic-host></rt-connection>`);
+      const conn = await fixture(
+        html`<rt-connection .client=${fakeClient()}><test-topic-host></test-topic-host></rt-connection>`,
+      );
       const host = conn.querySelector<TopicHost>('test-topic-host')!;
       conn.after(host);
       expect(host.consumer.client).to.equal(client);
@@ -108,7 +112,12 @@ describe('controllers', () => {
       setDefaultClient(client);
       const host = await fixture<TopicHost>(html`<test-topic-host></test-topic-host>`);
       const views: string[] = [host.source.view];
-      for (const patch of [{ status: 'live' }, { data: 1 }, { status: 'subscribing' }, { status: 'error', error: { code: 'forbidden' } }] as const) {
+      for (const patch of [
+        { status: 'live' },
+        { data: 1 },
+        { status: 'subscribing' },
+        { status: 'error', error: { code: 'forbidden' } },
+      ] as const) {
         client.setTopic('kpis.s2', patch);
         views.push(host.source.view);
       }
@@ -139,14 +148,11 @@ describe('controllers', () => {
 
   describe('StatusController', () => {
     it('maps connection phases to badge statuses', () => {
-      expect([undefined, state('open'), state('connecting'), state('reconnecting'), state('offline'), state('closed')].map(linkStatus)).to.deep.equal([
-        'offline',
-        'live',
-        'connecting',
-        'reconnecting',
-        'offline',
-        'offline',
-      ]);
+      expect(
+        [undefined, state('open'), state('connecting'), state('reconnecting'), state('offline'), state('closed')].map(
+          linkStatus,
+        ),
+      ).to.deep.equal(['offline', 'live', 'connecting', 'reconnecting', 'offline', 'offline']);
     });
 
     it('reports the first status and every change, counting attempts per outage', async () => {

@@ -95,7 +95,8 @@ export function fakeClient(state: Partial<ConnectionState> = {}): FakeClient {
       const { store, options } = entry(name);
       const s = store.get();
       const limit = options.limit ?? 100;
-      const folded = options.reduce === 'append' ? [...((s.data as unknown[] | undefined) ?? []), data].slice(-limit) : data;
+      const folded =
+        options.reduce === 'append' ? [...((s.data as unknown[] | undefined) ?? []), data].slice(-limit) : data;
       store.set({ ...s, data: folded, status: 'live', seq: s.seq + 1 });
     },
     setTopic,

@@ -6,30 +6,20 @@
 import { expect, waitUntil } from '@open-wc/testing';
 import { executeServerCommand } from '@web/test-runner-commands';
 import type { RtConnection, RtStatus, RtTopic } from '../../src/elements/index.js';
+import { untilEvent } from '../helpers/until.js';
 
 interface DemoGateway {
   url: string;
   port: number;
 }
 const startGateway = (port?: number) => executeServerCommand<DemoGateway, { port?: number }>('demo-gw:start', { port });
-const stopGateway = (gw: DemoGateway) => executeServerCommand<boolean, { port: number }>('demo-gw:stop', { port: gw.port });
+const stopGateway = (gw: DemoGateway) =>
+  executeServerCommand<boolean, { port: number }>('demo-gw:stop', { port: gw.port });
 const publish = (gw: DemoGateway, topic: string, data: unknown) =>
   executeServerCommand<unknown, object>('demo-gw:fanout', { port: gw.port, topic, data });
 
-/** Resolves once `test()` holds: checked at once, then on every `event` from `target`. */
-function until(target: EventTarget, event: string, test: () => boolean): Promise<void> {
-  return new Promise((resolve) => {
-    const check = () => {
-      if (!test()) return;
-      target.removeEventListener(event, check);
-      resolve();
-    };
-    target.addEventListener(event, check);
-    check();
-  });
-}
-
-const shadowText = (el: Element, part: string) => el.shadowRoot!.querySelector(`[part~="${part}"]`)?.textContent?.trim();
+const shadowText = (el: Element, part: string) =>
+  el.shadowRoot!.querySelector(`[part~="${part}"]`)?.textContent?.trim();
 const kpis = (crash: number) => ({ crash_free: crash, p95_gpu: 15.8, retention_d1: 42.5, ccu: 18_400, ts: Date.now() });
 
 describe('the live-ops dashboard against a real gateway', function () {
@@ -63,13 +53,15 @@ describe('the live-ops dashboard against a real gateway', function () {
   });
 
   it('goes live and shows the values the gateway publishes', async () => {
-    await until(badge, 'rt-state', () => badge.status === 'live');
+    await untilEvent(badge, 'rt-state', () => badge.status === 'live');
     expect(shadowText(badge, 'label')).to.equal('Live');
-    await until(crashFree, 'rt-message', () => crashFree.value === 99.25);
+    await untilEvent(crashFree, 'rt-message', () => crashFree.value === 99.25);
     await crashFree.updateComplete;
-    expect(shadowText(crashFree, 'value')).to.equal(new Intl.NumberFormat(undefined, { style: 'percent', maximumFractionDigits: 2 }).format(0.9925));
+    expect(shadowText(crashFree, 'value')).to.equal(
+      new Intl.NumberFormat(undefined, { style: 'percent', maximumFractionDigits: 2 }).format(0.9925),
+    );
     await publish(gw, 'kpis.s2', kpis(98.5));
-    await until(crashFree, 'rt-message', () => crashFree.value === 98.5);
+    await untilEvent(crashFree, 'rt-message', () => crashFree.value === 98.5);
   });
 
   it('shows which topics the scopes allow, and forbidden for the others', async () => {
@@ -80,11 +72,11 @@ describe('the live-ops dashboard against a real gateway', function () {
     expect(economy.error).to.equal('forbidden');
     expect(doc.querySelector('tr[data-topic="economy.patch"]')!.classList.contains('denied')).to.equal(true);
     const ops = verdict('kpis.s2');
-    await until(ops, 'rt-message', () => ops.status === 'live');
+    await untilEvent(ops, 'rt-message', () => ops.status === 'live');
   });
 
   it('leaves live when the gateway stops, keeping the last values as stale, and is live again when it is back', async () => {
-    const down = until(badge, 'rt-state', () => badge.status === 'reconnecting');
+    const down = untilEvent(badge, 'rt-state', () => badge.status === 'reconnecting');
     await stopGateway(gw);
     await down;
     await badge.updateComplete;
@@ -93,11 +85,11 @@ describe('the live-ops dashboard against a real gateway', function () {
     expect(crashFree.status).to.equal('stale');
     expect(shadowText(crashFree, 'value')).to.not.equal(undefined);
 
-    const back = until(badge, 'rt-state', () => badge.status === 'live');
+    const back = untilEvent(badge, 'rt-state', () => badge.status === 'live');
     gw = await startGateway(gw.port); // the same address: a restarted gateway
     await back;
     await publish(gw, 'kpis.s2', kpis(99.9));
-    await until(crashFree, 'rt-message', () => crashFree.value === 99.9);
+    await untilEvent(crashFree, 'rt-message', () => crashFree.value === 99.9);
     await crashFree.updateComplete;
     expect(crashFree.status).to.equal('live');
   });
@@ -106,13 +98,13 @@ describe('the live-ops dashboard against a real gateway', function () {
     const disconnect = doc.getElementById('disconnect') as HTMLButtonElement;
     const reconnect = doc.getElementById('reconnect') as HTMLButtonElement;
     expect(reconnect.disabled).to.equal(true);
-    const offline = until(badge, 'rt-state', () => badge.status === 'offline');
+    const offline = untilEvent(badge, 'rt-state', () => badge.status === 'offline');
     disconnect.click();
     await offline;
     await badge.updateComplete;
     expect(`${shadowText(badge, 'dot')} ${shadowText(badge, 'label')}`).to.equal('○ Offline');
     expect([disconnect.disabled, reconnect.disabled]).to.deep.equal([true, false]);
-    const live = until(badge, 'rt-state', () => badge.status === 'live');
+    const live = untilEvent(badge, 'rt-state', () => badge.status === 'live');
     reconnect.click();
     await live;
     expect([disconnect.disabled, reconnect.disabled]).to.deep.equal([false, true]);

@@ -61,7 +61,9 @@ describe('<rt-connection>', () => {
   });
 
   it('keeps its client for a change that leaves the configuration as it was', async () => {
-    const el = await fixture<RtConnection>(html`<rt-connection url="ws://127.0.0.1:9/rt" scopes="a,b" .options=${{ auth: never }}></rt-connection>`);
+    const el = await fixture<RtConnection>(
+      html`<rt-connection url="ws://127.0.0.1:9/rt" scopes="a,b" .options=${{ auth: never }}></rt-connection>`,
+    );
     const first = el.client;
     el.scopes = 'a,b';
     el.requestUpdate();
@@ -70,7 +72,9 @@ describe('<rt-connection>', () => {
   });
 
   it('disconnects its own client when removed and reconnects it when put back', async () => {
-    const el = await fixture<RtConnection>(html`<rt-connection url="ws://127.0.0.1:9/rt" .options=${{ auth: never }}></rt-connection>`);
+    const el = await fixture<RtConnection>(
+      html`<rt-connection url="ws://127.0.0.1:9/rt" .options=${{ auth: never }}></rt-connection>`,
+    );
     const client = el.client!;
     const parent = el.parentElement!;
     el.remove();
@@ -120,7 +124,9 @@ describe('<rt-connection>', () => {
   });
 
   it('adds no box of its own, and is accessible', async () => {
-    const el = await fixture<RtConnection>(html`<rt-connection .client=${fakeClient()}><rt-status></rt-status></rt-connection>`);
+    const el = await fixture<RtConnection>(
+      html`<rt-connection .client=${fakeClient()}><rt-status></rt-status></rt-connection>`,
+    );
     expect(getComputedStyle(el).display).to.equal('contents');
     await expect(el).to.be.accessible();
   });

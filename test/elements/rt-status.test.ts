@@ -66,7 +66,11 @@ describe('<rt-status>', () => {
 
   it('is ○ Offline when the client stopped, with the reason in its title', async () => {
     const el = await mount();
-    await set(el, { state: 'closed', connected: false, error: { source: 'close', code: 4403, reason: 'forbidden origin' } });
+    await set(el, {
+      state: 'closed',
+      connected: false,
+      error: { source: 'close', code: 4403, reason: 'forbidden origin' },
+    });
     expect(shown(el)).to.equal('○ Offline');
     expect(part(el, 'base').title).to.equal('Offline · websocket · reconnects: 0 · forbidden origin');
     await set(el, { state: 'offline', error: null });

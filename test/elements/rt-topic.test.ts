@@ -94,14 +94,20 @@ describe('<rt-topic>', () => {
     it('formats by name: number, percent, compact, time', async () => {
       const el = await mount(html`<rt-topic topic="kpis.s2" field="v" format="number"></rt-topic>`);
       await publish(el, { v: 1234567.891 });
-      expect(text(el, 'value')).to.equal(new Intl.NumberFormat(undefined, { maximumFractionDigits: 2 }).format(1234567.89));
+      expect(text(el, 'value')).to.equal(
+        new Intl.NumberFormat(undefined, { maximumFractionDigits: 2 }).format(1234567.89),
+      );
       el.format = 'percent';
       el.digits = 1;
       await publish(el, { v: 99.25 });
-      expect(text(el, 'value')).to.equal(new Intl.NumberFormat(undefined, { style: 'percent', maximumFractionDigits: 1 }).format(0.9925));
+      expect(text(el, 'value')).to.equal(
+        new Intl.NumberFormat(undefined, { style: 'percent', maximumFractionDigits: 1 }).format(0.9925),
+      );
       el.setAttribute('format', 'compact');
       await publish(el, { v: 18400 });
-      expect(text(el, 'value')).to.equal(new Intl.NumberFormat(undefined, { notation: 'compact', maximumFractionDigits: 1 }).format(18400));
+      expect(text(el, 'value')).to.equal(
+        new Intl.NumberFormat(undefined, { notation: 'compact', maximumFractionDigits: 1 }).format(18400),
+      );
       el.format = 'time';
       const when = Date.UTC(2025, 0, 2, 3, 4, 5);
       await publish(el, { v: when });

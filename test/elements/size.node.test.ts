@@ -49,7 +49,8 @@ describe('size budget: web components', () => {
     const code = output[0].code;
     const gzipped = gzipLength(code);
     report('dist/browser/rt-elements.js', code.length, gzipped, limit);
-    for (const tag of ['rt-connection', 'rt-topic', 'rt-status', 'rt-feed']) assert.ok(code.includes(`"${tag}"`), `registers ${tag}`);
+    for (const tag of ['rt-connection', 'rt-topic', 'rt-status', 'rt-feed'])
+      assert.ok(code.includes(`"${tag}"`), `registers ${tag}`);
     assert.ok(gzipped <= limit, `${gzipped} B > ${limit} B`);
   });
 });

@@ -12,7 +12,9 @@ const color = (badge: RtStatus) => getComputedStyle(badge.shadowRoot!.querySelec
 async function badge(style: string, state: Parameters<typeof fakeClient>[0] = {}): Promise<RtStatus> {
   // The fixture's root is the connection (display: contents, yet custom properties and color-scheme inherit
   // through it): a plain <div> root would make the fixture wait for an animation frame.
-  const root = await fixture(html`<rt-connection style=${style} .client=${fakeClient(state)}><rt-status></rt-status></rt-connection>`);
+  const root = await fixture(
+    html`<rt-connection style=${style} .client=${fakeClient(state)}><rt-status></rt-status></rt-connection>`,
+  );
   const el = root.querySelector('rt-status')!;
   await el.updateComplete;
   return el;

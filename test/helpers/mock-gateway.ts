@@ -108,7 +108,13 @@ export class MockGateway {
     if (refusal) return conn.close(refusal, 'refused');
     socket.on('message', (raw) => this.receive(conn, JSON.parse(String(raw)) as ClientFrame));
     if (this.options.hello ?? true) {
-      conn.send({ type: 'hello', v: 1, id: `c${attempt}`, scopes: [], heartbeatMs: this.options.heartbeatMs ?? 15_000 });
+      conn.send({
+        type: 'hello',
+        v: 1,
+        id: `c${attempt}`,
+        scopes: [],
+        heartbeatMs: this.options.heartbeatMs ?? 15_000,
+      });
     }
   }
 
@@ -148,7 +154,12 @@ export function fakeAuth(): { auth: (scopes: readonly string[]) => Promise<Ticke
   return {
     auth: async (scopes) => {
       calls++;
-      return { ts: 1_700_000_000, nonce: (++nonces).toString(16).padStart(16, '0'), scopes: scopes.join(','), sig: 'a'.repeat(64) };
+      return {
+        ts: 1_700_000_000,
+        nonce: (++nonces).toString(16).padStart(16, '0'),
+        scopes: scopes.join(','),
+        sig: 'a'.repeat(64),
+      };
     },
     calls: () => calls,
   };

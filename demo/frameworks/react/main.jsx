@@ -79,11 +79,25 @@ createRoot(document.getElementById('app')).render(
   <StrictMode>
     <RealtimeProvider options={{ ...options, scopes: [...options.scopes, 'economy.admin'] }}>
       <h1>React</h1>
-      <div className="card"><StatusIndicator /></div>
-      <div className="card"><h2>Live events</h2><EventFeed /></div>
-      <div className="card"><h2>Basic usage</h2><MyComponent /></div>
-      <div className="card"><h2>Multiple topics</h2><Dashboard /></div>
-      <div className="card"><h2>Switching topics</h2><Switcher /></div>
+      <div className="card">
+        <StatusIndicator />
+      </div>
+      <div className="card">
+        <h2>Live events</h2>
+        <EventFeed />
+      </div>
+      <div className="card">
+        <h2>Basic usage</h2>
+        <MyComponent />
+      </div>
+      <div className="card">
+        <h2>Multiple topics</h2>
+        <Dashboard />
+      </div>
+      <div className="card">
+        <h2>Switching topics</h2>
+        <Switcher />
+      </div>
     </RealtimeProvider>
   </StrictMode>,
 );

@@ -38,7 +38,10 @@ export class RtConnection extends LitElement {
   private readonly connection = new ConnectionController(this, () => ({
     client: this.given,
     url: this.url,
-    scopes: this.scopes.split(',').map((s) => s.trim()).filter(Boolean),
+    scopes: this.scopes
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
     auth: this.ticketUrl || undefined,
     options: this.options,
   }));

@@ -53,7 +53,8 @@ export class RtTopic extends LitElement {
 
   private readonly source = new TopicController(this, {
     topic: () => this.topic,
-    onMessage: (s) => emit(this, 'rt-message', { topic: this.topic, data: s.data, value: pick(s.data, this.field), seq: s.seq }),
+    onMessage: (s) =>
+      emit(this, 'rt-message', { topic: this.topic, data: s.data, value: pick(s.data, this.field), seq: s.seq }),
   });
 
   /** The value shown (the `field` of the latest payload), before formatting. */

@@ -26,7 +26,13 @@ export const pick = (data: unknown, path: string | null | undefined): unknown =>
   path
     ? path
         .split('.')
-        .reduce<unknown>((v, key) => (v !== null && typeof v === 'object' && Object.hasOwn(v, key) ? (v as Record<string, unknown>)[key] : undefined), data)
+        .reduce<unknown>(
+          (v, key) =>
+            v !== null && typeof v === 'object' && Object.hasOwn(v, key)
+              ? (v as Record<string, unknown>)[key]
+              : undefined,
+          data,
+        )
     : data;
 
 /**
@@ -36,7 +42,7 @@ export const pick = (data: unknown, path: string | null | undefined): unknown =>
 export function format(value: unknown, name: FormatName | string = 'text', digits = 2): string {
   if (name === 'time' && (typeof value === 'number' || typeof value === 'string')) {
     const date = new Date(value);
-    if (date.getTime() === date.getTime()) return date.toLocaleTimeString();
+    if (!Number.isNaN(date.getTime())) return date.toLocaleTimeString();
   }
   if (typeof value === 'number' && (name === 'number' || name === 'percent' || name === 'compact')) {
     const percent = name === 'percent';
