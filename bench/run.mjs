@@ -2,16 +2,23 @@
 // Benchmark harness of issue 7. Runs the gateway under test (and the raw `ws` floor and Socket.IO 4) in one
 // process pinned to CPU 0, the load generator in another pinned to CPU 1, all on 127.0.0.1 with ephemeral
 // ports. Every loop is bounded in count and time; every child is killed by PID on exit, error or signal.
-//   node bench/run.mjs [--quick] [--only=fanout,max,mem,slow,storm] [--kinds=gateway,raw,sio]
-//                      [--ns=10000] [--rounds=3] [--gateway-dir=/tmp/perf/server] [--label=x] [--no-md]
+//   node bench/run.mjs [--quick | --smoke] [--only=fanout,max,mem,slow,storm] [--kinds=gateway,raw,sio]
+//                      [--ns=10000] [--rounds=3] [--gateway-dir=/tmp/perf/server] [--proto-dir=…] [--label=x]
+//                      [--charts=dir] [--no-md]
 // --ns picks the connection counts of the fanout/max scenarios; --rounds repeats each fanout measurement (kinds in
 // alternating order, fresh processes each time) and compares medians, for targets closer than the host's noise.
+// --smoke shrinks every scenario (200 connections, seconds per step) to check the pipeline, not to measure.
+// Writes bench/results/<start>-<label>.json, the same tables as .md beside it, and the charts in
+// bench/results/<start>-<label>-charts/ (or --charts=dir); --no-md stops printing the tables at the end.
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync, appendFileSync, readFileSync, existsSync } from 'node:fs';
+import { mkdirSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { now } from './lib/common.mjs';
+import { renderMarkdown } from './lib/markdown.mjs';
+import { LG_BOUND, runFileName } from './lib/run-data.mjs';
+import { renderReport } from './report.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
@@ -22,23 +29,41 @@ const quick = flag('quick');
 const only = new Set(opt('only', 'fanout,max,mem,slow,storm').split(','));
 const kinds = opt('kinds', 'gateway,raw,sio').split(',');
 const gatewayDir = opt('gateway-dir', undefined);
-const label = opt('label', quick ? 'quick' : 'full');
+const label = opt('label', flag('smoke') ? 'smoke' : quick ? 'quick' : 'full');
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const log = (...a) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}]`, ...a);
 
 const P = quick
   ? {
-      fanoutNs: [1000], rate: 10, warmupMs: 3000, durationMs: 15_000,
-      maxN: [1000], maxRates: [10, 25, 50, 100, 200, 400, 800], maxStepMs: 4000,
+      fanoutNs: [1000],
+      rate: 10,
+      warmupMs: 3000,
+      durationMs: 15_000,
+      maxN: [1000],
+      maxRates: [10, 25, 50, 100, 200, 400, 800],
+      maxStepMs: 4000,
       memN: 5000,
-      slowN: 1000, slowRate: 20, slowPayload: 16_384, slowBaseMs: 10_000, slowStallMs: 30_000,
+      slowN: 1000,
+      slowRate: 20,
+      slowPayload: 16_384,
+      slowBaseMs: 10_000,
+      slowStallMs: 30_000,
       stormN: 1000,
     }
   : {
-      fanoutNs: [1000, 5000, 10_000], rate: 10, warmupMs: 3000, durationMs: 30_000,
-      maxN: [1000, 5000], maxRates: [10, 20, 40, 80, 160, 320, 640, 1280], maxStepMs: 8000,
+      fanoutNs: [1000, 5000, 10_000],
+      rate: 10,
+      warmupMs: 3000,
+      durationMs: 30_000,
+      maxN: [1000, 5000],
+      maxRates: [10, 20, 40, 80, 160, 320, 640, 1280],
+      maxStepMs: 8000,
       memN: 10_000,
-      slowN: 5000, slowRate: 10, slowPayload: 16_384, slowBaseMs: 20_000, slowStallMs: 60_000,
+      slowN: 5000,
+      slowRate: 10,
+      slowPayload: 16_384,
+      slowBaseMs: 20_000,
+      slowStallMs: 60_000,
       stormN: 5000,
     };
 
@@ -49,31 +74,73 @@ if (opt('ns')) {
 }
 const rounds = Math.max(1, Math.min(9, Number(opt('rounds', 1)) || 1));
 
-if (flag('smoke')) Object.assign(P, { fanoutNs: [200], maxN: [200], maxRates: [10, 50], maxStepMs: 2000, durationMs: 3000, warmupMs: 1000, memN: 500, slowN: 200, slowBaseMs: 3000, slowStallMs: 5000, stormN: 100 });
+if (flag('smoke'))
+  Object.assign(P, {
+    fanoutNs: [200],
+    maxN: [200],
+    maxRates: [10, 50],
+    maxStepMs: 2000,
+    durationMs: 3000,
+    warmupMs: 1000,
+    memN: 500,
+    slowN: 200,
+    slowBaseMs: 3000,
+    slowStallMs: 5000,
+    stormN: 100,
+  });
 
 // ---- processes ------------------------------------------------------------------------------------------
 const children = new Set();
-const pinning = cpus().length >= 2 && (() => { try { execFileSync('taskset', ['-V'], { stdio: 'ignore' }); return true; } catch { return false; } })();
+const pinning =
+  cpus().length >= 2 &&
+  (() => {
+    try {
+      execFileSync('taskset', ['-V'], { stdio: 'ignore' });
+      return true;
+    } catch {
+      return false;
+    }
+  })();
 const CPU_SERVER = '0';
 const CPU_LOADGEN = '1';
 
 function killAll() {
   for (const c of children) {
-    try { process.kill(c.pid, 'SIGKILL'); } catch {}
+    try {
+      process.kill(c.pid, 'SIGKILL');
+    } catch {}
   }
   children.clear();
 }
 process.on('exit', killAll);
-for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(sig, () => { killAll(); process.exit(130); });
-process.on('uncaughtException', (e) => { console.error(e); killAll(); process.exit(1); });
-process.on('unhandledRejection', (e) => { console.error(e); killAll(); process.exit(1); });
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'])
+  process.on(sig, () => {
+    killAll();
+    process.exit(130);
+  });
+process.on('uncaughtException', (e) => {
+  console.error(e);
+  killAll();
+  process.exit(1);
+});
+process.on('unhandledRejection', (e) => {
+  console.error(e);
+  killAll();
+  process.exit(1);
+});
 
 class Proc {
   constructor(name, script, { cpu, env = {}, execArgv = [] }) {
     this.name = name;
     const nodeArgs = [...execArgv, script];
-    const [cmd, args] = pinning ? ['taskset', ['-c', cpu, process.execPath, ...nodeArgs]] : [process.execPath, nodeArgs];
-    this.child = spawn(cmd, args, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const [cmd, args] = pinning
+      ? ['taskset', ['-c', cpu, process.execPath, ...nodeArgs]]
+      : [process.execPath, nodeArgs];
+    this.child = spawn(cmd, args, {
+      cwd: root,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
     children.add(this.child);
     this.pid = this.child.pid;
     this.seq = 0;
@@ -81,7 +148,11 @@ class Proc {
     this.ready = new Promise((resolve, reject) => {
       const t = setTimeout(() => reject(new Error(`${name}: not ready in 30 s`)), 30_000);
       this.child.on('message', (m) => {
-        if (m?.ready) { clearTimeout(t); resolve(); return; }
+        if (m?.ready) {
+          clearTimeout(t);
+          resolve();
+          return;
+        }
         const p = this.pending.get(m?.id);
         if (!p) return;
         this.pending.delete(m.id);
@@ -92,7 +163,10 @@ class Proc {
         children.delete(this.child);
         clearTimeout(t);
         reject(new Error(`${name} exited (${code ?? signal})`));
-        for (const p of this.pending.values()) { clearTimeout(p.timer); p.reject(new Error(`${name} exited during ${p.cmd}`)); }
+        for (const p of this.pending.values()) {
+          clearTimeout(p.timer);
+          p.reject(new Error(`${name} exited during ${p.cmd}`));
+        }
         this.pending.clear();
       });
     });
@@ -101,23 +175,37 @@ class Proc {
   call(cmd, args = {}, timeoutMs = 180_000) {
     const id = ++this.seq;
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => { this.pending.delete(id); reject(new Error(`${this.name}.${cmd}: timeout`)); }, timeoutMs);
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(new Error(`${this.name}.${cmd}: timeout`));
+      }, timeoutMs);
       this.pending.set(id, { resolve, reject, timer, cmd });
       this.child.send({ id, cmd, args });
     });
   }
   async stop() {
     if (this.child.exitCode !== null || this.child.signalCode !== null) return;
-    try { process.kill(this.pid, 'SIGTERM'); } catch {}
+    try {
+      process.kill(this.pid, 'SIGTERM');
+    } catch {}
     await Promise.race([this.exited, sleep(3000)]);
-    if (this.child.exitCode === null && this.child.signalCode === null) { try { process.kill(this.pid, 'SIGKILL'); } catch {} await this.exited; }
+    if (this.child.exitCode === null && this.child.signalCode === null) {
+      try {
+        process.kill(this.pid, 'SIGKILL');
+      } catch {}
+      await this.exited;
+    }
     children.delete(this.child);
   }
 }
 
 const TSX = ['--import', 'tsx'];
-const SERVER_SCRIPTS = { gateway: 'bench/servers/gateway.mjs', proto: 'bench/servers/gateway.mjs', raw: 'bench/servers/raw-ws.mjs', sio: 'bench/servers/socketio.mjs' };
-const KIND_NAMES = { proto: 'gateway prototype', gateway: 'Lydian gateway', raw: 'raw ws floor', sio: 'Socket.IO 4' };
+const SERVER_SCRIPTS = {
+  gateway: 'bench/servers/gateway.mjs',
+  proto: 'bench/servers/gateway.mjs',
+  raw: 'bench/servers/raw-ws.mjs',
+  sio: 'bench/servers/socketio.mjs',
+};
 
 // BENCH_SERVER_ARGS: extra Node flags for the server under test, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`.
 const serverArgs = (process.env.BENCH_SERVER_ARGS ?? '').split(' ').filter(Boolean);
@@ -126,26 +214,40 @@ const loadgenArgs = (process.env.BENCH_LG_ARGS ?? '').split(' ').filter(Boolean)
 
 async function startServer(kind) {
   // `proto`: the same gateway script on another copy of server/ (--proto-dir), for an A/B in one run.
-  const env = kind === 'gateway' && gatewayDir ? { BENCH_GATEWAY_DIR: gatewayDir } : kind === 'proto' ? { BENCH_GATEWAY_DIR: opt('proto-dir', '/tmp/perf/server') } : {};
-  const p = new Proc(`server:${kind}`, SERVER_SCRIPTS[kind], { cpu: CPU_SERVER, env, execArgv: [...TSX, '--expose-gc', '--max-old-space-size=8192', ...serverArgs] });
+  const env =
+    kind === 'gateway' && gatewayDir
+      ? { BENCH_GATEWAY_DIR: gatewayDir }
+      : kind === 'proto'
+        ? { BENCH_GATEWAY_DIR: opt('proto-dir', '/tmp/perf/server') }
+        : {};
+  const p = new Proc(`server:${kind}`, SERVER_SCRIPTS[kind], {
+    cpu: CPU_SERVER,
+    env,
+    execArgv: [...TSX, '--expose-gc', '--max-old-space-size=8192', ...serverArgs],
+  });
   p.ready.catch(() => {});
   await p.ready;
   p.port = (await p.call('info')).port;
   return p;
 }
 async function startLoadgen(script = 'bench/loadgen.mjs') {
-  const p = new Proc('loadgen', script, { cpu: CPU_LOADGEN, execArgv: [...TSX, '--max-old-space-size=8192', ...loadgenArgs] });
+  const p = new Proc('loadgen', script, {
+    cpu: CPU_LOADGEN,
+    execArgv: [...TSX, '--max-old-space-size=8192', ...loadgenArgs],
+  });
   p.ready.catch(() => {});
   await p.ready;
   return p;
 }
 async function withProcs(fn, ...procs) {
-  try { return await fn(); } finally { for (const p of procs) await p.stop(); }
+  try {
+    return await fn();
+  } finally {
+    for (const p of procs) await p.stop();
+  }
 }
 
 // ---- one measurement window ------------------------------------------------------------------------------
-const LG_BOUND = 0.9; // load generator pinned to one core: ≥ 90 % of it means it, not the server, may be the limit
-
 /** Publishes `rate` ticks/s for warmup + duration, waits (bounded) for in-flight messages, returns the numbers. */
 async function measure(srv, lg, { rate, warmupMs, durationMs, payloadBytes = 200, stallFraction = 0, onDuring }) {
   const tStart = now() + warmupMs;
@@ -170,13 +272,28 @@ async function measure(srv, lg, { rate, warmupMs, durationMs, payloadBytes = 200
   const received = st.received.healthy;
   const dropRate = expected > 0 ? Math.max(0, 1 - received / expected) : null;
   return {
-    rate, achievedRate: round(pub.achievedRate, 1), payloadBytes, healthyClients: r.healthy, stalledClients: r.stalled,
-    latency: st.latency, latencyScheduled: st.latencyScheduled, keptRate: round(pub.achievedRate / rate, 3), expected, received, dropRate, deliveredPerSec: Math.round(received / measuredS),
-    serverCpu: round(pub.serverCpu, 2), loadgenCpu: round(loadgenCpu, 2), loadgenBound: loadgenCpu >= LG_BOUND,
-    publishMsMean: round(pub.publishMsMean, 2), publishMsMax: round(pub.publishMsMax, 1),
-    loopDelayP99: round(pub.loopDelayP99, 1), loopDelayMax: round(pub.loopDelayMax, 1),
+    rate,
+    achievedRate: round(pub.achievedRate, 1),
+    payloadBytes,
+    healthyClients: r.healthy,
+    stalledClients: r.stalled,
+    latency: st.latency,
+    latencyScheduled: st.latencyScheduled,
+    keptRate: round(pub.achievedRate / rate, 3),
+    expected,
+    received,
+    dropRate,
+    deliveredPerSec: Math.round(received / measuredS),
+    serverCpu: round(pub.serverCpu, 2),
+    loadgenCpu: round(loadgenCpu, 2),
+    loadgenBound: loadgenCpu >= LG_BOUND,
+    publishMsMean: round(pub.publishMsMean, 2),
+    publishMsMax: round(pub.publishMsMax, 1),
+    loopDelayP99: round(pub.loopDelayP99, 1),
+    loopDelayMax: round(pub.loopDelayMax, 1),
     gatewayDropped: h0 && h1 ? h1.messagesDropped - h0.messagesDropped : null,
-    stalledReceived: st.received.stalled, closedSinceStart: st.closedSinceStart,
+    stalledReceived: st.received.stalled,
+    closedSinceStart: st.closedSinceStart,
     during: duringResult,
     hostLoad1m: round(loadavg()[0], 2), // other processes on the machine compete with the pinned cores
   };
@@ -184,145 +301,239 @@ async function measure(srv, lg, { rate, warmupMs, durationMs, payloadBytes = 200
 const round = (v, d = 0) => (v == null ? v : Math.round(v * 10 ** d) / 10 ** d);
 
 // ---- scenarios -------------------------------------------------------------------------------------------
-const results = { label, quick, rounds, startedAt: new Date().toISOString(), loadAtStart: loadavg().map((v) => round(v, 2)), params: P, pinning, gatewayDir: gatewayDir ?? 'server/', fanout: [], max: [], mem: [], slow: null, storm: null };
+const results = {
+  label,
+  quick,
+  rounds,
+  startedAt: new Date().toISOString(),
+  loadAtStart: loadavg().map((v) => round(v, 2)),
+  params: P,
+  pinning,
+  gatewayDir: gatewayDir ?? 'server/',
+  fanout: [],
+  max: [],
+  mem: [],
+  slow: null,
+  storm: null,
+};
 
 const wire = (kind) => (kind === 'proto' ? 'gateway' : kind); // the client protocol a server kind speaks
 
 async function connectAll(srv, lg, kind, n) {
   const c = await lg.call('connect', { kind: wire(kind), port: srv.port, n });
   const s = await lg.call('subscribe', { kind: wire(kind) });
-  log(`  ${kind}: ${c.ok}/${n} connected in ${Math.round(c.ms)} ms, subscribed in ${Math.round(s.ms)} ms (${s.pendingAcks} acks missing)`);
+  log(
+    `  ${kind}: ${c.ok}/${n} connected in ${Math.round(c.ms)} ms, subscribed in ${Math.round(s.ms)} ms (${s.pendingAcks} acks missing)`,
+  );
   return { connected: c.ok, connectMs: Math.round(c.ms), subscribeMs: Math.round(s.ms), missingAcks: s.pendingAcks };
 }
 
 async function fanoutAndMax(kind, n, round = 1) {
   const srv = await startServer(kind);
   const lg = await startLoadgen();
-  await withProcs(async () => {
-    const conn = await connectAll(srv, lg, kind, n);
-    if (only.has('fanout') && P.fanoutNs.includes(n)) {
-      const m = await measure(srv, lg, { rate: P.rate, warmupMs: P.warmupMs, durationMs: P.durationMs });
-      results.fanout.push({ kind, n, round, ...conn, ...m });
-      log(`  fanout ${kind} n=${n}: p50 ${m.latency.p50} p95 ${m.latency.p95} p99 ${m.latency.p99} ms (p95 from schedule ${m.latencyScheduled.p95}), rate kept ${(m.keptRate * 100).toFixed(1)} %, ${m.deliveredPerSec} msg/s, drop ${(m.dropRate * 100).toFixed(3)} %, cpu srv ${m.serverCpu} lg ${m.loadgenCpu}`);
-    }
-    if (only.has('max') && P.maxN.includes(n) && round === 1) {
-      const steps = [];
-      for (const rate of P.maxRates) {
-        // The host is shared and noisy: a failing step is run once more, and fails only if it fails twice.
-        let m, pass;
-        for (let attempt = 0; attempt < 2; attempt++) {
-          m = await measure(srv, lg, { rate, warmupMs: 1000, durationMs: P.maxStepMs });
-          pass = m.latency.p95 !== null && m.latency.p95 < 100 && m.received >= m.expected && m.achievedRate >= 0.95 * rate;
-          m.attempt = attempt + 1;
-          if (pass) break;
-        }
-        steps.push({ ...m, pass });
-        log(`  max ${kind} n=${n} rate ${rate}/s: p95 ${m.latency.p95} ms, ${m.deliveredPerSec} msg/s, drop ${(m.dropRate * 100).toFixed(3)} %, achieved ${m.achievedRate}/s, cpu srv ${m.serverCpu} lg ${m.loadgenCpu} → ${pass ? 'pass' : 'FAIL'}`);
-        if (!pass) break;
-        await sleep(500);
+  await withProcs(
+    async () => {
+      const conn = await connectAll(srv, lg, kind, n);
+      if (only.has('fanout') && P.fanoutNs.includes(n)) {
+        const m = await measure(srv, lg, { rate: P.rate, warmupMs: P.warmupMs, durationMs: P.durationMs });
+        results.fanout.push({ kind, n, round, ...conn, ...m });
+        log(
+          `  fanout ${kind} n=${n}: p50 ${m.latency.p50} p95 ${m.latency.p95} p99 ${m.latency.p99} ms (p95 from schedule ${m.latencyScheduled.p95}), rate kept ${(m.keptRate * 100).toFixed(1)} %, ${m.deliveredPerSec} msg/s, drop ${(m.dropRate * 100).toFixed(3)} %, cpu srv ${m.serverCpu} lg ${m.loadgenCpu}`,
+        );
       }
-      const best = [...steps].reverse().find((s) => s.pass) ?? null;
-      const peak = steps.reduce((a, s) => (s.deliveredPerSec > (a?.deliveredPerSec ?? -1) ? s : a), null);
-      results.max.push({
-        kind, n, steps, maxRate: best?.rate ?? null, maxDeliveredPerSec: best?.deliveredPerSec ?? null,
-        peakDeliveredPerSec: peak?.deliveredPerSec ?? null,
-        loadgenBound: steps.some((s) => s.loadgenBound),
-      });
-    }
-  }, lg, srv);
+      if (only.has('max') && P.maxN.includes(n) && round === 1) {
+        const steps = [];
+        for (const rate of P.maxRates) {
+          // The host is shared and noisy: a failing step is run once more, and fails only if it fails twice.
+          let m, pass;
+          for (let attempt = 0; attempt < 2; attempt++) {
+            m = await measure(srv, lg, { rate, warmupMs: 1000, durationMs: P.maxStepMs });
+            pass =
+              m.latency.p95 !== null &&
+              m.latency.p95 < 100 &&
+              m.received >= m.expected &&
+              m.achievedRate >= 0.95 * rate;
+            m.attempt = attempt + 1;
+            if (pass) break;
+          }
+          steps.push({ ...m, pass });
+          log(
+            `  max ${kind} n=${n} rate ${rate}/s: p95 ${m.latency.p95} ms, ${m.deliveredPerSec} msg/s, drop ${(m.dropRate * 100).toFixed(3)} %, achieved ${m.achievedRate}/s, cpu srv ${m.serverCpu} lg ${m.loadgenCpu} → ${pass ? 'pass' : 'FAIL'}`,
+          );
+          if (!pass) break;
+          await sleep(500);
+        }
+        const best = [...steps].reverse().find((s) => s.pass) ?? null;
+        const peak = steps.reduce((a, s) => (s.deliveredPerSec > (a?.deliveredPerSec ?? -1) ? s : a), null);
+        results.max.push({
+          kind,
+          n,
+          steps,
+          maxRate: best?.rate ?? null,
+          maxDeliveredPerSec: best?.deliveredPerSec ?? null,
+          peakDeliveredPerSec: peak?.deliveredPerSec ?? null,
+          loadgenBound: steps.some((s) => s.loadgenBound),
+        });
+      }
+    },
+    lg,
+    srv,
+  );
 }
 
 async function memory(kind, n) {
   const srv = await startServer(kind);
   const lg = await startLoadgen();
-  await withProcs(async () => {
-    const m0 = await srv.call('mem');
-    const c = await lg.call('connect', { kind: wire(kind), port: srv.port, n });
-    const m1 = await srv.call('mem', { settleMs: 2000 });
-    const s = await lg.call('subscribe', { kind: wire(kind), all: true });
-    const m2 = await srv.call('mem', { settleMs: 2000 });
-    const r = {
-      kind, n, connected: c.ok, missingAcks: s.pendingAcks,
-      rssBase: m0.rss, rssConnected: m1.rss, rssSubscribed: m2.rss,
-      rssPerConnKB: round((m1.rss - m0.rss) / c.ok / 1024, 2),
-      rssPerSubKB: round((m2.rss - m1.rss) / (c.ok * 4) / 1024, 3),
-      rssPerConnWith1SubKB: round(((m1.rss - m0.rss) + (m2.rss - m1.rss) / 4) / c.ok / 1024, 2),
-      heapPerConnKB: round((m1.heapUsed - m0.heapUsed) / c.ok / 1024, 2),
-      heapPerSubB: round((m2.heapUsed - m1.heapUsed) / (c.ok * 4), 0),
-    };
-    results.mem.push(r);
-    log(`  mem ${kind} n=${n}: ${r.rssPerConnKB} KB RSS/conn, ${r.rssPerSubKB} KB RSS/sub, heap ${r.heapPerConnKB} KB/conn, ${r.heapPerSubB} B/sub`);
-  }, lg, srv);
+  await withProcs(
+    async () => {
+      const m0 = await srv.call('mem');
+      const c = await lg.call('connect', { kind: wire(kind), port: srv.port, n });
+      const m1 = await srv.call('mem', { settleMs: 2000 });
+      const s = await lg.call('subscribe', { kind: wire(kind), all: true });
+      const m2 = await srv.call('mem', { settleMs: 2000 });
+      const r = {
+        kind,
+        n,
+        connected: c.ok,
+        missingAcks: s.pendingAcks,
+        rssBase: m0.rss,
+        rssConnected: m1.rss,
+        rssSubscribed: m2.rss,
+        rssPerConnKB: round((m1.rss - m0.rss) / c.ok / 1024, 2),
+        rssPerSubKB: round((m2.rss - m1.rss) / (c.ok * 4) / 1024, 3),
+        rssPerConnWith1SubKB: round((m1.rss - m0.rss + (m2.rss - m1.rss) / 4) / c.ok / 1024, 2),
+        heapPerConnKB: round((m1.heapUsed - m0.heapUsed) / c.ok / 1024, 2),
+        heapPerSubB: round((m2.heapUsed - m1.heapUsed) / (c.ok * 4), 0),
+      };
+      results.mem.push(r);
+      log(
+        `  mem ${kind} n=${n}: ${r.rssPerConnKB} KB RSS/conn, ${r.rssPerSubKB} KB RSS/sub, heap ${r.heapPerConnKB} KB/conn, ${r.heapPerSubB} B/sub`,
+      );
+    },
+    lg,
+    srv,
+  );
 }
 
 async function slowConsumers() {
   const srv = await startServer('gateway');
   const lg = await startLoadgen();
-  await withProcs(async () => {
-    const conn = await connectAll(srv, lg, 'gateway', P.slowN);
-    const common = { rate: P.slowRate, warmupMs: 1000, payloadBytes: P.slowPayload };
-    const memBefore = await srv.call('mem');
-    const base = await measure(srv, lg, { ...common, durationMs: P.slowBaseMs });
-    log(`  slow baseline: healthy p95 ${base.latency.p95} ms, drop ${(base.dropRate * 100).toFixed(3)} %, gateway dropped ${base.gatewayDropped}, lg cpu ${base.loadgenCpu}`);
-    const samples = [];
-    let sampling = true;
-    const sampler = async () => {
-      const t0 = Date.now();
-      while (sampling && Date.now() - t0 < P.slowStallMs + 4000) {
-        const m = await srv.call('health').catch(() => null);
-        const rss = await srv.call('rss').catch(() => null); // no GC here: it would stall the fanout being measured
-        samples.push({ s: round((Date.now() - t0) / 1000, 1), rssMB: round(rss / 2 ** 20, 1), dropped: m?.messagesDropped });
-        await sleep(2000);
-      }
-      return samples;
-    };
-    const stalled = await measure(srv, lg, { ...common, durationMs: P.slowStallMs, stallFraction: 0.01, onDuring: () => sampler().finally(() => {}) , });
-    sampling = false;
-    const stalledExpected = stalled.stalledClients * Math.round(stalled.expected / Math.max(1, stalled.healthyClients));
-    results.slow = {
-      n: P.slowN, ...conn, rate: P.slowRate, payloadBytes: P.slowPayload, memBefore: memBefore.rss,
-      baseline: base, stalled,
-      stalledMessagesExpected: stalledExpected,
-      stalledDropShare: stalledExpected ? round(stalled.gatewayDropped / stalledExpected, 4) : null,
-      dropShareOfAllDeliveries: round(stalled.gatewayDropped / (stalled.expected + stalledExpected), 5),
-      rssMaxMB: Math.max(...samples.map((s) => s.rssMB ?? 0)),
-      rssBeforeMB: round(memBefore.rss / 2 ** 20, 1),
-      samples,
-      // What the backpressure limits allow per stalled connection: 1 MiB in ws's buffer + 200 queued frames.
-      boundPerStalledMB: round((2 ** 20 + 200 * (P.slowPayload + 100)) / 2 ** 20, 1),
-    };
-    log(`  slow stalled: healthy p95 ${stalled.latency.p95} ms (baseline ${base.latency.p95}), healthy drop ${(stalled.dropRate * 100).toFixed(3)} %, gateway dropped ${stalled.gatewayDropped} of ${stalledExpected} stalled msgs, RSS max ${results.slow.rssMaxMB} MB`);
-  }, lg, srv);
+  await withProcs(
+    async () => {
+      const conn = await connectAll(srv, lg, 'gateway', P.slowN);
+      const common = { rate: P.slowRate, warmupMs: 1000, payloadBytes: P.slowPayload };
+      const memBefore = await srv.call('mem');
+      const base = await measure(srv, lg, { ...common, durationMs: P.slowBaseMs });
+      log(
+        `  slow baseline: healthy p95 ${base.latency.p95} ms, drop ${(base.dropRate * 100).toFixed(3)} %, gateway dropped ${base.gatewayDropped}, lg cpu ${base.loadgenCpu}`,
+      );
+      const samples = [];
+      let sampling = true;
+      const sampler = async () => {
+        const t0 = Date.now();
+        while (sampling && Date.now() - t0 < P.slowStallMs + 4000) {
+          const m = await srv.call('health').catch(() => null);
+          const rss = await srv.call('rss').catch(() => null); // no GC here: it would stall the fanout being measured
+          samples.push({
+            s: round((Date.now() - t0) / 1000, 1),
+            rssMB: round(rss / 2 ** 20, 1),
+            dropped: m?.messagesDropped,
+          });
+          await sleep(2000);
+        }
+        return samples;
+      };
+      const stalled = await measure(srv, lg, {
+        ...common,
+        durationMs: P.slowStallMs,
+        stallFraction: 0.01,
+        onDuring: () => sampler().finally(() => {}),
+      });
+      sampling = false;
+      const stalledExpected =
+        stalled.stalledClients * Math.round(stalled.expected / Math.max(1, stalled.healthyClients));
+      results.slow = {
+        n: P.slowN,
+        ...conn,
+        rate: P.slowRate,
+        payloadBytes: P.slowPayload,
+        memBefore: memBefore.rss,
+        baseline: base,
+        stalled,
+        stalledMessagesExpected: stalledExpected,
+        stalledDropShare: stalledExpected ? round(stalled.gatewayDropped / stalledExpected, 4) : null,
+        dropShareOfAllDeliveries: round(stalled.gatewayDropped / (stalled.expected + stalledExpected), 5),
+        rssMaxMB: Math.max(...samples.map((s) => s.rssMB ?? 0)),
+        rssBeforeMB: round(memBefore.rss / 2 ** 20, 1),
+        samples,
+        // What the backpressure limits allow per stalled connection: 1 MiB in ws's buffer + 200 queued frames.
+        boundPerStalledMB: round((2 ** 20 + 200 * (P.slowPayload + 100)) / 2 ** 20, 1),
+      };
+      log(
+        `  slow stalled: healthy p95 ${stalled.latency.p95} ms (baseline ${base.latency.p95}), healthy drop ${(stalled.dropRate * 100).toFixed(3)} %, gateway dropped ${stalled.gatewayDropped} of ${stalledExpected} stalled msgs, RSS max ${results.slow.rssMaxMB} MB`,
+      );
+    },
+    lg,
+    srv,
+  );
 }
 
 async function storm() {
   const srv = await startServer('gateway');
   const lg = await startLoadgen('bench/storm.mjs');
-  await withProcs(async () => {
-    const c = await lg.call('connect', { port: srv.port, n: P.stormN }, 300_000);
-    log(`  storm: ${c.live}/${P.stormN} core clients live in ${c.ms} ms`);
-    await lg.call('arm');
-    const restart = await srv.call('restart', {});
-    const w = await lg.call('wait', { timeoutMs: 90_000 }, 120_000);
-    results.storm = { client: 'createClient (src/index.ts) with injected ws, websocket only, default backoff', ...c, restart, ...w };
-    log(`  storm: ${w.backAndResubscribed}/${w.n} back and resubscribed, last after ${w.lastBackMs} ms, max ${round(w.maxShareInOneSecond * 100, 1)} % in one second, peak ${w.peakTicketsPerSecond} tickets/s`);
-    await lg.call('close');
-  }, lg, srv);
+  await withProcs(
+    async () => {
+      const c = await lg.call('connect', { port: srv.port, n: P.stormN }, 300_000);
+      log(`  storm: ${c.live}/${P.stormN} core clients live in ${c.ms} ms`);
+      await lg.call('arm');
+      const restart = await srv.call('restart', {});
+      const w = await lg.call('wait', { timeoutMs: 90_000 }, 120_000);
+      results.storm = {
+        client: 'createClient (src/index.ts) with injected ws, websocket only, default backoff',
+        ...c,
+        restart,
+        ...w,
+      };
+      log(
+        `  storm: ${w.backAndResubscribed}/${w.n} back and resubscribed, last after ${w.lastBackMs} ms, max ${round(w.maxShareInOneSecond * 100, 1)} % in one second, peak ${w.peakTicketsPerSecond} tickets/s`,
+      );
+      await lg.call('close');
+    },
+    lg,
+    srv,
+  );
 }
 
 // ---- run ---------------------------------------------------------------------------------------------------
 const t0 = Date.now();
-log(`${label}: kinds ${kinds.join(',')}, scenarios ${[...only].join(',')}, pinning ${pinning ? 'server→cpu0, loadgen→cpu1' : 'off'}`);
-const ns = [...new Set([...(only.has('fanout') ? P.fanoutNs : []), ...(only.has('max') ? P.maxN : [])])].sort((a, b) => a - b);
+log(
+  `${label}: kinds ${kinds.join(',')}, scenarios ${[...only].join(',')}, pinning ${pinning ? 'server→cpu0, loadgen→cpu1' : 'off'}`,
+);
+const ns = [...new Set([...(only.has('fanout') ? P.fanoutNs : []), ...(only.has('max') ? P.maxN : [])])].sort(
+  (a, b) => a - b,
+);
 for (const n of ns) {
   for (let round = 1; round <= (P.fanoutNs.includes(n) ? rounds : 1); round++) {
     const order = round % 2 === 1 ? kinds : [...kinds].reverse(); // neither kind always runs first
-    for (const kind of order) { log(`fanout/max n=${n} ${kind}${rounds > 1 ? ` round ${round}` : ''}`); await fanoutAndMax(kind, n, round); }
+    for (const kind of order) {
+      log(`fanout/max n=${n} ${kind}${rounds > 1 ? ` round ${round}` : ''}`);
+      await fanoutAndMax(kind, n, round);
+    }
   }
 }
-if (only.has('mem')) for (const kind of kinds) { log(`memory n=${P.memN} ${kind}`); await memory(kind, P.memN); }
-if (only.has('slow') && kinds.includes('gateway')) { log(`slow consumers n=${P.slowN}`); await slowConsumers(); }
-if (only.has('storm') && kinds.includes('gateway')) { log(`reconnect storm n=${P.stormN}`); await storm(); }
+if (only.has('mem'))
+  for (const kind of kinds) {
+    log(`memory n=${P.memN} ${kind}`);
+    await memory(kind, P.memN);
+  }
+if (only.has('slow') && kinds.includes('gateway')) {
+  log(`slow consumers n=${P.slowN}`);
+  await slowConsumers();
+}
+if (only.has('storm') && kinds.includes('gateway')) {
+  log(`reconnect storm n=${P.stormN}`);
+  await storm();
+}
 results.finishedAt = new Date().toISOString();
 results.loadAtEnd = loadavg().map((v) => round(v, 2));
 results.totalS = Math.round((Date.now() - t0) / 1000);
@@ -334,88 +545,33 @@ const machine = {
   memGiB: round(totalmem() / 2 ** 30, 1),
   node: process.version,
   ws: JSON.parse(readFileSync(join(root, 'node_modules/ws/package.json'), 'utf8')).version,
-  socketio: existsSync(join(root, 'node_modules/socket.io/package.json')) ? JSON.parse(readFileSync(join(root, 'node_modules/socket.io/package.json'), 'utf8')).version : null,
-  commit: (() => { try { return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root }).toString().trim(); } catch { return '?'; } })(),
+  socketio: existsSync(join(root, 'node_modules/socket.io/package.json'))
+    ? JSON.parse(readFileSync(join(root, 'node_modules/socket.io/package.json'), 'utf8')).version
+    : null,
+  commit: (() => {
+    try {
+      return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root }).toString().trim();
+    } catch {
+      return '?';
+    }
+  })(),
 };
 results.machine = machine;
 const ev = process.env.npm_lifecycle_event;
 const extra = ev === 'bench:quick' ? argv.filter((a) => a !== '--quick') : argv; // the script's own flag
 results.command = (ev ? `npm run ${ev}${extra.length ? ' --' : ''} ` : 'node bench/run.mjs ') + extra.join(' ');
-mkdirSync(join(here, 'results'), { recursive: true });
-const stamp = results.startedAt.replace(/[:.]/g, '-');
-const jsonPath = join(here, 'results', `${stamp}-${label}.json`);
+// Raw runs go to bench/results/ (gitignored): the JSON with every number, the same tables as markdown, and the
+// charts. BENCHMARKS.md is written by hand from a run promoted to bench/baseline/ (see its "Reproduce").
+const resultsDir = join(here, 'results');
+mkdirSync(resultsDir, { recursive: true });
+const jsonPath = join(resultsDir, runFileName(results));
 writeFileSync(jsonPath, JSON.stringify(results, null, 2));
-log(`JSON: ${jsonPath} (${results.totalS} s)`);
-
 const md = renderMarkdown(results);
-if (!flag('no-md')) { appendFileSync(join(root, 'BENCHMARKS.md'), md); log('appended to BENCHMARKS.md'); }
-else console.log(md);
+writeFileSync(jsonPath.replace(/\.json$/, '.md'), md);
+const chartsDir = opt('charts', jsonPath.replace(/\.json$/, '-charts'));
+const charts = renderReport([results], resolve(root, chartsDir));
+log(
+  `JSON: ${relative(root, jsonPath)} (${results.totalS} s); tables beside it (.md); charts: ${charts.map((c) => relative(root, c)).join(', ')}`,
+);
+if (!flag('no-md')) console.log(md);
 killAll();
-
-function renderMarkdown(r) {
-  const f = (v, d = 1) => (v == null ? '—' : Number(v).toFixed(d));
-  const pct = (v, d = 3) => (v == null ? '—' : `${(v * 100).toFixed(d)} %`);
-  const ratio = (a, b, d = 2) => (a == null || b == null || b === 0 ? '—' : `${(a / b).toFixed(d)}×`);
-  const by = (arr, kind, n) => arr.find((x) => x.kind === kind && x.n === n);
-  const kindsIn = (arr) => [...new Set(arr.map((x) => x.kind))];
-  const medianOf = (arr, kind, n, get) => {
-    const v = arr.filter((x) => x.kind === kind && x.n === n).map(get).filter((x) => x != null).sort((a, b) => a - b);
-    return v.length === 0 ? null : v.length % 2 ? v[(v.length - 1) / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
-  };
-  const L = [];
-  L.push('', `## Run ${r.startedAt} (${r.label}${r.gatewayDir !== 'server/' ? `, gateway from ${r.gatewayDir}` : ''})`, '');
-  L.push(`- Machine: ${r.machine.nproc} CPUs (\`nproc\`), ${r.machine.cpu}, ${r.machine.memGiB} GiB, Node ${r.machine.node}, ws ${r.machine.ws}, socket.io ${r.machine.socketio}, commit ${r.machine.commit} (+ working tree)`);
-  L.push(`- Command: \`${r.command}\` (total ${r.totalS} s); JSON: \`bench/results/${jsonPath.split('/').pop()}\``);
-  if (r.loadAtStart) L.push(`- Host load average (1/5/15 min) at start ${r.loadAtStart.join(' / ')}, at end ${r.loadAtEnd.join(' / ')} on ${r.machine.nproc} CPUs: other work on the machine competes with the pinned server and load generator; absolute numbers move, same-run ratios less.`);
-  L.push(`- Server pinned to CPU 0, load generator to CPU 1: ${r.pinning ? 'yes (taskset)' : 'no'}. Loopback only. "LG-bound" = load generator ≥ ${LG_BOUND * 100} % of its core.`);
-  if (r.fanout.length) {
-    L.push('', `### 1. Fanout latency (${r.params.rate} broadcasts/s on each of the 4 topics, ~200 B payload, each client on one topic → ${r.params.rate} msgs/s per client, ${r.params.durationMs / 1000} s measured)`, '');
-    L.push('| N | server | p50 ms | p95 ms | p99 ms | max ms | p95 from schedule ms | publish rate kept | delivered msg/s | drop rate | loop blocked max ms | loop delay p99 / max ms | server CPU | LG CPU | LG-bound | host load |', '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
-    for (const x of r.fanout) L.push(`| ${x.n} | ${KIND_NAMES[x.kind]}${r.rounds > 1 ? ` (round ${x.round})` : ''} | ${f(x.latency.p50)} | ${f(x.latency.p95)} | ${f(x.latency.p99)} | ${f(x.latency.max)} | ${f(x.latencyScheduled?.p95)} | ${pct(x.keptRate, 1)} | ${x.deliveredPerSec} | ${pct(x.dropRate)} | ${f(x.publishMsMax)} | ${f(x.loopDelayP99)} / ${f(x.loopDelayMax)} | ${f(x.serverCpu, 2)} | ${f(x.loadgenCpu, 2)} | ${x.loadgenBound ? '**yes**' : 'no'} | ${f(x.hostLoad1m, 1)} |`);
-    if (r.rounds > 1) L.push('', `Ratios below compare medians over the ${r.rounds} rounds (p95 medians: ${[...new Set(r.fanout.map((x) => x.n))].map((n) => kindsIn(r.fanout).map((k) => `${KIND_NAMES[k]} ${f(medianOf(r.fanout, k, n, (x) => x.latency.p95))} ms`).join(', ') + ` at ${n}`).join('; ')}).`);
-    L.push('', '| N | p95 ours / floor | p95 ours / Socket.IO | p95 from schedule ours / floor | ours / Socket.IO | delivered ours / floor | delivered ours / Socket.IO |', '|---|---|---|---|---|---|---|');
-    for (const n of [...new Set(r.fanout.map((x) => x.n))]) {
-      const p95 = (k) => medianOf(r.fanout, k, n, (x) => x.latency.p95);
-      const p95q = (k) => medianOf(r.fanout, k, n, (x) => x.latencyScheduled?.p95);
-      const rate = (k) => medianOf(r.fanout, k, n, (x) => x.deliveredPerSec);
-      L.push(`| ${n} | ${ratio(p95('gateway'), p95('raw'))} | ${ratio(p95('gateway'), p95('sio'))} | ${ratio(p95q('gateway'), p95q('raw'))} | ${ratio(p95q('gateway'), p95q('sio'))} | ${ratio(rate('gateway'), rate('raw'))} | ${ratio(rate('gateway'), rate('sio'))} |`);
-    }
-  }
-  if (r.max.length) {
-    L.push('', `### 2. Maximum throughput (rate steps ${r.params.maxRates.join(', ')} broadcasts/s per topic, ${r.params.maxStepMs / 1000} s each; pass = p95 < 100 ms, 0 drops, publisher kept the rate)`, '');
-    L.push('| N | server | max passing rate /s | delivered msg/s at it | peak delivered msg/s | first failing step | LG-bound |', '|---|---|---|---|---|---|---|');
-    for (const x of r.max) {
-      const fail = x.steps.find((s) => !s.pass);
-      const why = fail ? `${fail.rate}/s: p95 ${f(fail.latency.p95)} ms, drop ${pct(fail.dropRate, 2)}, achieved ${fail.achievedRate}/s, srv CPU ${f(fail.serverCpu, 2)}, LG CPU ${f(fail.loadgenCpu, 2)}` : 'none (top step passed)';
-      L.push(`| ${x.n} | ${KIND_NAMES[x.kind]} | ${x.maxRate ?? '—'} | ${x.maxDeliveredPerSec ?? '—'} | ${x.peakDeliveredPerSec ?? '—'} | ${why} | ${x.loadgenBound ? '**yes**' : 'no'} |`);
-    }
-    L.push('', '| N | max delivered ours / floor | ours / Socket.IO |', '|---|---|---|');
-    for (const n of [...new Set(r.max.map((x) => x.n))]) {
-      const g = by(r.max, 'gateway', n), w = by(r.max, 'raw', n), s = by(r.max, 'sio', n);
-      L.push(`| ${n} | ${ratio(g?.maxDeliveredPerSec, w?.maxDeliveredPerSec)} | ${ratio(g?.maxDeliveredPerSec, s?.maxDeliveredPerSec)} |`);
-    }
-  }
-  if (r.mem.length) {
-    L.push('', `### 3. Memory (server RSS after GC; N = ${r.params.memN} idle connections, then each subscribed to all 4 topics)`, '');
-    L.push('| server | RSS base MB | KB RSS / idle conn | KB RSS / subscription | KB / conn with 1 sub | heap KB / conn | heap B / sub |', '|---|---|---|---|---|---|---|');
-    for (const x of r.mem) L.push(`| ${KIND_NAMES[x.kind]} | ${f(x.rssBase / 2 ** 20)} | ${f(x.rssPerConnKB, 2)} | ${f(x.rssPerSubKB, 3)} | ${f(x.rssPerConnWith1SubKB, 2)} | ${f(x.heapPerConnKB, 2)} | ${x.heapPerSubB} |`);
-    const g = r.mem.find((x) => x.kind === 'gateway'), w = r.mem.find((x) => x.kind === 'raw'), s = r.mem.find((x) => x.kind === 'sio');
-    L.push('', `Ratios per idle connection: ours / floor ${ratio(g?.rssPerConnKB, w?.rssPerConnKB)}, ours / Socket.IO ${ratio(g?.rssPerConnKB, s?.rssPerConnKB)}.`);
-  }
-  if (r.slow) {
-    const s = r.slow;
-    L.push('', `### 4. Slow consumers (gateway, N = ${s.n}, ${s.rate} broadcasts/s per topic, ${s.payloadBytes} B payload so stalled sockets fill their kernel buffers within the run; 1 % stop reading)`, '');
-    L.push('| phase | healthy p50 / p95 / p99 ms | healthy drop rate | gateway messagesDropped | stalled clients | closed during run | LG CPU |', '|---|---|---|---|---|---|---|');
-    for (const [name, x] of [['no stall', s.baseline], ['1 % stalled', s.stalled]]) L.push(`| ${name} | ${f(x.latency.p50)} / ${f(x.latency.p95)} / ${f(x.latency.p99)} | ${pct(x.dropRate)} | ${x.gatewayDropped} | ${x.stalledClients} | ${x.closedSinceStart} | ${f(x.loadgenCpu, 2)}${x.loadgenBound ? ' (LG-bound)' : ''} |`);
-    L.push('', `Stalled clients: ${s.stalled.gatewayDropped} of ${s.stalledMessagesExpected} messages dropped (${pct(s.stalledDropShare, 1)}); drops are ${pct(s.dropShareOfAllDeliveries, 3)} of all deliveries. Gateway RSS ${s.rssBeforeMB} MB before, max ${s.rssMaxMB} MB during (bound per stalled connection by the limits ≈ ${s.boundPerStalledMB} MB, buffers shared between connections). RSS samples (s: MB, dropped): ${s.samples.map((x) => `${x.s}: ${x.rssMB}, ${x.dropped}`).join(' · ')}`);
-  }
-  if (r.storm) {
-    const s = r.storm;
-    L.push('', `### 5. Reconnect storm (gateway restarted under ${s.n} clients: ${s.client})`, '');
-    L.push('| clients | back and resubscribed | all back after | max share of reconnects in one second | ticket requests | peak ticket requests/s | gateway down for |', '|---|---|---|---|---|---|---|');
-    L.push(`| ${s.n} | ${s.backAndResubscribed} | ${s.allBackMs == null ? `not all (last ${s.lastBackMs} ms)` : `${(s.allBackMs / 1000).toFixed(1)} s`} | ${pct(s.maxShareInOneSecond, 1)} | ${s.ticketRequests} | ${s.peakTicketsPerSecond} | ${s.restart.upAfterMs} ms (graceful close ${s.restart.closedMs} ms) |`);
-    L.push('', `Reconnects per second after the restart: ${Object.entries(s.reconnectsPerSecond).map(([k, v]) => `${k}s: ${v}`).join(', ')}. Ticket requests per second: ${Object.entries(s.ticketsPerSecond).map(([k, v]) => `${k}s: ${v}`).join(', ')}.`);
-  }
-  L.push('');
-  return L.join('\n');
-}

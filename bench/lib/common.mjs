@@ -1,7 +1,7 @@
 // Shared by every bench process: the topics, the clock, the RPC over IPC, the latency histogram.
 import { performance } from 'node:perf_hooks';
 
-/** The seed's four topics (server/topic-registry.ts SEED_TOPICS). */
+/** The seed's four topics (server/delivery/topic-registry.ts SEED_TOPICS). */
 export const TOPICS = ['kpis.s2', 'liveops.events', 'economy.patch', 'ab.status'];
 /** Scopes that cover all four. */
 export const SCOPES = ['ops.admin', 'liveops.admin', 'economy.admin'];
