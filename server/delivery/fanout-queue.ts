@@ -1,9 +1,9 @@
 /**
- * Fanout on a time budget, so messages to crowds never hold the event loop for long (a send costs ~5–9 µs here
- * with its system call: four messages to 2 500 subscribers each, published in one turn, would block heartbeats and
- * handshakes for ~90 ms). Sends go out at once while the turn's budget lasts; the rest waits for the next turn,
- * which spends a budget of its own, oldest message first. Every `chunk` sends the corked writes are flushed and the
- * clock is read, so the budget counts the system calls, and subscribers start receiving before the fanout ends.
+ * Fanout on a time budget, so messages to crowds never hold the event loop for long: a few messages to thousands of
+ * subscribers each, published in one turn, would otherwise keep heartbeats and handshakes waiting behind their writes
+ * (costs measured in BENCHMARKS.md). Sends go out at once while the turn's budget lasts; the rest waits for the next
+ * turn, which spends a budget of its own, oldest message first. Every `chunk` sends the corked writes are flushed and
+ * the clock is read, so the budget counts the system calls, and subscribers start receiving before the fanout ends.
  * Messages of one topic stay in order: each waits behind the topic's earlier messages.
  */
 import type { FanoutResult } from '../engines/engine.js';
@@ -24,12 +24,12 @@ export type SendTo = (session: Session, topic: Topic<Session>, frame: PreparedFr
 export interface FanoutOptions {
   /**
    * Milliseconds per turn of the event loop spent on fanout sends before the rest waits for the next turn
-   * (default 5: with the chunk that overruns it, the writes flushed when the turn ends and the turn's other work,
-   * the event loop's p99 delay stayed under 20 ms at 10 000 connections, where 10 ms gave 23–28 ms for the same
-   * latency; a catch-up past `maxBacklog` may take longer).
+   * (default 5: the turn also runs the chunk that overruns it, the writes flushed when it ends and its other work,
+   * so a smaller budget keeps the event loop's delay lower for the same delivery latency, see BENCHMARKS.md; a
+   * catch-up past `maxBacklog` may take longer).
    */
   budgetMs?: number;
-  /** Sends between two looks at the clock, each look after a flush of the corked writes (default 128, ~1 ms). */
+  /** Sends between two looks at the clock, each look after a flush of the corked writes (default 128, about a millisecond of sends). */
   chunk?: number;
   /**
    * Messages a topic may have waiting; beyond, the oldest waiting are delivered at once until it is back within
@@ -50,14 +50,14 @@ export interface FanoutHooks {
   now?: () => number;
 }
 
-/** Messages of one topic on their way to the same subscribers. */
 /**
  * Messages one delivery may gather: enough to write a subscriber several at once under load, few enough that the
- * catch-up past `maxBacklog`, which finishes a delivery at a time, stays short (16 messages × 2 500 subscribers
- * go out in 2 500 writes, ~40 ms here).
+ * catch-up past `maxBacklog`, which finishes a delivery at a time, stays short (a delivery costs one write per
+ * subscriber, however many messages it gathers; see BENCHMARKS.md).
  */
 const GATHER_LIMIT = 16;
 
+/** Messages of one topic on their way to the same subscribers. */
 interface Delivery {
   topic: Topic<Session>;
   /** In publishing order. A message joins the last delivery of its topic while nobody has got that one yet. */

@@ -4,8 +4,9 @@
  * nothing for `timeoutMs` is terminated: the broken-connection loop of the `ws` README.
  *
  * The round is spread over the interval: sessions are dealt into {@link HEARTBEAT_SLOTS} slots as they connect,
- * and one slot is visited every `intervalMs / HEARTBEAT_SLOTS`. Pinging 10 000 connections at once would block the
- * event loop for ~100 ms and bring back 10 000 pongs together; spread, each visit does a sixteenth of that.
+ * and one slot is visited every `intervalMs / HEARTBEAT_SLOTS`. Pinging every connection at once would block the
+ * event loop for as long as all those writes take and bring back all their pongs together; spread, each visit does a
+ * sixteenth of that.
  */
 import type { Hub } from './hub.js';
 import type { Logger } from '../ops/log.js';

@@ -13,7 +13,7 @@ export class TcpProxy {
 
   /** Starts a proxy to `targetPort` on 127.0.0.1. */
   static async start(targetPort: number): Promise<TcpProxy> {
-    let proxy!: TcpProxy;
+    // The handler reads `proxy`, set below before any connection can arrive (connections come after `listening`).
     const server = createServer((client) => {
       if (!proxy.open) return client.destroy();
       const upstream = createConnection(targetPort, '127.0.0.1');
@@ -28,7 +28,7 @@ export class TcpProxy {
     });
     server.listen(0, '127.0.0.1');
     await once(server, 'listening');
-    proxy = new TcpProxy(server, (server.address() as AddressInfo).port);
+    const proxy = new TcpProxy(server, (server.address() as AddressInfo).port);
     return proxy;
   }
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { Socket } from 'node:net';
 import { describe, it } from 'node:test';
-import { TestClient, startGateway, subscribed } from '../helpers.js';
+import { startGateway, subscribed, type TestClient } from '../helpers.js';
 
 /** Counts the writes handed to the kernel for the gateway's side of `client` (one per `_write`/`_writev`). */
 function countServerWrites(client: TestClient): { count: number; restore: () => void } {

@@ -11,7 +11,7 @@ import { createConnection, type Socket } from 'node:net';
 import type WebSocket from 'ws';
 import type { Gateway, GatewayOptions } from '../../../server/gateway.js';
 import type { Session } from '../../../server/delivery/session.js';
-import { type Closed, SseReader, TestClient, get, signedQuery, startGateway, wsUrl } from '../helpers.js';
+import { type Closed, type SseReader, TestClient, get, signedQuery, startGateway, wsUrl } from '../helpers.js';
 
 /** The topic the healthy client follows, and the scope it needs. */
 export const TOPIC = 'kpis.s2';
