@@ -94,7 +94,9 @@ export class GatewayContext {
     this.backpressure = resolveBackpressure(options.backpressure);
     const historySize = options.historySize ?? 100;
     this.limits = resolveRateLimits(options.rateLimits);
-    this.ipLimiter = this.limits.connectionsPerIp ? new IpLimiter(this.limits.connectionsPerIp, this.limits.maxTrackedIps) : undefined;
+    this.ipLimiter = this.limits.connectionsPerIp
+      ? new IpLimiter(this.limits.connectionsPerIp, this.limits.maxTrackedIps)
+      : undefined;
     this.clientIp = options.clientIp ?? ((req) => req.socket.remoteAddress ?? 'unknown');
     const now = () => this.clock.now();
     const registry = new TopicRegistry<Session>(historySize);
@@ -104,9 +106,20 @@ export class GatewayContext {
       const redis = typeof options.redis === 'string' ? { url: options.redis } : options.redis;
       const engine = new RedisEngine({ historySize, ...redis }, this.logger, now);
       this.engine = engine;
-      this.nonces = options.nonceStore ?? new RedisNonceStore(() => engine.client, redis.prefix, () => engine.ticketsNotBefore);
+      this.nonces =
+        options.nonceStore ??
+        new RedisNonceStore(
+          () => engine.client,
+          redis.prefix,
+          () => engine.ticketsNotBefore,
+        );
       this.hub = new Hub(registry, engine, this.logger, this.limits.maxSubscriptions, options.fanout);
-      this.cluster = new ClusterStats(() => engine.client, engine.id, () => this.hub.stats(), redis.prefix);
+      this.cluster = new ClusterStats(
+        () => engine.client,
+        engine.id,
+        () => this.hub.stats(),
+        redis.prefix,
+      );
     } else {
       this.engine = new MemoryEngine(now);
       this.nonces = options.nonceStore ?? new MemoryNonceStore({ now });

@@ -94,27 +94,36 @@ function defaultStaticRoots(): Record<string, string> {
  * @example const gw = await createGateway({ secret: process.env.WS_HMAC_SECRET!, port: 3100 });
  *          gw.fanout('kpis.s2', { crash_free: 99.2 });
  */
-export function createGateway(options: GatewayOptions & { redis: string | RedisEngineOptions }): Promise<Gateway<Promise<PublishResult>>>;
+export function createGateway(
+  options: GatewayOptions & { redis: string | RedisEngineOptions },
+): Promise<Gateway<Promise<PublishResult>>>;
 export function createGateway(options: GatewayOptions & { redis?: undefined }): Promise<Gateway<FanoutResult>>;
 export function createGateway(options: GatewayOptions): Promise<Gateway<FanoutResult | Promise<PublishResult>>>;
 export async function createGateway(options: GatewayOptions): Promise<Gateway<FanoutResult | Promise<PublishResult>>> {
-  if (options.statsToken !== undefined && options.statsToken.length < 8) throw new TypeError('statsToken must have at least 8 characters');
+  if (options.statsToken !== undefined && options.statsToken.length < 8)
+    throw new TypeError('statsToken must have at least 8 characters');
   const auth = toAuthOptions({ ...options, corsAnyOrigin: options.demo === true || options.corsAnyOrigin === true });
   const context = new GatewayContext(options);
   await context.start();
   // Before listening, so no connection goes unrecorded.
   const audit = options.audit
-    ? (await AuditLog.open({ ...options.audit, now: () => context.clock.now(), logger: context.logger })).attach(context.hub)
+    ? (await AuditLog.open({ ...options.audit, now: () => context.clock.now(), logger: context.logger })).attach(
+        context.hub,
+      )
     : undefined;
   const sse = new SseEndpoint(context, auth);
   const startedAt = context.clock.now();
-  const demo = options.demo
-    ? { keys: auth.keys, staticRoots: options.staticRoots ?? defaultStaticRoots() }
-    : undefined;
+  const demo = options.demo ? { keys: auth.keys, staticRoots: options.staticRoots ?? defaultStaticRoots() } : undefined;
   const app = createHttpApp({ context, sse, origins: sse.origins, demo, startedAt, statsToken: options.statsToken });
   const headersTimeout = options.headersTimeoutMs ?? 10_000;
-  const serverOptions = { headersTimeout, requestTimeout: headersTimeout * 3, connectionsCheckingInterval: Math.min(1000, headersTimeout) };
-  const server: Server = options.tls ? createHttpsServer({ ...serverOptions, ...options.tls }, app) : createServer(serverOptions, app);
+  const serverOptions = {
+    headersTimeout,
+    requestTimeout: headersTimeout * 3,
+    connectionsCheckingInterval: Math.min(1000, headersTimeout),
+  };
+  const server: Server = options.tls
+    ? createHttpsServer({ ...serverOptions, ...options.tls }, app)
+    : createServer(serverOptions, app);
   const ws = new WebSocketEndpoint(context, auth).attach(server, true);
 
   try {
@@ -156,7 +165,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway<Fa
     fanout: (topic, payload) => context.hub.fanout(topic, payload),
     publish: (topic, payload) => context.hub.publish(topic, payload),
     registerTopic: (name, spec) => context.hub.registerTopic(name, spec),
-    stats: ((scope?: 'gateway' | 'cluster') => (scope === undefined ? context.hub.stats() : context.stats(scope))) as Gateway['stats'],
+    stats: ((scope?: 'gateway' | 'cluster') =>
+      scope === undefined ? context.hub.stats() : context.stats(scope)) as Gateway['stats'],
     close: () => (closing ??= close()),
   };
 }

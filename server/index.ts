@@ -12,7 +12,14 @@ export type { Gateway, GatewayOptions } from './gateway.js';
 export type { ContextOptions } from './context.js';
 
 /** The module-level API, for mounting the gateway on your own HTTP server: one default gateway per process. */
-export { configureRealtime, createSSEHandler, fanout, getStats, registerTopic, startWebSocketServer } from './module-api.js';
+export {
+  configureRealtime,
+  createSSEHandler,
+  fanout,
+  getStats,
+  registerTopic,
+  startWebSocketServer,
+} from './module-api.js';
 
 /** Tickets: sign and issue them in your backend, verify them (with a nonce store) in a gateway of your own. */
 export { createNonce, issueTicket, rbacHas, sign, verifyHMAC, verifyTicket } from './admission/tickets.js';
@@ -67,4 +74,11 @@ export type { Logger, LogLevelName, LogSink } from './ops/log.js';
 /** The attested audit log: the writer, its verifier and retention. */
 export { AuditLog, formatProblem, pruneAuditDir, verifyAuditLog } from './ops/audit/index.js';
 /** Audit log options, an entry, and the verifier's and pruner's options and results. */
-export type { AuditEntry, AuditLogOptions, PruneOptions, VerifyOptions, VerifyProblem, VerifyResult } from './ops/audit/index.js';
+export type {
+  AuditEntry,
+  AuditLogOptions,
+  PruneOptions,
+  VerifyOptions,
+  VerifyProblem,
+  VerifyResult,
+} from './ops/audit/index.js';

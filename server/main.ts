@@ -57,7 +57,10 @@ async function loadKeys(): Promise<KeyRing> {
   const secret = env['WS_HMAC_SECRET'];
   if (secret) return new KeyRing([{ kid: env['WS_HMAC_KID'] || undefined, secret }]);
   if (!demo) throw new Error('WS_HMAC_SECRET or WS_HMAC_KEYS_FILE is required (or run in demo mode with --demo)');
-  logger.warn('Gateway', 'Demo mode without WS_HMAC_SECRET: using a random per-process secret; tickets come from /rt/ticket');
+  logger.warn(
+    'Gateway',
+    'Demo mode without WS_HMAC_SECRET: using a random per-process secret; tickets come from /rt/ticket',
+  );
   return new KeyRing([{ secret: randomBytes(32).toString('hex') }]);
 }
 
@@ -80,13 +83,18 @@ const clientIp = ipHeader
 const tlsCert = env['RT_TLS_CERT'];
 const tlsKey = env['RT_TLS_KEY'];
 
-const allowedOrigins = env['RT_ALLOWED_ORIGINS']?.split(',').map((o) => o.trim()).filter(Boolean);
+const allowedOrigins = env['RT_ALLOWED_ORIGINS']
+  ?.split(',')
+  .map((o) => o.trim())
+  .filter(Boolean);
 const gateway = await createGateway({
   keys,
   ...(tlsCert && tlsKey ? { tls: { cert: readFileSync(tlsCert), key: readFileSync(tlsKey) } } : {}),
   ...(env['RT_STATS_TOKEN'] ? { statsToken: env['RT_STATS_TOKEN'] } : {}),
   ...(clientIp ? { clientIp } : {}),
-  ...(env['RT_AUDIT_DIR'] ? { audit: { dir: env['RT_AUDIT_DIR'], retentionDays: numberFromEnv('RT_AUDIT_RETENTION_DAYS', 90) } } : {}),
+  ...(env['RT_AUDIT_DIR']
+    ? { audit: { dir: env['RT_AUDIT_DIR'], retentionDays: numberFromEnv('RT_AUDIT_RETENTION_DAYS', 90) } }
+    : {}),
   ...(allowedOrigins?.length ? { allowedOrigins } : {}),
   port: numberFromEnv('PORT', 3100),
   host: env['HOST'] || '127.0.0.1',
@@ -96,8 +104,11 @@ const gateway = await createGateway({
   logger,
 });
 
-const stopPublisher = demo ? startDemoPublisher(gateway.fanout, { intervalMs: numberFromEnv('RT_DEMO_INTERVAL_MS', 2000) || 2000 }) : () => {};
-if (demo) logger.info('Gateway', `Demo dashboard: ${gateway.url}/  (tickets: ${gateway.url}/rt/ticket?scopes=ops.admin)`);
+const stopPublisher = demo
+  ? startDemoPublisher(gateway.fanout, { intervalMs: numberFromEnv('RT_DEMO_INTERVAL_MS', 2000) || 2000 })
+  : () => {};
+if (demo)
+  logger.info('Gateway', `Demo dashboard: ${gateway.url}/  (tickets: ${gateway.url}/rt/ticket?scopes=ops.admin)`);
 
 let stopping = false;
 const shutdown = (signal: string) => {

@@ -56,7 +56,9 @@ export function startWebSocketServer(server: Server, secretOrOptions: string | A
  * A `(req, res)` handler for `GET /rt/sse`, usable from Express, Connect or `http`.
  * @param secretOrOptions the HMAC secret, or {@link AuthOptions}
  */
-export function createSSEHandler(secretOrOptions: string | AuthOptions): (req: IncomingMessage, res: ServerResponse) => void {
+export function createSSEHandler(
+  secretOrOptions: string | AuthOptions,
+): (req: IncomingMessage, res: ServerResponse) => void {
   return new SseEndpoint(defaultContext(), toAuthOptions(secretOrOptions)).handle;
 }
 

@@ -76,7 +76,13 @@ export class Gatekeeper {
     const wait = context.ipLimiter?.take(context.clientIp(req), context.clock.now()) ?? 0;
     if (wait > 0) {
       context.hub.emit('rateLimited', 'connections_per_ip', transport);
-      return refuse({ ok: false, status: 429, closeCode: CloseCode.rateLimited, reason: RATE_LIMITED, retryAfterS: wait });
+      return refuse({
+        ok: false,
+        status: 429,
+        closeCode: CloseCode.rateLimited,
+        reason: RATE_LIMITED,
+        retryAfterS: wait,
+      });
     }
     // Admissions still in flight count: with a remote nonce store many can pass this check before any is added.
     if (context.hub.sessions.size + context.admitting >= context.limits.maxConnections) {
@@ -89,7 +95,11 @@ export class Gatekeeper {
     // Released when admit returns; the endpoint adds an admitted session synchronously right after.
     context.admitting += 1;
     try {
-      const verdict = await verifyTicket(query, { keys: this.auth.keys, nonces: context.nonces, now: () => context.clock.now() });
+      const verdict = await verifyTicket(query, {
+        keys: this.auth.keys,
+        nonces: context.nonces,
+        now: () => context.clock.now(),
+      });
       if (verdict.ok) return verdict;
       return refuse({ ok: false, status: 401, closeCode: CloseCode.unauthorized, reason: verdict.reason });
     } catch (error) {

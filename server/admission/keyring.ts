@@ -71,7 +71,8 @@ export async function readKeyFile(path: string): Promise<SigningKey[]> {
   if (!Array.isArray(parsed.keys)) throw new Error(`${path}: expected {"keys":[{"kid","secret"},…]}`);
   return parsed.keys.map((k: unknown) => {
     const { kid, secret } = (k ?? {}) as Record<string, unknown>;
-    if (typeof secret !== 'string' || (kid !== undefined && typeof kid !== 'string')) throw new Error(`${path}: malformed key`);
+    if (typeof secret !== 'string' || (kid !== undefined && typeof kid !== 'string'))
+      throw new Error(`${path}: malformed key`);
     return { kid: kid as string | undefined, secret };
   });
 }
@@ -87,7 +88,11 @@ export function watchKeyFile(path: string, ring: KeyRing, logger: Logger, interv
         ring.replace(keys);
         logger.info('Auth', 'Keys reloaded:', { kids: ring.kids.join(',') });
       })
-      .catch((error: unknown) => logger.error('Auth', 'Key file rejected, keeping the current keys:', { error: error instanceof Error ? error.message : 'unknown' }));
+      .catch((error: unknown) =>
+        logger.error('Auth', 'Key file rejected, keeping the current keys:', {
+          error: error instanceof Error ? error.message : 'unknown',
+        }),
+      );
   };
   watchFile(path, { interval: intervalMs, persistent: false }, reload);
   process.on('SIGHUP', reload);

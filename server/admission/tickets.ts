@@ -77,7 +77,8 @@ export function issueTicket(
 ): Ticket {
   const list = scopes.join(',');
   // Each name on its own first: ['a,b'] must not turn into two scopes once joined.
-  if (!scopes.every(isScopeName) || !parseScopeList(list)) throw new TypeError('issueTicket: malformed or duplicate scope name');
+  if (!scopes.every(isScopeName) || !parseScopeList(list))
+    throw new TypeError('issueTicket: malformed or duplicate scope name');
   const { ts, nonce, sig } = sign(connectBody(list), secret, options.nowMs);
   const ticket: Ticket = { ts, nonce, scopes: list, sig };
   if (options.kid !== undefined) ticket.kid = options.kid;

@@ -26,7 +26,10 @@ function fail(message: string, code: number): never {
 async function main(): Promise<void> {
   let parsed;
   try {
-    parsed = parseArgs({ allowPositionals: true, options: { head: { type: 'string' }, days: { type: 'string', default: '90' } } });
+    parsed = parseArgs({
+      allowPositionals: true,
+      options: { head: { type: 'string' }, days: { type: 'string', default: '90' } },
+    });
   } catch (error) {
     fail(`${error instanceof Error ? error.message : String(error)}\n${USAGE}`, 2);
   }

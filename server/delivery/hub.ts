@@ -90,7 +90,8 @@ export class Hub extends EventEmitter<HubEvents> implements EngineSink {
       this.sent += sent;
       this.dropped += dropped;
     };
-    const sendTo = (session: Session, topic: Topic<Session>, frame: PreparedFrame) => this.sendTo(session, topic, frame);
+    const sendTo = (session: Session, topic: Topic<Session>, frame: PreparedFrame) =>
+      this.sendTo(session, topic, frame);
     this.fanoutQueue = new FanoutQueue({ sendTo, onSent, flush: () => this.writes.flush() }, fanout);
   }
 
@@ -206,7 +207,9 @@ export class Hub extends EventEmitter<HubEvents> implements EngineSink {
     const published = this.engine.publish(this.publishable(topicName, payload), payload);
     if (published instanceof Promise) {
       published.catch((error: unknown) =>
-        this.logger.error('Fanout', `${topicName}: publish failed`, { error: error instanceof Error ? error.message : 'unknown' }),
+        this.logger.error('Fanout', `${topicName}: publish failed`, {
+          error: error instanceof Error ? error.message : 'unknown',
+        }),
       );
       return published;
     }
@@ -235,7 +238,8 @@ export class Hub extends EventEmitter<HubEvents> implements EngineSink {
     const started = this.listenerCount('fanout') > 0 ? performance.now() : -1;
     const result = this.fanoutQueue.deliver(topic, frame);
     // Not even the string is built per message unless someone reads fanout lines.
-    if (this.logger.level === 'debug') this.logger.debug('Fanout', `${topic.name}: sent=${result.sent}, dropped=${result.dropped}`);
+    if (this.logger.level === 'debug')
+      this.logger.debug('Fanout', `${topic.name}: sent=${result.sent}, dropped=${result.dropped}`);
     if (started >= 0) this.emit('fanout', topic.name, (performance.now() - started) / 1000);
     return result;
   }

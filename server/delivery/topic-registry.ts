@@ -40,7 +40,8 @@ export class TopicRegistry<S extends Subscriber = Subscriber> {
    * @throws TypeError for a malformed topic or scope name, or a reserved name (`total`, `gateways`, `__proto__`)
    */
   register(name: string, spec: TopicSpec): Topic<S> {
-    if (!isTopicName(name) || RESERVED.has(name)) throw new TypeError(`registerTopic: invalid topic name ${JSON.stringify(name)}`);
+    if (!isTopicName(name) || RESERVED.has(name))
+      throw new TypeError(`registerTopic: invalid topic name ${JSON.stringify(name)}`);
     if (!spec.scopes.every(isScopeName)) throw new TypeError(`registerTopic: invalid scope for ${name}`);
     const scopes = Object.freeze([...spec.scopes]);
     const existing = this.topics.get(name);

@@ -39,7 +39,12 @@ const CONTENT_TYPES: Readonly<Record<string, string>> = {
  * unknown types answer 404.
  * @param roots URL prefix → directory, e.g. `{ '/': 'demo', '/dist/': 'dist/browser' }`
  */
-export async function serveStatic(req: IncomingMessage, res: ServerResponse, pathname: string, roots: Readonly<Record<string, string>>): Promise<boolean> {
+export async function serveStatic(
+  req: IncomingMessage,
+  res: ServerResponse,
+  pathname: string,
+  roots: Readonly<Record<string, string>>,
+): Promise<boolean> {
   const prefix = Object.keys(roots)
     .sort((a, b) => b.length - a.length)
     .find((p) => pathname.startsWith(p));

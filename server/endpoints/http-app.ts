@@ -50,7 +50,11 @@ export function createHttpApp(options: HttpAppOptions): (req: IncomingMessage, r
       const body = { status, ...(engine.ok ? {} : { reason: engine.reason }), uptimeS, ...context.hub.counters() };
       return sendJson(res, status === 'ok' ? 200 : 503, body);
     }
-    if ((pathname === '/rt/stats' || pathname === '/metrics') && statsToken !== undefined && !hasToken(req, statsToken)) {
+    if (
+      (pathname === '/rt/stats' || pathname === '/metrics') &&
+      statsToken !== undefined &&
+      !hasToken(req, statsToken)
+    ) {
       res.setHeader('WWW-Authenticate', 'Bearer');
       return sendJson(res, 401, { error: 'unauthorized' });
     }

@@ -45,7 +45,9 @@ export class SseEndpoint {
   /** A plain `(req, res)` handler, usable from `http`, Express or Connect. */
   readonly handle = (req: IncomingMessage, res: ServerResponse): void => {
     this.serve(req, res).catch((error: unknown) => {
-      this.context.logger.error('SSE', 'Request failed:', { error: error instanceof Error ? error.message : 'unknown' });
+      this.context.logger.error('SSE', 'Request failed:', {
+        error: error instanceof Error ? error.message : 'unknown',
+      });
       if (!res.headersSent) sendJson(res, 500, { error: 'internal' });
       else res.destroy();
     });

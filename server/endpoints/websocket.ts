@@ -28,11 +28,15 @@ const WEBSOCKET_KEY = /^[+/0-9A-Za-z]{22}==$/;
  * @returns the HTTP response refusing a malformed handshake, or `undefined` when it is well-formed
  */
 function handshakeRefusal(req: IncomingMessage): string | undefined {
-  const answer = (status: string, extra = '') => `HTTP/1.1 ${status}\r\nConnection: close\r\n${extra}Content-Length: 0\r\n\r\n`;
+  const answer = (status: string, extra = '') =>
+    `HTTP/1.1 ${status}\r\nConnection: close\r\n${extra}Content-Length: 0\r\n\r\n`;
   if (req.method !== 'GET') return answer('405 Method Not Allowed', 'Allow: GET\r\n');
   const version = req.headers['sec-websocket-version'];
   if (version !== '13' && version !== '8') return answer('400 Bad Request', 'Sec-WebSocket-Version: 13, 8\r\n');
-  if (req.headers.upgrade?.toLowerCase() !== 'websocket' || !WEBSOCKET_KEY.test(req.headers['sec-websocket-key'] ?? '')) {
+  if (
+    req.headers.upgrade?.toLowerCase() !== 'websocket' ||
+    !WEBSOCKET_KEY.test(req.headers['sec-websocket-key'] ?? '')
+  ) {
     return answer('400 Bad Request');
   }
   return undefined;
@@ -191,7 +195,14 @@ export class WebSocketEndpoint {
     const { context } = this;
     const { hub, logger, clock } = context;
     const peer = new WebSocketPeer(ws, socket, hub.writes);
-    const session = new Session(context.newId(), 'websocket', ticket.scopeList, peer, clock.now(), context.backpressure);
+    const session = new Session(
+      context.newId(),
+      'websocket',
+      ticket.scopeList,
+      peer,
+      clock.now(),
+      context.backpressure,
+    );
     session.kid = ticket.kid;
     const guard = new FrameGuard(context.limits.framesPerConnection, clock.now());
     hub.add(session);

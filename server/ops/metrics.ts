@@ -55,7 +55,11 @@ export class GatewayMetrics {
           this.inc(read());
         },
       });
-    cumulative('rt_messages_sent_total', 'Messages written or queued to connections', () => hub.counters().messagesSent);
+    cumulative(
+      'rt_messages_sent_total',
+      'Messages written or queued to connections',
+      () => hub.counters().messagesSent,
+    );
     cumulative('rt_messages_dropped_total', 'Messages dropped by backpressure', () => hub.counters().messagesDropped);
 
     const fanout = new Histogram({

@@ -34,7 +34,8 @@ function svelteBrowserEntries() {
   const { exports } = require('svelte/package.json');
   const map = {};
   for (const [key, value] of Object.entries(exports)) {
-    if (typeof value === 'object' && value.browser) map[key.replace(/^\./, 'svelte')] = `/node_modules/svelte/${value.browser.slice(2)}`;
+    if (typeof value === 'object' && value.browser)
+      map[key.replace(/^\./, 'svelte')] = `/node_modules/svelte/${value.browser.slice(2)}`;
   }
   return map;
 }
@@ -57,7 +58,9 @@ async function bundleReact(rootDir) {
         setup(b) {
           b.onResolve({ filter: /^cjs-entry:/ }, (args) => ({ path: args.path.slice(10), namespace: 'cjs-entry' }));
           b.onLoad({ filter: /.*/, namespace: 'cjs-entry' }, (args) => {
-            const names = Object.keys(require(args.path)).filter((k) => /^[A-Za-z_$][\w$]*$/.test(k) && k !== 'default');
+            const names = Object.keys(require(args.path)).filter(
+              (k) => /^[A-Za-z_$][\w$]*$/.test(k) && k !== 'default',
+            );
             const id = JSON.stringify(args.path);
             return {
               contents: `import m from ${id}; export default m; export const { ${names.join(', ')} } = m;`,

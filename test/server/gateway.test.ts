@@ -9,17 +9,47 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { NonceStore } from '../../server/admission/nonce-store.js';
 import type { Session } from '../../server/delivery/session.js';
-import { FakeClock, SECRET, SseReader, TestClient, connect, get, signedQuery, sseUrl, startGateway, subscribed, wsUrl } from './helpers.js';
+import {
+  FakeClock,
+  SECRET,
+  SseReader,
+  TestClient,
+  connect,
+  get,
+  signedQuery,
+  sseUrl,
+  startGateway,
+  subscribed,
+  wsUrl,
+} from './helpers.js';
 
 describe('TLS', () => {
   it('serves https and wss with the given certificate', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'rt-tls-'));
     try {
-      execFileSync('openssl', [
-        'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1',
-        '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1',
-        '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'),
-      ], { stdio: 'ignore' });
+      execFileSync(
+        'openssl',
+        [
+          'req',
+          '-x509',
+          '-newkey',
+          'ec',
+          '-pkeyopt',
+          'ec_paramgen_curve:P-256',
+          '-nodes',
+          '-days',
+          '1',
+          '-subj',
+          '/CN=localhost',
+          '-addext',
+          'subjectAltName=IP:127.0.0.1',
+          '-keyout',
+          join(dir, 'key.pem'),
+          '-out',
+          join(dir, 'cert.pem'),
+        ],
+        { stdio: 'ignore' },
+      );
       const cert = readFileSync(join(dir, 'cert.pem'));
       const gw = await startGateway({ tls: { cert, key: readFileSync(join(dir, 'key.pem')) } });
       try {
@@ -28,14 +58,20 @@ describe('TLS', () => {
           httpsRequest(`${gw.url}/health`, { ca: cert }, (res) => {
             res.resume();
             resolve(res.statusCode ?? 0);
-          }).on('error', reject).end();
+          })
+            .on('error', reject)
+            .end();
         });
         assert.equal(status, 200);
         const client = new TestClient(`${gw.url.replace('https', 'wss')}/rt?${signedQuery([])}`, { ca: cert });
         await client.next('hello');
         await client.close();
         const untrusted = new TestClient(`${gw.url.replace('https', 'wss')}/rt?${signedQuery([])}`);
-        assert.equal((await untrusted.closed).code, 1006, 'a client that does not trust the certificate cannot connect');
+        assert.equal(
+          (await untrusted.closed).code,
+          1006,
+          'a client that does not trust the certificate cannot connect',
+        );
       } finally {
         await gw.close();
       }
@@ -71,7 +107,8 @@ describe('slow and stuck peers', () => {
       const client = await subscribed(gw, ['economy.admin'], 'economy.patch');
       const stalled = await session;
       client.ws.pause();
-      for (let i = 0; i < 2000 && stalled.queued === 0; i++) gw.fanout('economy.patch', { blob: 'x'.repeat(32 * 1024) });
+      for (let i = 0; i < 2000 && stalled.queued === 0; i++)
+        gw.fanout('economy.patch', { blob: 'x'.repeat(32 * 1024) });
       assert.ok(stalled.queued > 0, 'backed up');
       gw.context.heartbeat.tick();
       clock.advance(15_000);
@@ -180,7 +217,10 @@ describe('graceful shutdown', () => {
   it('refuses to start outside demo mode without a secret', async () => {
     const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0' };
     delete env['WS_HMAC_SECRET'];
-    const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stderr = '';
     child.stderr.setEncoding('utf8');
     child.stderr.on('data', (c: string) => (stderr += c));

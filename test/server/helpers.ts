@@ -20,7 +20,9 @@ export const SECRET = 'test-secret-0123456789abcdef';
 export const NO_RATE_LIMITS = { connectionsPerIp: false, framesPerConnection: false } as const;
 
 /** Starts a quiet in-memory gateway on a free port. */
-export function startGateway(options: Partial<GatewayOptions> & { redis?: undefined } = {}): Promise<Gateway<FanoutResult>> {
+export function startGateway(
+  options: Partial<GatewayOptions> & { redis?: undefined } = {},
+): Promise<Gateway<FanoutResult>> {
   return createGateway({ secret: SECRET, port: 0, logger: silentLogger, rateLimits: NO_RATE_LIMITS, ...options });
 }
 
@@ -77,9 +79,11 @@ export class TestClient {
   /** The next frame (optionally the next one of `type`, skipping others such as heartbeat pings). */
   async next<T extends ServerFrame['type']>(type?: T): Promise<Extract<ServerFrame, { type: T }>> {
     for (;;) {
-      const index = type === undefined ? (this.frames.length > 0 ? 0 : -1) : this.frames.findIndex((f) => f.type === type);
+      const index =
+        type === undefined ? (this.frames.length > 0 ? 0 : -1) : this.frames.findIndex((f) => f.type === type);
       if (index >= 0) return this.frames.splice(index, 1)[0] as Extract<ServerFrame, { type: T }>;
-      if (this.ws.readyState === WebSocket.CLOSED) throw new Error(`socket closed while waiting for ${type ?? 'a frame'}`);
+      if (this.ws.readyState === WebSocket.CLOSED)
+        throw new Error(`socket closed while waiting for ${type ?? 'a frame'}`);
       await new Promise<void>((resolve) => this.waiters.push(resolve));
     }
   }
@@ -107,7 +111,11 @@ export class TestClient {
 }
 
 /** Connects with a fresh ticket for `scopes` and waits for `hello`. */
-export async function connect(gw: Gateway, scopes: string[], options: WebSocket.ClientOptions = {}): Promise<TestClient> {
+export async function connect(
+  gw: Gateway,
+  scopes: string[],
+  options: WebSocket.ClientOptions = {},
+): Promise<TestClient> {
   const client = new TestClient(wsUrl(gw, signedQuery(scopes)), options);
   await client.next('hello');
   return client;
@@ -122,7 +130,10 @@ export async function subscribed(gw: Gateway, scopes: string[], topic: string): 
 }
 
 /** An HTTP GET that resolves with status, headers and body (for short responses). */
-export function get(url: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: IncomingMessage['headers']; body: string }> {
+export function get(
+  url: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; headers: IncomingMessage['headers']; body: string }> {
   return new Promise((resolve, reject) => {
     request(url, { headers }, (res) => {
       let body = '';
@@ -195,7 +206,10 @@ export class SseReader {
         else if (line.startsWith('id: ')) id = line.slice(4);
         else if (line.startsWith('data: ')) data = line.slice(6);
       }
-      if (data !== undefined) this.events.push(id === undefined ? { data: JSON.parse(data) as ServerFrame } : { id, data: JSON.parse(data) as ServerFrame });
+      if (data !== undefined)
+        this.events.push(
+          id === undefined ? { data: JSON.parse(data) as ServerFrame } : { id, data: JSON.parse(data) as ServerFrame },
+        );
     }
     this.wake();
   }

@@ -3,7 +3,13 @@ import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { configureRealtime, createSSEHandler, fanout, getStats, startWebSocketServer } from '../../server/module-api.js';
+import {
+  configureRealtime,
+  createSSEHandler,
+  fanout,
+  getStats,
+  startWebSocketServer,
+} from '../../server/module-api.js';
 import { silentLogger } from '../../server/ops/log.js';
 import { SECRET, SseReader, TestClient, signedQuery } from './helpers.js';
 
@@ -46,7 +52,9 @@ describe("the module-level API on an application's own server", () => {
 
   it('leaves upgrades on other paths to the application', async () => {
     const ws = new TestClient(`ws://${base}/other`);
-    const status = await new Promise<number>((resolve) => ws.ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0)));
+    const status = await new Promise<number>((resolve) =>
+      ws.ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0)),
+    );
     assert.equal(status, 418);
   });
 

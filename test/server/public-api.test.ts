@@ -42,7 +42,15 @@ describe('the public server API', () => {
   });
 
   it('keeps the gateway internals out', () => {
-    for (const internal of ['Hub', 'GatewayContext', 'WebSocketEndpoint', 'SseEndpoint', 'TopicRegistry', 'GatewayMetrics', 'defaultContext']) {
+    for (const internal of [
+      'Hub',
+      'GatewayContext',
+      'WebSocketEndpoint',
+      'SseEndpoint',
+      'TopicRegistry',
+      'GatewayMetrics',
+      'defaultContext',
+    ]) {
       assert.equal(internal in server, false, internal);
     }
   });

@@ -52,7 +52,10 @@ export async function connectRedis(options: RedisOptions, logger: Logger, role: 
   });
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`Redis unreachable at ${options.url ?? 'redis://127.0.0.1:6379'}`)), options.connectTimeoutMs ?? 5000);
+    timer = setTimeout(
+      () => reject(new Error(`Redis unreachable at ${options.url ?? 'redis://127.0.0.1:6379'}`)),
+      options.connectTimeoutMs ?? 5000,
+    );
   });
   const connecting = client.connect();
   connecting.catch(() => {}); // the race below reports it; never an unhandled rejection after a timeout

@@ -27,13 +27,17 @@ export class ClusterStats {
   /** Stops reporting and removes this gateway's entry. */
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
-    await this.client().del(`${this.prefix}gw:${this.id}`).catch(() => {});
+    await this.client()
+      .del(`${this.prefix}gw:${this.id}`)
+      .catch(() => {});
   }
 
   /** Writes this gateway's stats now. */
   async report(): Promise<void> {
     await this.client()
-      .set(`${this.prefix}gw:${this.id}`, JSON.stringify(this.local()), { expiration: { type: 'PX', value: this.periodMs * 3 } })
+      .set(`${this.prefix}gw:${this.id}`, JSON.stringify(this.local()), {
+        expiration: { type: 'PX', value: this.periodMs * 3 },
+      })
       .catch(() => {});
   }
 

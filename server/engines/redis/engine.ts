@@ -120,7 +120,10 @@ export class RedisEngine implements Engine {
     if ((await client.get(recorded)) === runId) return;
     this.restartedAt = this.now();
     await client.set(recorded, runId);
-    const first = await client.set(`${this.prefix}restart:${runId}`, '1', { condition: 'NX', expiration: { type: 'EX', value: 600 } });
+    const first = await client.set(`${this.prefix}restart:${runId}`, '1', {
+      condition: 'NX',
+      expiration: { type: 'EX', value: 600 },
+    });
     if (first === 'OK') {
       for (const topic of this.topics.keys()) {
         await client.eval(BUMP_EPOCH_SCRIPT, { keys: [this.key(topic, 'meta')], arguments: [createEpoch()] });
@@ -151,7 +154,8 @@ export class RedisEngine implements Engine {
       if (state.lastSeq < 0) state.lastSeq = seq;
       state.epoch = epoch;
     });
-    if (this.ingesting) void this.subscriber.subscribe(this.rawChannel(topic), (message) => this.ingest(topic, message));
+    if (this.ingesting)
+      void this.subscriber.subscribe(this.rawChannel(topic), (message) => this.ingest(topic, message));
   }
 
   publish(topic: Topic, payload: unknown): Promise<PublishResult> {
@@ -172,7 +176,12 @@ export class RedisEngine implements Engine {
     if (this.retry) clearTimeout(this.retry);
     const lease = `${this.prefix}ingest-lease`;
     if (this.ingesting && this.commands?.isReady) {
-      await this.commands.eval(`if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`, { keys: [lease], arguments: [this.id] }).catch(() => {});
+      await this.commands
+        .eval(`if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`, {
+          keys: [lease],
+          arguments: [this.id],
+        })
+        .catch(() => {});
     }
     await Promise.all([...this.topics.values()].map((s) => s.chain));
     for (const client of [this.subscriber, this.commands]) {
@@ -218,9 +227,13 @@ export class RedisEngine implements Engine {
   private enqueue(topic: Topic, work: () => unknown): void {
     const state = this.topics.get(topic);
     if (!state) return;
-    state.chain = state.chain.then(async () => void (await work())).catch((error: unknown) => {
-      this.logger.warn('Redis', `${topic.name}: delivery step failed`, { error: error instanceof Error ? error.message : 'unknown' });
-    });
+    state.chain = state.chain
+      .then(async () => void (await work()))
+      .catch((error: unknown) => {
+        this.logger.warn('Redis', `${topic.name}: delivery step failed`, {
+          error: error instanceof Error ? error.message : 'unknown',
+        });
+      });
   }
 
   /** Catches every topic up, now if both connections are ready, else as soon as they are. */
@@ -287,7 +300,8 @@ export class RedisEngine implements Engine {
       try {
         const held = this.ingesting
           ? (await client.eval(RENEW_LEASE_SCRIPT, { keys: [lease], arguments: [this.id, String(leaseMs)] })) === 1
-          : (await client.set(lease, this.id, { condition: 'NX', expiration: { type: 'PX', value: leaseMs } })) === 'OK';
+          : (await client.set(lease, this.id, { condition: 'NX', expiration: { type: 'PX', value: leaseMs } })) ===
+            'OK';
         await this.setIngesting(held);
       } catch {
         await this.setIngesting(false);
@@ -303,7 +317,8 @@ export class RedisEngine implements Engine {
     this.ingesting = on;
     const names = [...this.topics.keys()];
     if (on) {
-      for (const topic of names) await this.subscriber.subscribe(this.rawChannel(topic), (message) => this.ingest(topic, message));
+      for (const topic of names)
+        await this.subscriber.subscribe(this.rawChannel(topic), (message) => this.ingest(topic, message));
       this.logger.info('Redis', 'Ingesting raw PUBLISH on topic channels');
     } else if (this.subscriber.isReady) {
       await this.subscriber.unsubscribe(names.map((t) => this.rawChannel(t))).catch(() => {});
@@ -319,7 +334,9 @@ export class RedisEngine implements Engine {
       return;
     }
     this.append(topic, data).catch((error: unknown) => {
-      this.logger.warn('Redis', `${topic.name}: raw PUBLISH lost`, { error: error instanceof Error ? error.message : 'unknown' });
+      this.logger.warn('Redis', `${topic.name}: raw PUBLISH lost`, {
+        error: error instanceof Error ? error.message : 'unknown',
+      });
     });
   }
 }

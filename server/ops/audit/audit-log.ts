@@ -83,7 +83,8 @@ export class AuditLog {
     this.now = options.now ?? Date.now;
     this.maxQueued = options.maxQueued ?? 10_000;
     this.logger = options.logger ?? createLogger('error');
-    if (!Number.isSafeInteger(this.retentionDays) || this.retentionDays < 0) throw new RangeError('retentionDays must be a whole number ≥ 0');
+    if (!Number.isSafeInteger(this.retentionDays) || this.retentionDays < 0)
+      throw new RangeError('retentionDays must be a whole number ≥ 0');
   }
 
   /**
@@ -201,7 +202,7 @@ export class AuditLog {
   private async writeBatch(batch: Pending[], rethrow: boolean): Promise<void> {
     let floor = this.lastDay;
     const days = batch.map((p) => (floor = utcDay(p.at) > floor ? utcDay(p.at) : floor));
-    for (let i = 0; i < batch.length; ) {
+    for (let i = 0; i < batch.length;) {
       const day = days[i]!;
       let j = i;
       while (j < batch.length && days[j] === day) j += 1;
@@ -214,7 +215,9 @@ export class AuditLog {
         this.failed += lost;
         this.lostTotal += group.filter((p) => p.record.event !== AuditEvent.gap).length;
         await this.closeFile().catch(() => {});
-        this.logger.error('Audit', `write failed, ${lost} entries lost`, { error: error instanceof Error ? error.message : String(error) });
+        this.logger.error('Audit', `write failed, ${lost} entries lost`, {
+          error: error instanceof Error ? error.message : String(error),
+        });
         if (rethrow) throw error;
       }
     }
@@ -225,7 +228,13 @@ export class AuditLog {
     let { seq, hash } = this.head;
     let text = file.prefix;
     for (const { at, record } of group) {
-      const body: Omit<AuditEntry, 'hash'> = { v: AUDIT_VERSION, ts: new Date(at).toISOString(), seq: seq + 1, ...record, prev: hash };
+      const body: Omit<AuditEntry, 'hash'> = {
+        v: AUDIT_VERSION,
+        ts: new Date(at).toISOString(),
+        seq: seq + 1,
+        ...record,
+        prev: hash,
+      };
       const entry: AuditEntry = { ...body, hash: entryHash(body) };
       text += `${JSON.stringify(entry)}\n`;
       ({ seq, hash } = entry);

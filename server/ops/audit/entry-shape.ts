@@ -20,18 +20,22 @@ export function shapeProblem(value: unknown): string | undefined {
     if (!ALWAYS.has(key) && !allowed.includes(key)) return `field "${key}" is not allowed in a ${e['event']} entry`;
   }
   const ts = e['ts'];
-  if (typeof ts !== 'string' || Number.isNaN(Date.parse(ts)) || new Date(ts).toISOString() !== ts) return 'ts is not an ISO 8601 UTC time';
+  if (typeof ts !== 'string' || Number.isNaN(Date.parse(ts)) || new Date(ts).toISOString() !== ts)
+    return 'ts is not an ISO 8601 UTC time';
   if (!Number.isSafeInteger(e['seq']) || (e['seq'] as number) < 1) return 'seq is not a positive integer';
   if (typeof e['prev'] !== 'string' || !HASH.test(e['prev'])) return 'prev is not a SHA-256 hex digest';
   if (typeof e['hash'] !== 'string' || !HASH.test(e['hash'])) return 'hash is not a SHA-256 hex digest';
   for (const key of ['id', 'kid', 'topic', 'reason'] as const) {
     if (key in e && !isString(e[key])) return `${key} is not a string`;
   }
-  if ('transport' in e && e['transport'] !== 'websocket' && e['transport'] !== 'sse') return 'transport is not websocket or sse';
-  if ('scopes' in e && !(Array.isArray(e['scopes']) && e['scopes'].every((s) => typeof s === 'string'))) return 'scopes is not a list of strings';
+  if ('transport' in e && e['transport'] !== 'websocket' && e['transport'] !== 'sse')
+    return 'transport is not websocket or sse';
+  if ('scopes' in e && !(Array.isArray(e['scopes']) && e['scopes'].every((s) => typeof s === 'string')))
+    return 'scopes is not a list of strings';
   if ('code' in e && !Number.isSafeInteger(e['code'])) return 'code is not an integer';
-  if (e['event'] === AuditEvent.gap && !(Number.isSafeInteger(e['lost']) && (e['lost'] as number) > 0)) return 'lost is not a positive integer';
-  if ('count' in e && !(Number.isSafeInteger(e['count']) && (e['count'] as number) > 0)) return 'count is not a positive integer';
+  if (e['event'] === AuditEvent.gap && !(Number.isSafeInteger(e['lost']) && (e['lost'] as number) > 0))
+    return 'lost is not a positive integer';
+  if ('count' in e && !(Number.isSafeInteger(e['count']) && (e['count'] as number) > 0))
+    return 'count is not a positive integer';
   return undefined;
 }
-

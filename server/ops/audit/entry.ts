@@ -67,7 +67,21 @@ export interface AuditEntry extends AuditRecord {
 
 /** Every field an entry may have; anything else is refused by the verifier. */
 export const ENTRY_FIELDS: readonly string[] = [
-  'v', 'ts', 'seq', 'event', 'id', 'transport', 'scopes', 'kid', 'topic', 'reason', 'code', 'lost', 'count', 'prev', 'hash',
+  'v',
+  'ts',
+  'seq',
+  'event',
+  'id',
+  'transport',
+  'scopes',
+  'kid',
+  'topic',
+  'reason',
+  'code',
+  'lost',
+  'count',
+  'prev',
+  'hash',
 ];
 
 /** The optional fields each event may carry (besides `v`, `ts`, `seq`, `event`, `prev`, `hash`). */

@@ -61,7 +61,13 @@ export async function listAuditFiles(dir: string): Promise<{ day: string; path: 
 /** Whether `value` looks like a chained entry (enough to continue a chain from it). */
 export function isChained(value: unknown): value is AuditEntry {
   const e = value as Partial<AuditEntry> | null;
-  return typeof e === 'object' && e !== null && Number.isSafeInteger(e.seq) && typeof e.hash === 'string' && HASH.test(e.hash);
+  return (
+    typeof e === 'object' &&
+    e !== null &&
+    Number.isSafeInteger(e.seq) &&
+    typeof e.hash === 'string' &&
+    HASH.test(e.hash)
+  );
 }
 
 const TAIL_BYTES = 64 * 1024;
@@ -107,7 +113,8 @@ export async function readAnchor(dir: string): Promise<AuditAnchor | undefined> 
   }
   const anchor = JSON.parse(text) as Partial<AuditAnchor>;
   const valid = anchor.v === AUDIT_VERSION && Number.isSafeInteger(anchor.seq) && typeof anchor.through === 'string';
-  if (!valid || typeof anchor.hash !== 'string' || !HASH.test(anchor.hash)) throw new Error(`${ANCHOR_FILE}: not an audit anchor`);
+  if (!valid || typeof anchor.hash !== 'string' || !HASH.test(anchor.hash))
+    throw new Error(`${ANCHOR_FILE}: not an audit anchor`);
   return anchor as AuditAnchor;
 }
 

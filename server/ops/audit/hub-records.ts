@@ -10,7 +10,12 @@ import { AuditEvent, type AuditRecord } from './entry.js';
 
 /** An accepted session. */
 export function connectRecord(session: Session): AuditRecord {
-  const record: AuditRecord = { event: AuditEvent.connect, id: session.id, transport: session.transport, scopes: [...session.scopes] };
+  const record: AuditRecord = {
+    event: AuditEvent.connect,
+    id: session.id,
+    transport: session.transport,
+    scopes: [...session.scopes],
+  };
   if (session.kid !== undefined) record.kid = session.kid;
   return record;
 }
@@ -33,7 +38,12 @@ export function refuseRecord(refusal: Refusal): AuditRecord {
  * whatever the client sent, and could carry anything.
  */
 export function subRefusedRecord(hub: Hub, session: Session, topic: string, code: SubError): AuditRecord {
-  const record: AuditRecord = { event: AuditEvent.subRefused, id: session.id, transport: session.transport, reason: code };
+  const record: AuditRecord = {
+    event: AuditEvent.subRefused,
+    id: session.id,
+    transport: session.transport,
+    reason: code,
+  };
   if (hub.topic(topic) !== undefined) record.topic = topic;
   return record;
 }

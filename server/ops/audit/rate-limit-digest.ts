@@ -8,7 +8,10 @@ import { AuditEvent, type AuditRecord } from './entry.js';
 
 /** Turns a stream of hits into a few counted entries. */
 export class RateLimitDigest {
-  private readonly windows = new Map<string, { startedAt: number; unreported: number; kind: RateLimitKind; transport: TransportKind }>();
+  private readonly windows = new Map<
+    string,
+    { startedAt: number; unreported: number; kind: RateLimitKind; transport: TransportKind }
+  >();
 
   /** @param windowMs at most one entry per limit and transport this often (default 10 000 ms) */
   constructor(
@@ -34,7 +37,12 @@ export class RateLimitDigest {
   flush(): void {
     for (const window of this.windows.values()) {
       if (window.unreported === 0) continue;
-      this.record({ event: AuditEvent.rateLimited, transport: window.transport, reason: window.kind, count: window.unreported });
+      this.record({
+        event: AuditEvent.rateLimited,
+        transport: window.transport,
+        reason: window.kind,
+        count: window.unreported,
+      });
       window.unreported = 0;
     }
   }

@@ -24,7 +24,8 @@ export interface PruneOptions {
  */
 export async function pruneAuditDir(dir: string, options: PruneOptions): Promise<string[]> {
   const { retentionDays } = options;
-  if (!Number.isSafeInteger(retentionDays) || retentionDays < 1) throw new RangeError('retentionDays must be a whole number ≥ 1');
+  if (!Number.isSafeInteger(retentionDays) || retentionDays < 1)
+    throw new RangeError('retentionDays must be a whole number ≥ 1');
   const cutoff = (options.now ?? Date.now()) - retentionDays * DAY_MS;
   const expired = (await listAuditFiles(dir)).filter((f) => dayStart(f.day) + DAY_MS <= cutoff);
   if (expired.length === 0) return [];

@@ -67,14 +67,22 @@ export async function verifyAuditLog(target: string, options: VerifyOptions = {}
   try {
     anchor = isDir ? await readAnchor(target) : undefined;
   } catch {
-    return { ...result, ok: false, problem: { file: join(target, ANCHOR_FILE), line: 0, reason: 'the retention anchor is not readable' } };
+    return {
+      ...result,
+      ok: false,
+      problem: { file: join(target, ANCHOR_FILE), line: 0, reason: 'the retention anchor is not readable' },
+    };
   }
   const start: Start = { anchor, lenient: !isDir };
   let prev: AuditEntry | undefined;
   let anchorPending = false;
   let headSeen = options.head === undefined;
 
-  const fail = (file: string, line: number, reason: string): VerifyResult => ({ ...result, ok: false, problem: { file, line, reason } });
+  const fail = (file: string, line: number, reason: string): VerifyResult => ({
+    ...result,
+    ok: false,
+    problem: { file, line, reason },
+  });
 
   for (const file of files) {
     let line = 0;
@@ -105,7 +113,8 @@ export async function verifyAuditLog(target: string, options: VerifyOptions = {}
       }
       if (!prev && start.anchor && entry.seq <= start.anchor.seq) anchorPending = true;
       if (anchorPending && entry.seq === start.anchor?.seq) {
-        if (entry.hash !== start.anchor.hash) return fail(file, line, 'this entry is not the one the retention anchor recorded');
+        if (entry.hash !== start.anchor.hash)
+          return fail(file, line, 'this entry is not the one the retention anchor recorded');
         anchorPending = false;
       }
       if (entry.hash === options.head) headSeen = true;
@@ -117,7 +126,8 @@ export async function verifyAuditLog(target: string, options: VerifyOptions = {}
   const last = files.at(-1) ?? String(target);
   if (anchorPending) return fail(last, 0, 'the chain never reaches the entry the retention anchor recorded');
   if (!headSeen) return fail(last, 0, `no entry has hash ${options.head}: the log was cut or rewritten after it`);
-  if (!prev && start.anchor) result.notes.push(`no entries; retention removed everything through seq ${start.anchor.seq}`);
+  if (!prev && start.anchor)
+    result.notes.push(`no entries; retention removed everything through seq ${start.anchor.seq}`);
   return result;
 }
 
@@ -128,7 +138,8 @@ function linkProblem(prev: AuditEntry, entry: AuditEntry): string | undefined {
     return `seq ${entry.seq} after seq ${prev.seq}: ${gap} missing here (deleted, or moved later)`;
   }
   if (entry.seq <= prev.seq) return `seq ${entry.seq} after seq ${prev.seq}: an entry moved earlier, or duplicated`;
-  if (entry.prev !== prev.hash) return 'prev does not match the hash of the entry before: that entry was rewritten, or this one inserted';
+  if (entry.prev !== prev.hash)
+    return 'prev does not match the hash of the entry before: that entry was rewritten, or this one inserted';
   return undefined;
 }
 
@@ -136,7 +147,9 @@ function linkProblem(prev: AuditEntry, entry: AuditEntry): string | undefined {
 function startProblem(entry: AuditEntry, start: Start, notes: string[]): string | undefined {
   if (entry.prev === GENESIS && entry.seq === 1) return undefined;
   if (start.lenient) {
-    notes.push(`${entry.seq > 1 ? `starts at seq ${entry.seq}: ` : ''}single file, its link to earlier files was not checked`);
+    notes.push(
+      `${entry.seq > 1 ? `starts at seq ${entry.seq}: ` : ''}single file, its link to earlier files was not checked`,
+    );
     return undefined;
   }
   const { anchor } = start;
@@ -148,7 +161,8 @@ function startProblem(entry: AuditEntry, start: Start, notes: string[]): string 
     notes.push(`files older than the retention anchor remain (an interrupted prune?); their start was not checked`);
     return undefined;
   }
-  if (anchor) return `the chain does not continue from the retention anchor (seq ${anchor.seq}): entries before seq ${entry.seq} are missing`;
+  if (anchor)
+    return `the chain does not continue from the retention anchor (seq ${anchor.seq}): entries before seq ${entry.seq} are missing`;
   return `the log starts at seq ${entry.seq} and no retention anchor exists: earlier entries were deleted`;
 }
 

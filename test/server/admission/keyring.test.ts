@@ -24,8 +24,14 @@ describe('key rotation', () => {
         await c.next('hello');
         await c.close();
       }
-      assert.deepEqual(await new TestClient(wsUrl(gw, query({ kid: 'k0', secret: 'x' }))).closed, { code: 4401, reason: 'unknown_kid' });
-      assert.deepEqual(await new TestClient(wsUrl(gw, query({ kid: 'k1', secret: 'forged' }))).closed, { code: 4401, reason: 'bad_sig' });
+      assert.deepEqual(await new TestClient(wsUrl(gw, query({ kid: 'k0', secret: 'x' }))).closed, {
+        code: 4401,
+        reason: 'unknown_kid',
+      });
+      assert.deepEqual(await new TestClient(wsUrl(gw, query({ kid: 'k1', secret: 'forged' }))).closed, {
+        code: 4401,
+        reason: 'bad_sig',
+      });
 
       const connected = new TestClient(wsUrl(gw, query(previous)));
       await connected.next('hello');
@@ -47,7 +53,12 @@ describe('key rotation', () => {
     const ring = new KeyRing([previous]);
     const lines: string[] = [];
     let notify: (() => void) | undefined;
-    const sink = { error: (l: string) => (lines.push(l), notify?.()), warn: () => {}, info: (l: string) => (lines.push(l), notify?.()), debug: () => {} };
+    const sink = {
+      error: (l: string) => (lines.push(l), notify?.()),
+      warn: () => {},
+      info: (l: string) => (lines.push(l), notify?.()),
+      debug: () => {},
+    };
     const next = () => new Promise<void>((resolve) => (notify = resolve));
     const stop = watchKeyFile(file, ring, createLogger('info', sink), 60_000);
     const keepAlive = setInterval(() => {}, 1000); // the watcher itself never keeps a process alive

@@ -142,7 +142,14 @@ describe('OriginPolicy', () => {
   });
 
   describe('configuration', () => {
-    const bad = ['app.example.com', 'https://app.example.com/path', 'ftp://app.example.com', 'null', '', 'https://u@app.example.com'];
+    const bad = [
+      'app.example.com',
+      'https://app.example.com/path',
+      'ftp://app.example.com',
+      'null',
+      '',
+      'https://u@app.example.com',
+    ];
     for (const entry of bad) {
       it(`refuses the allowlist entry ${JSON.stringify(entry)} with a TypeError`, () => {
         assert.throws(() => new OriginPolicy([APP, entry]), TypeError);

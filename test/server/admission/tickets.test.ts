@@ -2,7 +2,15 @@ import { afterEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { AuthFailure, connectBody, signingInput, ticketQuery, type Ticket } from '../../../src/protocol/index.js';
-import { createNonce, issueTicket, rbacHas, sign, verifyHMAC, verifyTicket, type TicketCheck } from '../../../server/admission/tickets.js';
+import {
+  createNonce,
+  issueTicket,
+  rbacHas,
+  sign,
+  verifyHMAC,
+  verifyTicket,
+  type TicketCheck,
+} from '../../../server/admission/tickets.js';
 import { MemoryNonceStore, type NonceStore } from '../../../server/admission/nonce-store.js';
 
 const SECRET = 'dev-secret';
@@ -140,7 +148,9 @@ describe('verifyHMAC', () => {
 
   it('treats the secret as UTF-8', () => {
     const secret = 'clé-🔑';
-    const sig = createHmac('sha256', Buffer.from(secret, 'utf8')).update(signingInput(T0_S, NONCE, body)).digest('hex');
+    const sig = createHmac('sha256', Buffer.from(secret, 'utf8'))
+      .update(signingInput(T0_S, NONCE, body))
+      .digest('hex');
     assert.equal(verifyHMAC(sig, T0_S, NONCE, body, secret), true);
   });
 
@@ -224,19 +234,13 @@ describe('issueTicket', () => {
     });
   }
 
-  it(
-    'throws a TypeError for one scope that contains a comma instead of granting two scopes',
-    () => {
-      assert.throws(() => issueTicket(SECRET, ['ops.admin,economy.admin']), TypeError);
-    },
-  );
+  it('throws a TypeError for one scope that contains a comma instead of granting two scopes', () => {
+    assert.throws(() => issueTicket(SECRET, ['ops.admin,economy.admin']), TypeError);
+  });
 
-  it(
-    'throws a TypeError for a lone empty scope name',
-    () => {
-      assert.throws(() => issueTicket(SECRET, ['']), TypeError);
-    },
-  );
+  it('throws a TypeError for a lone empty scope name', () => {
+    assert.throws(() => issueTicket(SECRET, ['']), TypeError);
+  });
 });
 
 describe('verifyTicket', () => {

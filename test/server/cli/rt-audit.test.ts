@@ -26,7 +26,12 @@ function rtAudit(...args: string[]): Promise<{ code: number | null; stdout: stri
 
 /** Writes entries on the day `daysAgo` days before now. */
 async function writeDay(dir: string, daysAgo: number): Promise<void> {
-  const audit = await AuditLog.open({ dir, now: () => Date.now() - daysAgo * DAY, logger: silentLogger, retentionDays: 0 });
+  const audit = await AuditLog.open({
+    dir,
+    now: () => Date.now() - daysAgo * DAY,
+    logger: silentLogger,
+    retentionDays: 0,
+  });
   audit.record({ event: 'refuse', transport: 'websocket', reason: 'bad_sig', code: 4401 });
   await audit.close();
 }
@@ -54,7 +59,10 @@ describe('rt-audit', () => {
       }
       const { code, stderr } = await rtAudit('verify', copy);
       assert.equal(code, 1);
-      assert.match(stderr, /^tampered: audit-\d{4}-\d{2}-\d{2}\.jsonl:2: the hash does not match the content: the entry was edited\n$/);
+      assert.match(
+        stderr,
+        /^tampered: audit-\d{4}-\d{2}-\d{2}\.jsonl:2: the hash does not match the content: the entry was edited\n$/,
+      );
     } finally {
       rmSync(copy, { recursive: true, force: true });
     }

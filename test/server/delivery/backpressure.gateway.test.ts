@@ -50,13 +50,21 @@ describe('backpressure', () => {
 
     await readHealthy(published);
     const first = healthySeqs[0] as number;
-    assert.deepEqual(healthySeqs, Array.from({ length: published }, (_, i) => first + i), 'the healthy consumer lost nothing');
+    assert.deepEqual(
+      healthySeqs,
+      Array.from({ length: published }, (_, i) => first + i),
+      'the healthy consumer lost nothing',
+    );
 
     stalled.ws.resume();
     const seen: number[] = [];
     const last = first + published - 1;
     while (seen.at(-1) !== last) seen.push((await stalled.next('msg')).seq);
-    assert.deepEqual([...seen].sort((a, b) => a - b), seen, 'what the stalled consumer gets is in order');
+    assert.deepEqual(
+      [...seen].sort((a, b) => a - b),
+      seen,
+      'what the stalled consumer gets is in order',
+    );
     assert.equal(new Set(seen).size, seen.length, 'and without duplicates');
     assert.equal(published - seen.length, dropped, 'and misses exactly the dropped messages');
     await Promise.all([healthy.close(), stalled.close()]);

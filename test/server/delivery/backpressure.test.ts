@@ -1,6 +1,12 @@
 import { afterEach, describe, it, mock } from 'node:test';
 import assert from 'node:assert/strict';
-import { BACKPRESSURE_DEFAULTS, OutboundQueue, Outcome, type BackpressureOptions, type Peer } from '../../../server/delivery/backpressure.js';
+import {
+  BACKPRESSURE_DEFAULTS,
+  OutboundQueue,
+  Outcome,
+  type BackpressureOptions,
+  type Peer,
+} from '../../../server/delivery/backpressure.js';
 import { PreparedFrame } from '../../../server/delivery/prepared-frame.js';
 
 const LIMIT = 1_000;
@@ -101,7 +107,13 @@ describe('OutboundQueue', () => {
     it('holds at most queueLimit frames, dropping the oldest and counting each drop', () => {
       const { peer, queue } = backedUp(3);
       const outcomes = [1, 2, 3, 4, 5].map((n) => queue.push(msg(n)));
-      assert.deepEqual(outcomes, [Outcome.queued, Outcome.queued, Outcome.queued, Outcome.queuedDropped, Outcome.queuedDropped]);
+      assert.deepEqual(outcomes, [
+        Outcome.queued,
+        Outcome.queued,
+        Outcome.queued,
+        Outcome.queuedDropped,
+        Outcome.queuedDropped,
+      ]);
       assert.equal(queue.length, 3);
       assert.equal(queue.dropped, 2);
       peer.bufferedAmount = 0;
@@ -232,19 +244,16 @@ describe('OutboundQueue', () => {
       assert.deepEqual(labels(peer.written), ['msg 1', 'msg 2']);
     });
 
-    it(
-      'leaves no timer pending after a direct flush() drains the queue',
-      () => {
-        const before = timeouts();
-        // A short flushMs so that the orphaned timer, if any, lets the process exit soon after.
-        const { peer, queue } = backedUp(10, 20);
-        queue.push(msg(1));
-        peer.bufferedAmount = 0;
-        queue.flush();
-        queue.clear();
-        assert.equal(timeouts(), before);
-      },
-    );
+    it('leaves no timer pending after a direct flush() drains the queue', () => {
+      const before = timeouts();
+      // A short flushMs so that the orphaned timer, if any, lets the process exit soon after.
+      const { peer, queue } = backedUp(10, 20);
+      queue.push(msg(1));
+      peer.bufferedAmount = 0;
+      queue.flush();
+      queue.clear();
+      assert.equal(timeouts(), before);
+    });
   });
 
   describe('clear', () => {

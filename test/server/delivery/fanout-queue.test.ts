@@ -31,7 +31,10 @@ describe('FanoutQueue', () => {
     const got: [Session, number][] = [];
     const queue = new FanoutQueue({ sendTo: (s, _t, f) => (got.push([s, f.seq]), Sent.written), onSent: () => {} });
     assert.deepEqual(queue.deliver(topic, PreparedFrame.message('t', 1, 0, {})), { sent: 2, dropped: 0 });
-    assert.deepEqual(got, [[a, 1], [b, 1]]);
+    assert.deepEqual(got, [
+      [a, 1],
+      [b, 1],
+    ]);
     assert.equal(queue.busy(topic), false);
   });
 
@@ -40,7 +43,12 @@ describe('FanoutQueue', () => {
     subscribers(topic, 5);
     const calls: string[] = [];
     const queue = new FanoutQueue(
-      { sendTo: () => (calls.push('send'), Sent.written), onSent: () => {}, flush: () => calls.push('flush'), now: () => (calls.push('clock'), 0) },
+      {
+        sendTo: () => (calls.push('send'), Sent.written),
+        onSent: () => {},
+        flush: () => calls.push('flush'),
+        now: () => (calls.push('clock'), 0),
+      },
       { chunk: 2, budgetMs: 100 },
     );
     queue.deliver(topic, PreparedFrame.message('t', 1, 0, {}));
@@ -53,8 +61,15 @@ describe('FanoutQueue', () => {
     const clock = steppingClock(1);
     const got = new Map<Session, number[]>(crowd.map((s) => [s, []]));
     const turns: number[] = [];
-    const sendTo = (s: Session, _t: Topic<Session>, f: PreparedFrame) => (clock.send(), got.get(s)!.push(f.seq), Sent.written);
-    const queue = new FanoutQueue({ sendTo, onSent: (r) => turns.push(r.sent), now: clock.now }, { chunk: 2, budgetMs: 3 });
+    const sendTo = (s: Session, _t: Topic<Session>, f: PreparedFrame) => (
+      clock.send(),
+      got.get(s)!.push(f.seq),
+      Sent.written
+    );
+    const queue = new FanoutQueue(
+      { sendTo, onSent: (r) => turns.push(r.sent), now: clock.now },
+      { chunk: 2, budgetMs: 3 },
+    );
     assert.deepEqual(queue.deliver(topic, PreparedFrame.message('t', 1, 0, {})), { sent: 7, dropped: 0 });
     assert.deepEqual(queue.deliver(topic, PreparedFrame.message('t', 2, 0, {})), { sent: 7, dropped: 0 });
     assert.equal([...got.values()].flat().length, 4, 'two chunks at once: the clock said 4 ms ≥ 3 after the second');
@@ -63,12 +78,23 @@ describe('FanoutQueue', () => {
     gone.topics.delete(topic); // unsubscribes before its turn
     while (queue.busy(topic)) await turn();
     for (const [session, seqs] of got) assert.deepEqual(seqs, session === gone ? [] : [1, 2]);
-    assert.equal(turns.reduce((a, b) => a + b, 0), 12, 'every send counted once');
-    assert.ok(turns.every((n) => n <= 4), `sends per turn: ${turns.join(',')}`);
+    assert.equal(
+      turns.reduce((a, b) => a + b, 0),
+      12,
+      'every send counted once',
+    );
+    assert.ok(
+      turns.every((n) => n <= 4),
+      `sends per turn: ${turns.join(',')}`,
+    );
   });
 
   it('sends the oldest waiting message first, whatever its topic, and a topic with nothing waiting at once', async () => {
-    const [a, b, c] = ['a', 'b', 'c'].map((name) => new Topic<Session>(name, [], 10)) as [Topic<Session>, Topic<Session>, Topic<Session>];
+    const [a, b, c] = ['a', 'b', 'c'].map((name) => new Topic<Session>(name, [], 10)) as [
+      Topic<Session>,
+      Topic<Session>,
+      Topic<Session>,
+    ];
     subscribers(a, 3);
     subscribers(b, 3);
     const order: string[] = [];
@@ -99,7 +125,17 @@ describe('FanoutQueue', () => {
     while (queue.busy(topic)) await turn();
     const [a, b, c] = crowd as [Session, Session, Session];
     // 1 goes to a at once; the rest of 1 waits, and 2 and 3 wait together behind it.
-    assert.deepEqual(sends, [[a, 1], [b, 1], [c, 1], [a, 2], [a, 3], [b, 2], [b, 3], [c, 2], [c, 3]]);
+    assert.deepEqual(sends, [
+      [a, 1],
+      [b, 1],
+      [c, 1],
+      [a, 2],
+      [a, 3],
+      [b, 2],
+      [b, 3],
+      [c, 2],
+      [c, 3],
+    ]);
   });
 
   it('does not gather across a change of subscribers: a newcomer gets what was published after it came, only', async () => {
@@ -136,7 +172,12 @@ describe('FanoutQueue', () => {
     queue.deliver(b, PreparedFrame.message('b', 1, 0, {}));
     queue.deliver(b, PreparedFrame.message('b', 2, 0, {}));
     while (queue.busy(b)) await turn();
-    assert.deepEqual(sends, [[x, 1], [x, 2], [y, 1], [y, 2]]);
+    assert.deepEqual(sends, [
+      [x, 1],
+      [x, 2],
+      [y, 1],
+      [y, 2],
+    ]);
   });
 
   it('gathers at most 16 messages per delivery, so a catch-up past maxBacklog stays short', () => {
@@ -157,12 +198,23 @@ describe('FanoutQueue', () => {
     assert.ok(most > 0, 'the backlog bound was crossed');
     assert.ok(most <= 16 * 3, `${most} sends in one catch-up`);
     queue.dispose();
-    for (const seqs of got.values()) assert.deepEqual(seqs, Array.from({ length: seqs.length }, (_, i) => i + 1), 'in order');
+    for (const seqs of got.values())
+      assert.deepEqual(
+        seqs,
+        Array.from({ length: seqs.length }, (_, i) => i + 1),
+        'in order',
+      );
   });
 
   it('refuses options that would disable its bounds', () => {
     const hooks = { sendTo: () => Sent.written, onSent: () => {} };
-    for (const options of [{ budgetMs: Number.NaN }, { budgetMs: -1 }, { chunk: 0 }, { maxBacklog: Infinity }, { maxBacklog: 0 }]) {
+    for (const options of [
+      { budgetMs: Number.NaN },
+      { budgetMs: -1 },
+      { chunk: 0 },
+      { maxBacklog: Infinity },
+      { maxBacklog: 0 },
+    ]) {
       assert.throws(() => new FanoutQueue(hooks, options), TypeError, JSON.stringify(options));
     }
   });
@@ -171,7 +223,10 @@ describe('FanoutQueue', () => {
     const topic = new Topic<Session>('t', [], 10);
     subscribers(topic, 4);
     let sends = 0;
-    const queue = new FanoutQueue({ sendTo: () => (sends++, Sent.written), onSent: () => {} }, { chunk: 1, budgetMs: 0 });
+    const queue = new FanoutQueue(
+      { sendTo: () => (sends++, Sent.written), onSent: () => {} },
+      { chunk: 1, budgetMs: 0 },
+    );
     queue.deliver(topic, PreparedFrame.message('t', 1, 0, {}));
     queue.dispose();
     assert.equal(queue.busy(topic), false);

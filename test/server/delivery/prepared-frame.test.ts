@@ -16,7 +16,10 @@ describe('PreparedFrame', () => {
   });
 
   it('frames a message for SSE with its id, and a control frame without one', () => {
-    assert.equal(msg(7).sse.toString(), 'id: t:7\ndata: {"type":"msg","topic":"t","seq":7,"ts":0,"data":{"seq":7}}\n\n');
+    assert.equal(
+      msg(7).sse.toString(),
+      'id: t:7\ndata: {"type":"msg","topic":"t","seq":7,"ts":0,"data":{"seq":7}}\n\n',
+    );
     assert.equal(subOk('a').sse.toString(), 'data: {"type":"sub.ok","topic":"a","seq":0,"epoch":"e"}\n\n');
   });
 
@@ -30,7 +33,10 @@ describe('PreparedFrame', () => {
   });
 
   it('frames longer payloads with 16- and 64-bit lengths, as RFC 6455 §5.2 does', () => {
-    for (const [size, header] of [[200, 4], [70_000, 10]] as const) {
+    for (const [size, header] of [
+      [200, 4],
+      [70_000, 10],
+    ] as const) {
       const frame = PreparedFrame.message('t', 1, 0, 'x'.repeat(size));
       const length = Buffer.byteLength(frame.json);
       assert.equal(frame.ws.length, header + length);

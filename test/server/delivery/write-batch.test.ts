@@ -89,7 +89,11 @@ describe('writes of a large fanout', () => {
       }
       const first = (topic: string) => (gw.hub.topic(topic)!.history.latest()?.seq ?? 0) - seqs[topic]!.length + 1;
       for (const topic of ['kpis.s2', 'liveops.events']) {
-        assert.deepEqual(seqs[topic], Array.from({ length: seqs[topic]!.length }, (_, k) => first(topic) + k), topic);
+        assert.deepEqual(
+          seqs[topic],
+          Array.from({ length: seqs[topic]!.length }, (_, k) => first(topic) + k),
+          topic,
+        );
       }
       assert.equal(seqs['liveops.events']!.length, 10);
       await client.close();

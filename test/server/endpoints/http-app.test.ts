@@ -28,7 +28,12 @@ describe('HTTP routes', () => {
     const b = await subscribed(gw, ['ops.admin', 'liveops.admin'], 'kpis.s2');
     b.send({ type: 'sub', topic: 'liveops.events' });
     await b.next('sub.ok');
-    assert.deepEqual(JSON.parse((await get(`${gw.url}/rt/stats`)).body), { ...empty, total: 2, 'kpis.s2': 2, 'liveops.events': 1 });
+    assert.deepEqual(JSON.parse((await get(`${gw.url}/rt/stats`)).body), {
+      ...empty,
+      total: 2,
+      'kpis.s2': 2,
+      'liveops.events': 1,
+    });
     const gone = once(gw.hub, 'disconnect');
     await b.close();
     await gone;
@@ -40,7 +45,9 @@ describe('HTTP routes', () => {
   });
 
   it('answers unknown paths with a JSON 404 and other methods with 405', async () => {
-    const head = await new Promise<number>((resolve) => require_request(sseUrl(gw, `${signedQuery([])}&topics=kpis.s2`), 'HEAD', resolve).end());
+    const head = await new Promise<number>((resolve) =>
+      require_request(sseUrl(gw, `${signedQuery([])}&topics=kpis.s2`), 'HEAD', resolve).end(),
+    );
     assert.equal(head, 405, 'HEAD on /rt/sse would spend a ticket on a stream nobody reads');
     const missing = await get(`${gw.url}/nope`);
     assert.equal(missing.status, 404);

@@ -32,7 +32,9 @@ describe('SSE endpoint', () => {
   });
 
   it('refuses forbidden and unknown topics with sub.err and serves the rest', async () => {
-    const stream = new SseReader(sseUrl(gw, `${signedQuery(['liveops.admin'])}&topics=economy.patch,__proto__,ab.status`));
+    const stream = new SseReader(
+      sseUrl(gw, `${signedQuery(['liveops.admin'])}&topics=economy.patch,__proto__,ab.status`),
+    );
     await stream.waitFor(4);
     assert.deepEqual(
       stream.events.slice(1, 4).map((e) => e.data),
@@ -51,7 +53,9 @@ describe('SSE endpoint', () => {
     gw.fanout('ab.status', { n: 2 });
     gw.fanout('ab.status', { n: 3 });
     const { seq, epoch } = gw.hub.registry.get('ab.status')!.history;
-    const stream = new SseReader(sseUrl(gw, `${signedQuery(['liveops.admin'])}&topics=ab.status&since=ab.status:${seq - 2}:${epoch}`));
+    const stream = new SseReader(
+      sseUrl(gw, `${signedQuery(['liveops.admin'])}&topics=ab.status&since=ab.status:${seq - 2}:${epoch}`),
+    );
     await stream.waitFor(4);
     assert.deepEqual(
       stream.events.slice(2).map((e) => e.id),
@@ -105,11 +109,23 @@ describe('SSE endpoint', () => {
     try {
       const stream = new SseReader(sseUrl(fresh, `${signedQuery(['ops.admin'])}&topics=kpis.s2,ab.status`));
       await stream.waitFor(3);
-      assert.deepEqual(fresh.stats(), { total: 1, 'kpis.s2': 1, 'liveops.events': 0, 'economy.patch': 0, 'ab.status': 0 });
+      assert.deepEqual(fresh.stats(), {
+        total: 1,
+        'kpis.s2': 1,
+        'liveops.events': 0,
+        'economy.patch': 0,
+        'ab.status': 0,
+      });
       const gone = new Promise((resolve) => fresh.hub.once('disconnect', resolve));
       stream.close();
       await gone;
-      assert.deepEqual(fresh.stats(), { total: 0, 'kpis.s2': 0, 'liveops.events': 0, 'economy.patch': 0, 'ab.status': 0 });
+      assert.deepEqual(fresh.stats(), {
+        total: 0,
+        'kpis.s2': 0,
+        'liveops.events': 0,
+        'economy.patch': 0,
+        'ab.status': 0,
+      });
     } finally {
       await fresh.close();
     }
@@ -120,7 +136,9 @@ describe('SSE CORS and origins', () => {
   it('echoes only allowlisted origins and refuses others with 403', async () => {
     const gw = await startGateway({ allowedOrigins: ['https://app.example.com'] });
     try {
-      const allowed = new SseReader(sseUrl(gw, `${signedQuery([])}&topics=kpis.s2`), { origin: 'https://app.example.com' });
+      const allowed = new SseReader(sseUrl(gw, `${signedQuery([])}&topics=kpis.s2`), {
+        origin: 'https://app.example.com',
+      });
       await allowed.opened;
       assert.equal(allowed.headers['access-control-allow-origin'], 'https://app.example.com');
       allowed.close();

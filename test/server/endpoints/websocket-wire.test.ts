@@ -72,7 +72,8 @@ async function openWire(gw: Gateway): Promise<Wire> {
   const body = subOk.body as ServerFrame;
   assert.ok(body.type === 'sub.ok' && body.topic === TOPIC);
   const since = (): WireFrame[] => raw.frames.slice(2);
-  const settled = (done: (frames: WireFrame[]) => boolean) => raw.until(() => done(since()) || !since().every(wellFormed));
+  const settled = (done: (frames: WireFrame[]) => boolean) =>
+    raw.until(() => done(since()) || !since().every(wellFormed));
   return { raw, session, seq: body.seq, since, settled };
 }
 

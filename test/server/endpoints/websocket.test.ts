@@ -103,7 +103,10 @@ describe('WebSocket endpoint', () => {
 
     it('refuses the seed-style ticket that signed something other than the scopes', async () => {
       const { ts, nonce, sig } = sign('connect', SECRET);
-      assert.deepEqual(await refusal(gw, `ts=${ts}&nonce=${nonce}&sig=${sig}&scopes=ops.admin`), { code: 4401, reason: 'bad_sig' });
+      assert.deepEqual(await refusal(gw, `ts=${ts}&nonce=${nonce}&sig=${sig}&scopes=ops.admin`), {
+        code: 4401,
+        reason: 'bad_sig',
+      });
       assert.equal(connectBody('ops.admin'), 'connect:ops.admin');
     });
 
@@ -268,7 +271,9 @@ describe('WebSocket endpoint', () => {
       const socket = createConnection(Number(port), '127.0.0.1');
       socket.on('error', () => {});
       socket.setEncoding('utf8');
-      socket.write(`GET /rt?${query} HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: short\r\nSec-WebSocket-Version: 13\r\n\r\n`);
+      socket.write(
+        `GET /rt?${query} HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: short\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+      );
       const [answer] = (await once(socket, 'data')) as [string];
       assert.match(answer, /^HTTP\/1\.1 400 /);
       socket.destroy();

@@ -230,7 +230,11 @@ describe('TopicHistory', () => {
             const expected = resumable
               ? { reset: false, seqs: range(since + 1, published) }
               : { reset: true, seqs: published === 0 ? [] : [published] };
-            assert.deepEqual(plan(history.resume(since)), expected, `capacity ${capacity}, ${published} published, since ${since}`);
+            assert.deepEqual(
+              plan(history.resume(since)),
+              expected,
+              `capacity ${capacity}, ${published} published, since ${since}`,
+            );
           }
         }
       }

@@ -84,7 +84,17 @@ describe('hostile frames', () => {
   it('answers invalid JSON of every kind with bad_json, one error per frame, and keeps the connection', async () => {
     const c = await client();
     // Nine: under the bad-frame burst of 10.
-    const texts = ['', 'null', '42', '"ping"', 'NaN', '{"type":"ping"}garbage', '{"type":"ping",}', "{'type':'ping'}", '\ufeff{"type":"ping"}'];
+    const texts = [
+      '',
+      'null',
+      '42',
+      '"ping"',
+      'NaN',
+      '{"type":"ping"}garbage',
+      '{"type":"ping",}',
+      "{'type':'ping'}",
+      '\ufeff{"type":"ping"}',
+    ];
     for (const text of texts) {
       c.send(text);
       const answer = await c.next();
@@ -125,7 +135,9 @@ describe('hostile frames', () => {
     a.gw.fanout(TOPIC, { retained: true });
     await a.healthy.next('msg');
     const c = await client();
-    c.send(`{"type":"sub","topic":"${TOPIC}","__proto__":{"since":999999,"isAdmin":true},"constructor":{"prototype":{"polluted":1}}}`);
+    c.send(
+      `{"type":"sub","topic":"${TOPIC}","__proto__":{"since":999999,"isAdmin":true},"constructor":{"prototype":{"polluted":1}}}`,
+    );
     assert.equal((await c.next()).type, 'sub.ok');
     assert.equal((await c.next('msg')).seq > 0, true, 'the retained message: no since was taken from __proto__');
     assert.equal(({} as Record<string, unknown>)['isAdmin'], undefined);

@@ -27,7 +27,10 @@ export interface Arena {
 }
 
 /** Starts a gateway (options as `startGateway`) with a healthy client subscribed to `TOPIC`. */
-export async function arena(options: Partial<GatewayOptions> & { redis?: undefined } = {}, nowMs?: number): Promise<Arena> {
+export async function arena(
+  options: Partial<GatewayOptions> & { redis?: undefined } = {},
+  nowMs?: number,
+): Promise<Arena> {
   const gw = await startGateway({ processMetrics: false, ...options });
   let healthy: TestClient;
   try {
@@ -86,7 +89,10 @@ export async function refusal(gw: Gateway, query: string, options: WebSocket.Cli
 /** Connects with a raw query; resolves with `'hello'` when accepted, or the close reason. */
 export async function outcome(gw: Gateway, query: string): Promise<string> {
   const client = new TestClient(wsUrl(gw, query));
-  const result = await Promise.race([client.next('hello').then(() => 'hello'), client.closed.then((c) => `${c.code} ${c.reason}`)]);
+  const result = await Promise.race([
+    client.next('hello').then(() => 'hello'),
+    client.closed.then((c) => `${c.code} ${c.reason}`),
+  ]);
   client.ws.terminate();
   return result;
 }
@@ -109,7 +115,8 @@ export function statusOf(answer: string): number {
 }
 
 /** The headers of a valid WebSocket upgrade (RFC 6455's sample key), for hand-written requests. */
-export const UPGRADE_HEADERS = 'Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n';
+export const UPGRADE_HEADERS =
+  'Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n';
 
 /** One frame as it came off the wire: FIN and RSV bits, opcode, whether it was masked, the (unmasked) payload. */
 export interface WireFrame {
@@ -247,4 +254,3 @@ export function nextSession(gw: Gateway): Promise<Session> {
 
 /** The type of the first event of an SSE stream (`hello` when the ticket was accepted). */
 export const HELLO_SSE = (reader: SseReader): string | undefined => reader.events[0]?.data.type;
-

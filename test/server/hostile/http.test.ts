@@ -18,12 +18,22 @@ describe('HTTP-level abuse', () => {
   it('answers 5000 request headers (58 KB) with 431 on a plain request and on an upgrade', async () => {
     const flood = Array.from({ length: 5000 }, (_, i) => `x-h${i}: v\r\n`).join('');
     assert.equal(statusOf(await rawHttp(a.gw, `GET /health HTTP/1.1\r\nHost: x\r\n${flood}\r\n`)), 431);
-    assert.equal(statusOf(await rawHttp(a.gw, `GET /rt?${signedQuery([SCOPE])} HTTP/1.1\r\nHost: x\r\n${UPGRADE_HEADERS}${flood}\r\n`)), 431);
+    assert.equal(
+      statusOf(
+        await rawHttp(a.gw, `GET /rt?${signedQuery([SCOPE])} HTTP/1.1\r\nHost: x\r\n${UPGRADE_HEADERS}${flood}\r\n`),
+      ),
+      431,
+    );
     await a.check();
   });
 
   it('answers a single 20 KB header with 431', async () => {
-    assert.equal(statusOf(await rawHttp(a.gw, `GET /rt/sse?topics=${TOPIC} HTTP/1.1\r\nHost: x\r\nCookie: ${'c'.repeat(20_000)}\r\n\r\n`)), 431);
+    assert.equal(
+      statusOf(
+        await rawHttp(a.gw, `GET /rt/sse?topics=${TOPIC} HTTP/1.1\r\nHost: x\r\nCookie: ${'c'.repeat(20_000)}\r\n\r\n`),
+      ),
+      431,
+    );
     await a.check();
   });
 
@@ -37,7 +47,10 @@ describe('HTTP-level abuse', () => {
   it('answers an upgrade with a bad Sec-WebSocket-Key with 400 and creates no session', async () => {
     const before = a.gw.hub.sessions.size;
     for (const key of ['bad', '', 'dGhlIHNhbXBsZSBub25jZQ', '!!!!!!!!!!!!!!!!!!!!!!==']) {
-      const answer = await rawHttp(a.gw, `GET /rt?${signedQuery([SCOPE])} HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`);
+      const answer = await rawHttp(
+        a.gw,
+        `GET /rt?${signedQuery([SCOPE])} HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+      );
       assert.equal(statusOf(answer), 400, key);
     }
     assert.equal(a.gw.hub.sessions.size, before);
@@ -46,7 +59,10 @@ describe('HTTP-level abuse', () => {
 
   it('answers an upgrade with an unsupported Sec-WebSocket-Version with 400 naming the supported ones', async () => {
     for (const version of ['12', '14', '', 'thirteen']) {
-      const answer = await rawHttp(a.gw, `GET /rt?${signedQuery([SCOPE])} HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: ${version}\r\n\r\n`);
+      const answer = await rawHttp(
+        a.gw,
+        `GET /rt?${signedQuery([SCOPE])} HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: ${version}\r\n\r\n`,
+      );
       assert.equal(statusOf(answer), 400, version);
       assert.match(answer, /Sec-WebSocket-Version: 13, 8/i);
     }
@@ -54,14 +70,36 @@ describe('HTTP-level abuse', () => {
   });
 
   it('answers an upgrade to another protocol with 400 and a POST upgrade with 405', async () => {
-    assert.equal(statusOf(await rawHttp(a.gw, `GET /rt?${signedQuery([SCOPE])} HTTP/1.1\r\nHost: x\r\nUpgrade: h2c\r\nConnection: Upgrade\r\n\r\n`)), 400);
-    assert.equal(statusOf(await rawHttp(a.gw, `POST /rt?${signedQuery([SCOPE])} HTTP/1.1\r\nHost: x\r\n${UPGRADE_HEADERS}Content-Length: 0\r\n\r\n`)), 405);
+    assert.equal(
+      statusOf(
+        await rawHttp(
+          a.gw,
+          `GET /rt?${signedQuery([SCOPE])} HTTP/1.1\r\nHost: x\r\nUpgrade: h2c\r\nConnection: Upgrade\r\n\r\n`,
+        ),
+      ),
+      400,
+    );
+    assert.equal(
+      statusOf(
+        await rawHttp(
+          a.gw,
+          `POST /rt?${signedQuery([SCOPE])} HTTP/1.1\r\nHost: x\r\n${UPGRADE_HEADERS}Content-Length: 0\r\n\r\n`,
+        ),
+      ),
+      405,
+    );
     await a.check();
   });
 
   it('answers a request target that is no URL at all with 404 (plain request and upgrade)', async () => {
-    assert.equal(statusOf(await rawHttp(a.gw, 'GET http://[bad/rt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')), 404);
-    assert.equal(statusOf(await rawHttp(a.gw, `GET http://[bad/rt HTTP/1.1\r\nHost: x\r\n${UPGRADE_HEADERS}\r\n`)), 404);
+    assert.equal(
+      statusOf(await rawHttp(a.gw, 'GET http://[bad/rt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')),
+      404,
+    );
+    assert.equal(
+      statusOf(await rawHttp(a.gw, `GET http://[bad/rt HTTP/1.1\r\nHost: x\r\n${UPGRADE_HEADERS}\r\n`)),
+      404,
+    );
     await a.check();
   });
 
@@ -69,7 +107,10 @@ describe('HTTP-level abuse', () => {
     for (let i = 0; i < 5; i++) {
       const garbage = randomBytes(64 * 1024);
       garbage[0] = 0x7f; // reserved bits set: certainly not a valid frame
-      const answer = await rawHttp(a.gw, Buffer.concat([Buffer.from(`GET /rt?ts=1 HTTP/1.1\r\nHost: x\r\n${UPGRADE_HEADERS}\r\n`), garbage]));
+      const answer = await rawHttp(
+        a.gw,
+        Buffer.concat([Buffer.from(`GET /rt?ts=1 HTTP/1.1\r\nHost: x\r\n${UPGRADE_HEADERS}\r\n`), garbage]),
+      );
       assert.equal(statusOf(answer), 101);
     }
     assert.equal(statusOf(await rawHttp(a.gw, Buffer.from('16030100a5010000a10303', 'hex'))), 400);
@@ -81,22 +122,34 @@ describe('HTTP-level abuse', () => {
     const query = `${signedQuery([SCOPE])}&topics=${TOPIC}`;
     const head = await rawHttp(a.gw, `HEAD /rt/sse?${query} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
     assert.equal(statusOf(head), 405);
-    const post = await rawHttp(a.gw, `POST /rt/sse?${query} HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: 5\r\n\r\nhello`);
+    const post = await rawHttp(
+      a.gw,
+      `POST /rt/sse?${query} HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: 5\r\n\r\nhello`,
+    );
     assert.equal(statusOf(post), 405);
     assert.match(post, /Allow: GET, HEAD, OPTIONS/i);
     assert.match(post, /\{"error":"method_not_allowed"\}/);
-    const options = await rawHttp(a.gw, `OPTIONS /rt/sse?${query} HTTP/1.1\r\nHost: x\r\nOrigin: https://evil.example\r\nConnection: close\r\n\r\n`);
+    const options = await rawHttp(
+      a.gw,
+      `OPTIONS /rt/sse?${query} HTTP/1.1\r\nHost: x\r\nOrigin: https://evil.example\r\nConnection: close\r\n\r\n`,
+    );
     assert.equal(statusOf(options), 204);
     assert.doesNotMatch(options, /Access-Control-Allow-Origin/i, 'no foreign origin reflected');
     const stream = new SseReader(sseUrl(a.gw, query));
     await stream.waitFor(2);
-    assert.deepEqual(stream.events.slice(0, 2).map((e) => e.data.type), ['hello', 'sub.ok']);
+    assert.deepEqual(
+      stream.events.slice(0, 2).map((e) => e.data.type),
+      ['hello', 'sub.ok'],
+    );
     stream.close();
     await a.check();
   });
 
   it('answers HEAD on /rt/sse with an Allow header, as RFC 9110 requires of every 405', async () => {
-    const head = await rawHttp(a.gw, `HEAD /rt/sse?${signedQuery([SCOPE])}&topics=${TOPIC} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
+    const head = await rawHttp(
+      a.gw,
+      `HEAD /rt/sse?${signedQuery([SCOPE])}&topics=${TOPIC} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`,
+    );
     assert.equal(statusOf(head), 405);
     assert.match(head, /\r\nAllow: /i);
   });
@@ -104,7 +157,17 @@ describe('HTTP-level abuse', () => {
   it('answers malformed SSE topics with 400 bad_topics before spending the ticket, then serves that ticket', async () => {
     const query = signedQuery([SCOPE]);
     const many = Array.from({ length: 65 }, (_, i) => `t${i}`).join(',');
-    for (const topics of [many, 'kpis.s2,kpis.s2', 'kpis.s2,', ',kpis.s2', 'kpis.s2%2C%2Ckpis.s2', 'kpis.%D1%952', 'kpis.s2:1', '%00', 'a'.repeat(129)]) {
+    for (const topics of [
+      many,
+      'kpis.s2,kpis.s2',
+      'kpis.s2,',
+      ',kpis.s2',
+      'kpis.s2%2C%2Ckpis.s2',
+      'kpis.%D1%952',
+      'kpis.s2:1',
+      '%00',
+      'a'.repeat(129),
+    ]) {
       const res = await get(sseUrl(a.gw, `${query}&topics=${topics}`));
       assert.equal(res.status, 400, topics);
       assert.deepEqual(JSON.parse(res.body), { error: 'bad_topics' });

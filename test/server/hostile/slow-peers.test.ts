@@ -16,7 +16,11 @@ describe('slow and stuck peers', () => {
         const socket = createConnection(gw.port, '127.0.0.1');
         socket.on('error', () => {});
         socket.resume(); // read the 408, so the closing reaches us
-        socket.write(i % 2 === 0 ? `GET /rt?${signedQuery([SCOPE])} HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n` : `GET /rt/sse?topics=${TOPIC} HTTP/1.1\r\nHost: x\r\nX-Slow: `);
+        socket.write(
+          i % 2 === 0
+            ? `GET /rt?${signedQuery([SCOPE])} HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n`
+            : `GET /rt/sse?topics=${TOPIC} HTTP/1.1\r\nHost: x\r\nX-Slow: `,
+        );
         return once(socket, 'close');
       });
       await healthy.roundTrip();
@@ -45,49 +49,55 @@ describe('slow and stuck peers', () => {
 
   it('keeps the memory for a WebSocket client that never reads bounded (queued <= queueLimit) while a reader gets everything', async () => {
     const queueLimit = 20;
-    await inArena({ backpressure: { bufferLimitBytes: 32 * 1024, queueLimit, flushMs: 5 } }, async ({ gw, healthy }) => {
-      const accepted = nextSession(gw);
-      const stalled = new TestClient(wsUrl(gw, signedQuery([SCOPE])));
-      const session = await accepted;
-      await stalled.next('hello');
-      stalled.send({ type: 'sub', topic: TOPIC });
-      await stalled.next('sub.ok');
-      stalled.ws.pause();
-      const blob = 'x'.repeat(32 * 1024);
-      // Until the kernel buffers are full and the queue has stayed full for 50 more messages (bounded).
-      let fullFor = 0;
-      for (let i = 0; i < 3000 && fullFor < 50; i++) {
-        gw.fanout(TOPIC, { i, blob });
-        assert.ok(session.queued <= queueLimit, `queued ${session.queued}`);
-        if (session.queued === queueLimit) fullFor += 1;
-        const msg = await healthy.next('msg');
-        assert.equal((msg.data as { i: number }).i, i, 'the reader gets every message, in order');
-      }
-      assert.equal(fullFor, 50, 'it did back up');
-      assert.ok(session.dropped > 0);
-      stalled.ws.terminate();
-    });
+    await inArena(
+      { backpressure: { bufferLimitBytes: 32 * 1024, queueLimit, flushMs: 5 } },
+      async ({ gw, healthy }) => {
+        const accepted = nextSession(gw);
+        const stalled = new TestClient(wsUrl(gw, signedQuery([SCOPE])));
+        const session = await accepted;
+        await stalled.next('hello');
+        stalled.send({ type: 'sub', topic: TOPIC });
+        await stalled.next('sub.ok');
+        stalled.ws.pause();
+        const blob = 'x'.repeat(32 * 1024);
+        // Until the kernel buffers are full and the queue has stayed full for 50 more messages (bounded).
+        let fullFor = 0;
+        for (let i = 0; i < 3000 && fullFor < 50; i++) {
+          gw.fanout(TOPIC, { i, blob });
+          assert.ok(session.queued <= queueLimit, `queued ${session.queued}`);
+          if (session.queued === queueLimit) fullFor += 1;
+          const msg = await healthy.next('msg');
+          assert.equal((msg.data as { i: number }).i, i, 'the reader gets every message, in order');
+        }
+        assert.equal(fullFor, 50, 'it did back up');
+        assert.ok(session.dropped > 0);
+        stalled.ws.terminate();
+      },
+    );
   });
 
   it('keeps the memory for an SSE client that never reads bounded too', async () => {
     const queueLimit = 20;
-    await inArena({ backpressure: { bufferLimitBytes: 32 * 1024, queueLimit, flushMs: 5 } }, async ({ gw, healthy }) => {
-      const accepted = nextSession(gw);
-      const stream = new SseReader(sseUrl(gw, `${signedQuery([SCOPE])}&topics=${TOPIC}`));
-      const session = await accepted;
-      await stream.waitFor(2);
-      (stream as unknown as { res: { pause(): void; socket: Socket } }).res.socket.pause();
-      const blob = 'y'.repeat(32 * 1024);
-      let fullFor = 0;
-      for (let i = 0; i < 3000 && fullFor < 50; i++) {
-        gw.fanout(TOPIC, { i, blob });
-        assert.ok(session.queued <= queueLimit, `queued ${session.queued}`);
-        if (session.queued === queueLimit) fullFor += 1;
-        await healthy.next('msg');
-      }
-      assert.equal(fullFor, 50, 'it did back up');
-      assert.ok(session.dropped > 0);
-      stream.close();
-    });
+    await inArena(
+      { backpressure: { bufferLimitBytes: 32 * 1024, queueLimit, flushMs: 5 } },
+      async ({ gw, healthy }) => {
+        const accepted = nextSession(gw);
+        const stream = new SseReader(sseUrl(gw, `${signedQuery([SCOPE])}&topics=${TOPIC}`));
+        const session = await accepted;
+        await stream.waitFor(2);
+        (stream as unknown as { res: { pause(): void; socket: Socket } }).res.socket.pause();
+        const blob = 'y'.repeat(32 * 1024);
+        let fullFor = 0;
+        for (let i = 0; i < 3000 && fullFor < 50; i++) {
+          gw.fanout(TOPIC, { i, blob });
+          assert.ok(session.queued <= queueLimit, `queued ${session.queued}`);
+          if (session.queued === queueLimit) fullFor += 1;
+          await healthy.next('msg');
+        }
+        assert.equal(fullFor, 50, 'it did back up');
+        assert.ok(session.dropped > 0);
+        stream.close();
+      },
+    );
   });
 });

@@ -29,7 +29,13 @@ describe('prototype-named and look-alike topics', () => {
     assert.deepEqual(await client.next(), { type: 'unsub.ok', topic: '__proto__' });
     client.send({ type: 'unsub', topic: 'constructor' });
     assert.deepEqual(await client.next(), { type: 'unsub.ok', topic: 'constructor' });
-    assert.deepEqual(Object.keys(a.gw.stats()).sort(), ['ab.status', 'economy.patch', 'kpis.s2', 'liveops.events', 'total']);
+    assert.deepEqual(Object.keys(a.gw.stats()).sort(), [
+      'ab.status',
+      'economy.patch',
+      'kpis.s2',
+      'liveops.events',
+      'total',
+    ]);
     assert.equal(({} as Record<string, unknown>)['type'], undefined, 'Object.prototype untouched');
     client.ws.terminate();
     await a.check();
@@ -75,7 +81,20 @@ describe('bad since values', () => {
   after(() => a.close());
 
   it('answers sub.err bad_request for a negative, fractional, string, unsafe, infinite, NaN-string, null, boolean, array and object since', async () => {
-    const sinces = ['-1', '1.5', '"5"', String(2 ** 53), '1e400', '"NaN"', 'null', 'true', '[1]', '{"n":1}', '-0.0000001', '9007199254740993'];
+    const sinces = [
+      '-1',
+      '1.5',
+      '"5"',
+      String(2 ** 53),
+      '1e400',
+      '"NaN"',
+      'null',
+      'true',
+      '[1]',
+      '{"n":1}',
+      '-0.0000001',
+      '9007199254740993',
+    ];
     const epochs = ['""', '"a b"', `"${'e'.repeat(65)}"`, '5', '"\u0435poch"'];
     // Each malformed sub costs one of the 10 bad frames a connection may send in a burst: a fresh client for each.
     for (const frame of [...sinces.map((s) => `"since":${s}`), ...epochs.map((e) => `"since":1,"epoch":${e}`)]) {
@@ -113,7 +132,21 @@ describe('bad since values', () => {
 
   it('answers SSE since values that are negative, fractional, padded, NaN, 16 digits long or of a foreign topic with 400 before spending the ticket', async () => {
     const query = signedQuery([SCOPE]);
-    for (const since of ['kpis.s2:-1', 'kpis.s2:1.5', 'kpis.s2:00', 'kpis.s2:NaN', `kpis.s2:${'9'.repeat(16)}`, 'kpis.s2:1e3', 'kpis.s2:%2B1', 'kpis.s2:1:', 'kpis.s2:1:a:b', 'kpis.s2:', 'kpis.s2:%EF%BC%91', 'ab.status:1', 'kpis.s2:1,kpis.s2:2']) {
+    for (const since of [
+      'kpis.s2:-1',
+      'kpis.s2:1.5',
+      'kpis.s2:00',
+      'kpis.s2:NaN',
+      `kpis.s2:${'9'.repeat(16)}`,
+      'kpis.s2:1e3',
+      'kpis.s2:%2B1',
+      'kpis.s2:1:',
+      'kpis.s2:1:a:b',
+      'kpis.s2:',
+      'kpis.s2:%EF%BC%91',
+      'ab.status:1',
+      'kpis.s2:1,kpis.s2:2',
+    ]) {
       const res = await get(sseUrl(a.gw, `${query}&topics=${TOPIC}&since=${since}`));
       assert.equal(res.status, 400, since);
       assert.deepEqual(JSON.parse(res.body), { error: 'bad_since' });
@@ -122,7 +155,10 @@ describe('bad since values', () => {
     assert.equal(twice.status, 400);
     const stream = new SseReader(sseUrl(a.gw, `${query}&topics=${TOPIC}&since=kpis.s2:999999999999999`));
     await stream.waitFor(4);
-    assert.deepEqual(stream.events.slice(0, 3).map((e) => e.data.type), ['hello', 'sub.ok', 'reset']);
+    assert.deepEqual(
+      stream.events.slice(0, 3).map((e) => e.data.type),
+      ['hello', 'sub.ok', 'reset'],
+    );
     stream.close();
     await a.check();
   });

@@ -16,7 +16,10 @@ function hmacHex(ts: number | string, nonce: string, scopes: string, secret = SE
 }
 
 /** A correctly signed ticket with hand-picked fields, as raw `name=value` pairs (values encoded by `encode`). */
-function handTicket(fields: { ts?: number; nonce?: string; scopes?: string; kid?: string } = {}, encode = encodeURIComponent): string {
+function handTicket(
+  fields: { ts?: number; nonce?: string; scopes?: string; kid?: string } = {},
+  encode = encodeURIComponent,
+): string {
   const ts = fields.ts ?? Math.floor(Date.now() / 1000);
   const nonce = fields.nonce ?? randomBytes(16).toString('hex');
   const scopes = fields.scopes ?? SCOPE;
@@ -67,11 +70,19 @@ describe('hostile tickets on /rt (close 4401 with the documented reason)', () =>
     ['a nonce with a junk suffix', () => withRaw('nonce', '0123456789abcdefg'), 'bad_param'],
     ['a nonce with a NUL byte (%00)', () => withRaw('nonce', '0123456789abcdef%00'), 'bad_param'],
     ['a sig with a trailing space (%20)', () => withRaw('sig', `${'0'.repeat(64)}%20`), 'bad_param'],
-    ['a sig in full-width hex digits', () => withRaw('sig', encodeURIComponent(fullWidth('0'.repeat(64)))), 'bad_param'],
+    [
+      'a sig in full-width hex digits',
+      () => withRaw('sig', encodeURIComponent(fullWidth('0'.repeat(64)))),
+      'bad_param',
+    ],
     ['an empty kid', () => `${signedQuery([SCOPE])}&kid=`, 'bad_param'],
     ['a kid of 65 characters', () => `${signedQuery([SCOPE])}&kid=${'k'.repeat(65)}`, 'bad_param'],
     ['a kid with a path separator', () => `${signedQuery([SCOPE])}&kid=..%2Fkeys`, 'bad_param'],
-    ['a well-formed kid of 64 characters the gateway does not hold', () => `${signedQuery([SCOPE])}&kid=${'k'.repeat(64)}`, 'unknown_kid'],
+    [
+      'a well-formed kid of 64 characters the gateway does not hold',
+      () => `${signedQuery([SCOPE])}&kid=${'k'.repeat(64)}`,
+      'unknown_kid',
+    ],
     ['a repeated kid', () => `${signedQuery([SCOPE])}&kid=a&kid=a`, 'bad_param'],
     ['a second ts after a valid one', () => `${signedQuery([SCOPE])}&ts=${nowS()}`, 'bad_param'],
     ['a bare repeated name without a value (&sig)', () => `${signedQuery([SCOPE])}&sig`, 'bad_param'],
@@ -80,7 +91,11 @@ describe('hostile tickets on /rt (close 4401 with the documented reason)', () =>
     ['an uppercase scope', () => withRaw('scopes', 'OPS.ADMIN'), 'bad_param'],
     ['a trailing comma in scopes', () => withRaw('scopes', 'ops.admin,'), 'bad_param'],
     ['a scope with a + (a space once decoded)', () => withRaw('scopes', 'ops.admin+'), 'bad_param'],
-    ['parameter names in another case (TS=, Nonce=)', () => signedQuery([SCOPE]).replace('ts=', 'TS=').replace('nonce=', 'Nonce='), 'missing_param'],
+    [
+      'parameter names in another case (TS=, Nonce=)',
+      () => signedQuery([SCOPE]).replace('ts=', 'TS=').replace('nonce=', 'Nonce='),
+      'missing_param',
+    ],
     ['names hidden behind an encoded = (ts%3D…)', () => signedQuery([SCOPE]).replace('ts=', 'ts%3D'), 'missing_param'],
   ];
   for (const [name, query, reason] of cases) {
@@ -92,7 +107,12 @@ describe('hostile tickets on /rt (close 4401 with the documented reason)', () =>
 
   it('accepts nonces of exactly 16 and 64 hex characters, scopes of exactly 64 characters and exactly 32 scopes', async () => {
     const scopes32 = Array.from({ length: 32 }, (_, i) => `s${i}`).join(',');
-    for (const fields of [{ nonce: 'a'.repeat(15) + '0' }, { nonce: 'f'.repeat(64) }, { scopes: 's'.repeat(64) }, { scopes: scopes32 }]) {
+    for (const fields of [
+      { nonce: 'a'.repeat(15) + '0' },
+      { nonce: 'f'.repeat(64) },
+      { scopes: 's'.repeat(64) },
+      { scopes: scopes32 },
+    ]) {
       assert.equal(await outcome(a.gw, handTicket(fields)), 'hello', JSON.stringify(fields));
     }
     await a.check();
@@ -129,7 +149,11 @@ describe('hostile tickets on /rt (close 4401 with the documented reason)', () =>
     it('refuses reordered, narrowed and widened scope lists with bad_sig', async () => {
       const ticket = issueTicket(SECRET, ['ops.admin', 'liveops.admin']);
       for (const scopes of ['liveops.admin,ops.admin', 'ops.admin', 'ops.admin,liveops.admin,economy.admin', '']) {
-        assert.deepEqual(await refusal(a.gw, ticketQuery({ ...ticket, scopes })), { code: 4401, reason: 'bad_sig' }, scopes);
+        assert.deepEqual(
+          await refusal(a.gw, ticketQuery({ ...ticket, scopes })),
+          { code: 4401, reason: 'bad_sig' },
+          scopes,
+        );
       }
       await a.check();
     });
@@ -137,8 +161,14 @@ describe('hostile tickets on /rt (close 4401 with the documented reason)', () =>
     it('refuses a ts moved by one second and a signature moved onto another nonce with bad_sig', async () => {
       const ticket = issueTicket(SECRET, [SCOPE]);
       const other = issueTicket(SECRET, [SCOPE]);
-      assert.deepEqual(await refusal(a.gw, ticketQuery({ ...ticket, ts: ticket.ts + 1 })), { code: 4401, reason: 'bad_sig' });
-      assert.deepEqual(await refusal(a.gw, ticketQuery({ ...ticket, sig: other.sig })), { code: 4401, reason: 'bad_sig' });
+      assert.deepEqual(await refusal(a.gw, ticketQuery({ ...ticket, ts: ticket.ts + 1 })), {
+        code: 4401,
+        reason: 'bad_sig',
+      });
+      assert.deepEqual(await refusal(a.gw, ticketQuery({ ...ticket, sig: other.sig })), {
+        code: 4401,
+        reason: 'bad_sig',
+      });
       await a.check();
     });
 
@@ -158,7 +188,10 @@ describe('hostile tickets on /rt (close 4401 with the documented reason)', () =>
       const query = signedQuery([SCOPE]);
       const results = await Promise.all(Array.from({ length: 20 }, () => outcome(a.gw, query)));
       assert.equal(results.filter((r) => r === 'hello').length, 1);
-      assert.deepEqual(results.filter((r) => r !== 'hello'), Array(19).fill('4401 replay'));
+      assert.deepEqual(
+        results.filter((r) => r !== 'hello'),
+        Array(19).fill('4401 replay'),
+      );
       await a.check();
     });
 
@@ -185,38 +218,54 @@ describe('the ticket window with a fake clock', () => {
   const options = () => ({ clock: new FakeClock(T) });
 
   it('accepts a ts exactly 300 s in the past or the future', async () => {
-    await inArena(options(), async ({ gw }) => {
-      assert.equal(await outcome(gw, signedQuery([SCOPE], { nowMs: T - 300_000 })), 'hello');
-      assert.equal(await outcome(gw, signedQuery([SCOPE], { nowMs: T + 300_000 })), 'hello');
-    }, T);
+    await inArena(
+      options(),
+      async ({ gw }) => {
+        assert.equal(await outcome(gw, signedQuery([SCOPE], { nowMs: T - 300_000 })), 'hello');
+        assert.equal(await outcome(gw, signedQuery([SCOPE], { nowMs: T + 300_000 })), 'hello');
+      },
+      T,
+    );
   });
 
   it('refuses a ts 301 s in the past or the future with stale_ts', async () => {
-    await inArena(options(), async ({ gw }) => {
-      assert.equal(await outcome(gw, signedQuery([SCOPE], { nowMs: T - 301_000 })), '4401 stale_ts');
-      assert.equal(await outcome(gw, signedQuery([SCOPE], { nowMs: T + 301_000 })), '4401 stale_ts');
-    }, T);
+    await inArena(
+      options(),
+      async ({ gw }) => {
+        assert.equal(await outcome(gw, signedQuery([SCOPE], { nowMs: T - 301_000 })), '4401 stale_ts');
+        assert.equal(await outcome(gw, signedQuery([SCOPE], { nowMs: T + 301_000 })), '4401 stale_ts');
+      },
+      T,
+    );
   });
 
   it('compares whole seconds: 999 ms into the second, 300 s back is still in and 301 s back is out', async () => {
     const clock = new FakeClock(T + 999);
-    await inArena({ clock }, async ({ gw }) => {
-      assert.equal(await outcome(gw, signedQuery([SCOPE], { nowMs: T - 300_000 })), 'hello');
-      assert.equal(await outcome(gw, signedQuery([SCOPE], { nowMs: T - 301_000 })), '4401 stale_ts');
-    }, T);
+    await inArena(
+      { clock },
+      async ({ gw }) => {
+        assert.equal(await outcome(gw, signedQuery([SCOPE], { nowMs: T - 300_000 })), 'hello');
+        assert.equal(await outcome(gw, signedQuery([SCOPE], { nowMs: T - 301_000 })), '4401 stale_ts');
+      },
+      T,
+    );
   });
 
   it('keeps a replayed ticket out after its nonce is forgotten: by then it is stale_ts', async () => {
     const clock = new FakeClock(T);
-    await inArena({ clock }, async ({ gw }) => {
-      const query = signedQuery([SCOPE], { nowMs: T });
-      assert.equal(await outcome(gw, query), 'hello');
-      assert.equal(await outcome(gw, query), '4401 replay');
-      clock.advance(300_000);
-      assert.equal(await outcome(gw, query), '4401 replay', 'still remembered at the window edge');
-      clock.advance(2_000); // past ts + 301 s: the nonce may be forgotten now
-      assert.equal(await outcome(gw, query), '4401 stale_ts');
-    }, T);
+    await inArena(
+      { clock },
+      async ({ gw }) => {
+        const query = signedQuery([SCOPE], { nowMs: T });
+        assert.equal(await outcome(gw, query), 'hello');
+        assert.equal(await outcome(gw, query), '4401 replay');
+        clock.advance(300_000);
+        assert.equal(await outcome(gw, query), '4401 replay', 'still remembered at the window edge');
+        clock.advance(2_000); // past ts + 301 s: the nonce may be forgotten now
+        assert.equal(await outcome(gw, query), '4401 stale_ts');
+      },
+      T,
+    );
   });
 });
 
@@ -232,8 +281,15 @@ describe('keys and kids', () => {
       await healthy.next('hello');
       const signedByK1 = issueTicket(keys[1]!.secret, [SCOPE], { kid: 'k1' });
       assert.equal(await outcome(gw, ticketQuery({ ...signedByK1, kid: 'k2' })), '4401 bad_sig');
-      assert.equal(await outcome(gw, ticketQuery({ ...issueTicket(keys[1]!.secret, [SCOPE]), kid: 'K1' })), '4401 unknown_kid');
-      assert.equal(await outcome(gw, ticketQuery(issueTicket(keys[1]!.secret, [SCOPE]))), '4401 bad_sig', 'no kid means the current key');
+      assert.equal(
+        await outcome(gw, ticketQuery({ ...issueTicket(keys[1]!.secret, [SCOPE]), kid: 'K1' })),
+        '4401 unknown_kid',
+      );
+      assert.equal(
+        await outcome(gw, ticketQuery(issueTicket(keys[1]!.secret, [SCOPE]))),
+        '4401 bad_sig',
+        'no kid means the current key',
+      );
       await healthy.roundTrip();
       healthy.ws.terminate();
     } finally {

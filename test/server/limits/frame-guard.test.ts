@@ -5,7 +5,10 @@ import { FrameGuard, Verdict } from '../../../server/limits/frame-guard.js';
 describe('FrameGuard', () => {
   it('lets a burst through, then ignores frames over the rate with one warning a second', () => {
     const guard = new FrameGuard({ burst: 3, perSecond: 1 }, 0);
-    assert.deepEqual([0, 0, 0].map((t) => guard.admit(t)), [Verdict.handle, Verdict.handle, Verdict.handle]);
+    assert.deepEqual(
+      [0, 0, 0].map((t) => guard.admit(t)),
+      [Verdict.handle, Verdict.handle, Verdict.handle],
+    );
     assert.equal(guard.admit(0), Verdict.warn);
     assert.equal(guard.admit(10), Verdict.ignore);
     assert.equal(guard.admit(1000), Verdict.handle, 'a token came back');

@@ -4,7 +4,9 @@ import { FakeClock, SECRET, TestClient, connect, get, signedQuery, sseUrl, start
 
 describe('rate limits', () => {
   it('refuses connection attempts beyond the per-IP burst with 4429 on WebSocket and 429 + Retry-After on SSE', async () => {
-    const gw = await startGateway({ rateLimits: { connectionsPerIp: { burst: 3, perSecond: 0.01 }, framesPerConnection: false } });
+    const gw = await startGateway({
+      rateLimits: { connectionsPerIp: { burst: 3, perSecond: 0.01 }, framesPerConnection: false },
+    });
     try {
       const first = await connect(gw, []);
       await (await connect(gw, [])).close();
@@ -23,12 +25,18 @@ describe('rate limits', () => {
   });
 
   it('ignores frames beyond the per-connection rate with one error frame, then closes sustained abuse with 4429', async () => {
-    const gw = await startGateway({ rateLimits: { connectionsPerIp: false, framesPerConnection: { burst: 5, perSecond: 0.01 } } });
+    const gw = await startGateway({
+      rateLimits: { connectionsPerIp: false, framesPerConnection: { burst: 5, perSecond: 0.01 } },
+    });
     try {
       const client = await connect(gw, []);
       for (let i = 0; i < 6; i++) client.send({ type: 'ping' });
       for (let i = 0; i < 5; i++) assert.equal((await client.next()).type, 'pong');
-      assert.deepEqual(await client.next(), { type: 'error', code: 'rate_limited', message: 'too many frames; slow down' });
+      assert.deepEqual(await client.next(), {
+        type: 'error',
+        code: 'rate_limited',
+        message: 'too many frames; slow down',
+      });
       for (let i = 0; i < 10; i++) client.send({ type: 'ping' });
       assert.deepEqual(await client.closed, { code: 4429, reason: 'rate_limited' });
       assert.deepEqual(client.pending(), [], 'ignored frames got no answer');
@@ -39,7 +47,10 @@ describe('rate limits', () => {
 
   it('closes with 4429 a client that keeps sending at twice the rate, warning at most once a second', async () => {
     const clock = new FakeClock();
-    const gw = await startGateway({ clock, rateLimits: { connectionsPerIp: false, framesPerConnection: { burst: 10, perSecond: 10 } } });
+    const gw = await startGateway({
+      clock,
+      rateLimits: { connectionsPerIp: false, framesPerConnection: { burst: 10, perSecond: 10 } },
+    });
     try {
       const client = await connect(gw, []);
       let closed = false;
@@ -61,7 +72,9 @@ describe('rate limits', () => {
   });
 
   it('caps the topics one connection may hold with sub.err too_many', async () => {
-    const gw = await startGateway({ rateLimits: { connectionsPerIp: false, framesPerConnection: false, maxSubscriptions: 2 } });
+    const gw = await startGateway({
+      rateLimits: { connectionsPerIp: false, framesPerConnection: false, maxSubscriptions: 2 },
+    });
     try {
       const client = await connect(gw, ['ops.admin', 'liveops.admin']);
       for (const topic of ['kpis.s2', 'liveops.events']) {
@@ -79,7 +92,9 @@ describe('rate limits', () => {
   });
 
   it('refuses connections beyond the global cap with 1013', async () => {
-    const gw = await startGateway({ rateLimits: { connectionsPerIp: false, framesPerConnection: false, maxConnections: 2 } });
+    const gw = await startGateway({
+      rateLimits: { connectionsPerIp: false, framesPerConnection: false, maxConnections: 2 },
+    });
     try {
       const a = await connect(gw, []);
       const b = await connect(gw, []);
@@ -92,7 +107,9 @@ describe('rate limits', () => {
   });
 
   it('counts every hit in /metrics', async () => {
-    const gw = await startGateway({ rateLimits: { connectionsPerIp: { burst: 1, perSecond: 0.01 }, framesPerConnection: false } });
+    const gw = await startGateway({
+      rateLimits: { connectionsPerIp: { burst: 1, perSecond: 0.01 }, framesPerConnection: false },
+    });
     try {
       await (await connect(gw, [])).close();
       await new TestClient(wsUrl(gw, signedQuery([]))).closed;

@@ -9,7 +9,12 @@ describe('addressKey', () => {
   });
 
   it('counts every IPv6 address of one /64 as the same client, however it is written', () => {
-    const keys = ['2001:db8:0:1::5', '2001:db8:0:1:aaaa:bbbb:cccc:dddd', '2001:0DB8:0000:0001::', '2001:db8:0:1:0:0:0:1'].map(addressKey);
+    const keys = [
+      '2001:db8:0:1::5',
+      '2001:db8:0:1:aaaa:bbbb:cccc:dddd',
+      '2001:0DB8:0000:0001::',
+      '2001:db8:0:1:0:0:0:1',
+    ].map(addressKey);
     assert.equal(new Set(keys).size, 1);
     assert.notEqual(addressKey('2001:db8:0:2::5'), keys[0]);
   });
@@ -28,7 +33,10 @@ describe('IpLimiter', () => {
   it('rotating through a /64 does not escape the limit', () => {
     const limiter = new IpLimiter({ burst: 3, perSecond: 0.001 }, 100);
     const waits = Array.from({ length: 5 }, (_, i) => limiter.take(`2001:db8::${i + 1}`, 0));
-    assert.deepEqual(waits.map((w) => w > 0), [false, false, false, true, true]);
+    assert.deepEqual(
+      waits.map((w) => w > 0),
+      [false, false, false, true, true],
+    );
   });
 
   it('tracks at most maxTracked addresses, forgetting the least recently seen', () => {

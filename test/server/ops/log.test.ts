@@ -70,7 +70,10 @@ describe('createLogger', () => {
   it('hides debug lines at info', () => {
     const { sink, lines } = recordingSink();
     logAll(createLogger('info', sink));
-    assert.deepEqual(lines.map(([level]) => level), ['error', 'warn', 'info']);
+    assert.deepEqual(
+      lines.map(([level]) => level),
+      ['error', 'warn', 'info'],
+    );
   });
 
   it('is at info by default', () => {
@@ -78,22 +81,34 @@ describe('createLogger', () => {
     const logger = createLogger(undefined, sink);
     assert.equal(logger.level, 'info');
     logAll(logger);
-    assert.deepEqual(lines.map(([level]) => level), ['error', 'warn', 'info']);
+    assert.deepEqual(
+      lines.map(([level]) => level),
+      ['error', 'warn', 'info'],
+    );
   });
 
   it('shows everything at debug', () => {
     const { sink, lines } = recordingSink();
     logAll(createLogger('debug', sink));
-    assert.deepEqual(lines.map(([level]) => level), ['error', 'warn', 'info', 'debug']);
+    assert.deepEqual(
+      lines.map(([level]) => level),
+      ['error', 'warn', 'info', 'debug'],
+    );
   });
 
   it('shows only errors at error, and errors and warnings at warn', () => {
     const errors = recordingSink();
     logAll(createLogger('error', errors.sink));
-    assert.deepEqual(errors.lines.map(([level]) => level), ['error']);
+    assert.deepEqual(
+      errors.lines.map(([level]) => level),
+      ['error'],
+    );
     const warnings = recordingSink();
     logAll(createLogger('warn', warnings.sink));
-    assert.deepEqual(warnings.lines.map(([level]) => level), ['error', 'warn']);
+    assert.deepEqual(
+      warnings.lines.map(([level]) => level),
+      ['error', 'warn'],
+    );
   });
 
   it('shows nothing at silent', () => {
@@ -105,7 +120,7 @@ describe('createLogger', () => {
   it('writes lines in the seed style with data', () => {
     const { sink, lines } = recordingSink();
     createLogger('info', sink).info('WS', 'Client connected:', { id: 'abc', n: 1, scopes: ['ops.admin'] });
-    assert.deepEqual(lines, [['info', "[RT WS] Client connected: { id: 'abc', n: 1, scopes: [\"ops.admin\"] }"]]);
+    assert.deepEqual(lines, [['info', '[RT WS] Client connected: { id: \'abc\', n: 1, scopes: ["ops.admin"] }']]);
   });
 
   it('writes a line without data as tag and message only', () => {

@@ -42,7 +42,11 @@ describe('observability', () => {
         assert.deepEqual(JSON.parse(anonymous.body), { error: 'unauthorized' });
         assert.equal((await get(`${gw.url}${path}`, { authorization: 'Bearer wrong' })).status, 401);
         assert.equal((await get(`${gw.url}${path}`, { authorization: 'Bearer s3cret-token' })).status, 200);
-        assert.equal((await get(`${gw.url}${path}`, { authorization: 'bearer s3cret-token' })).status, 200, 'the scheme is case-insensitive');
+        assert.equal(
+          (await get(`${gw.url}${path}`, { authorization: 'bearer s3cret-token' })).status,
+          200,
+          'the scheme is case-insensitive',
+        );
       }
       assert.equal((await get(`${gw.url}/health`)).status, 200, 'health checks need no token');
       await assert.rejects(startGateway({ statsToken: '' }), TypeError, 'an empty token would let an empty bearer in');

@@ -63,7 +63,8 @@ async function startCluster(count: number, options: { url?: string; prefix?: str
 async function cleanup(prefix: string): Promise<void> {
   const client = createClient({ url: REDIS_URL });
   await client.connect();
-  for await (const keys of client.scanIterator({ MATCH: `${prefix}*`, COUNT: 200 })) if (keys.length) await client.del(keys);
+  for await (const keys of client.scanIterator({ MATCH: `${prefix}*`, COUNT: 200 }))
+    if (keys.length) await client.del(keys);
   await client.close();
 }
 
@@ -139,8 +140,14 @@ describe('Redis engine', () => {
       const receipts = await Promise.all(Array.from({ length: 30 }, (_, i) => gateways[i % 3]!.fanout(topic, { i })));
       const got = await messages(client, 30);
       const seqs = got.map((m) => m.seq);
-      assert.deepEqual(seqs, [...receipts.map((r) => r.seq)].sort((a, b) => a - b));
-      assert.deepEqual(seqs, Array.from({ length: 30 }, (_, i) => (seqs[0] as number) + i));
+      assert.deepEqual(
+        seqs,
+        [...receipts.map((r) => r.seq)].sort((a, b) => a - b),
+      );
+      assert.deepEqual(
+        seqs,
+        Array.from({ length: 30 }, (_, i) => (seqs[0] as number) + i),
+      );
       await client.close();
     });
 
@@ -156,7 +163,7 @@ describe('Redis engine', () => {
       await raw.publish(topic, 'not json');
       await gateways[0]!.fanout(topic, 'after');
       for (const c of clients) assert.equal((await c.next('msg')).data, 'after', 'the non-JSON payload was ignored');
-      assert.equal(((await raw.pubSubNumSub(topic))[topic] ?? 0), 1, 'exactly one gateway ingests');
+      assert.equal((await raw.pubSubNumSub(topic))[topic] ?? 0, 1, 'exactly one gateway ingests');
       await raw.close();
       await Promise.all(clients.map((c) => c.close()));
     });
@@ -172,8 +179,13 @@ describe('Redis engine', () => {
 
     it('lets exactly one of two concurrent connections with one ticket in, across gateways', async () => {
       const query = signedQuery([]);
-      const clients = [new TestClient(wsUrl(asGateway(gateways[0]), query)), new TestClient(wsUrl(asGateway(gateways[2]), query))];
-      const outcomes = await Promise.all(clients.map((c) => Promise.race([c.next('hello').then(() => 'hello'), c.closed.then((x) => x.reason)])));
+      const clients = [
+        new TestClient(wsUrl(asGateway(gateways[0]), query)),
+        new TestClient(wsUrl(asGateway(gateways[2]), query)),
+      ];
+      const outcomes = await Promise.all(
+        clients.map((c) => Promise.race([c.next('hello').then(() => 'hello'), c.closed.then((x) => x.reason)])),
+      );
       assert.deepEqual(outcomes.sort(), ['hello', 'replay']);
       await Promise.all(clients.map((c) => c.close()));
     });
@@ -190,8 +202,14 @@ describe('Redis engine', () => {
       const ok = await onB.next('sub.ok');
       assert.equal(ok.seq, last.seq + 5);
       const replay = await messages(onB, 5);
-      assert.deepEqual(replay.map((m) => m.seq), [1, 2, 3, 4, 5].map((d) => last.seq + d));
-      assert.deepEqual(replay.map((m) => (m.data as { phase: string }).phase), Array(5).fill('gap'));
+      assert.deepEqual(
+        replay.map((m) => m.seq),
+        [1, 2, 3, 4, 5].map((d) => last.seq + d),
+      );
+      assert.deepEqual(
+        replay.map((m) => (m.data as { phase: string }).phase),
+        Array(5).fill('gap'),
+      );
       await gateways[0]!.fanout(topic, 'live');
       const live = await onB.next('msg');
       assert.equal(live.seq, last.seq + 6);
@@ -218,7 +236,11 @@ describe('Redis engine', () => {
       publishing = false;
       await publisher;
       for (const seqs of perClient) {
-        assert.deepEqual(seqs, Array.from({ length: seqs.length }, (_, i) => (seqs[0] as number) + i), 'once, in order, no gap');
+        assert.deepEqual(
+          seqs,
+          Array.from({ length: seqs.length }, (_, i) => (seqs[0] as number) + i),
+          'once, in order, no gap',
+        );
       }
     });
 
@@ -250,8 +272,12 @@ describe('Redis engine', () => {
       const proxy = await TcpProxy.start(Number(url.port || 6379));
       const prefix = `rt-test-${unique()}:`;
       const topic = `t${unique()}.feed`;
-      const { gateways: [a] } = await startCluster(1, { prefix, topic });
-      const { gateways: [b] } = await startCluster(1, { prefix, topic, url: `redis://127.0.0.1:${proxy.port}` });
+      const {
+        gateways: [a],
+      } = await startCluster(1, { prefix, topic });
+      const {
+        gateways: [b],
+      } = await startCluster(1, { prefix, topic, url: `redis://127.0.0.1:${proxy.port}` });
       assert.ok(a && b);
       try {
         const onB = await subscriber(b, topic);
@@ -264,7 +290,10 @@ describe('Redis engine', () => {
         const health = await get(`${b.url}/health`);
         assert.equal(health.status, 503);
         assert.deepEqual(
-          { status: (JSON.parse(health.body) as { status: string }).status, reason: (JSON.parse(health.body) as { reason: string }).reason },
+          {
+            status: (JSON.parse(health.body) as { status: string }).status,
+            reason: (JSON.parse(health.body) as { reason: string }).reason,
+          },
           { status: 'degraded', reason: 'redis_unavailable' },
         );
         const refused = new TestClient(wsUrl(asGateway(b), signedQuery([])));
@@ -276,7 +305,11 @@ describe('Redis engine', () => {
         proxy.restore();
         await eventually(async () => engineB.health().ok, 'gateway B reconnects');
         const caught = await messages(onB, 5);
-        assert.deepEqual(caught.map((m) => m.seq), [1, 2, 3, 4, 5].map((d) => before.seq + d), 'missed messages recovered in order');
+        assert.deepEqual(
+          caught.map((m) => m.seq),
+          [1, 2, 3, 4, 5].map((d) => before.seq + d),
+          'missed messages recovered in order',
+        );
         await a.fanout(topic, 'after');
         const after = await onB.next('msg');
         assert.equal(after.seq, before.seq + 6);
@@ -295,7 +328,9 @@ describe('Redis engine', () => {
       const redis = await RedisProcess.start();
       const prefix = `rt-test-${unique()}:`;
       const topic = `t${unique()}.feed`;
-      const { gateways: [gw] } = await startCluster(1, { prefix, topic, url: redis.url });
+      const {
+        gateways: [gw],
+      } = await startCluster(1, { prefix, topic, url: redis.url });
       assert.ok(gw);
       try {
         const client = await subscriber(gw, topic);
@@ -330,7 +365,9 @@ describe('Redis engine', () => {
       });
       try {
         const clients = Array.from({ length: 12 }, () => new TestClient(wsUrl(asGateway(gw), signedQuery([]))));
-        const outcomes = await Promise.all(clients.map((c) => Promise.race([c.next('hello').then(() => 'hello'), c.closed.then((x) => String(x.code))])));
+        const outcomes = await Promise.all(
+          clients.map((c) => Promise.race([c.next('hello').then(() => 'hello'), c.closed.then((x) => String(x.code))])),
+        );
         assert.equal(outcomes.filter((o) => o === 'hello').length, 3);
         assert.equal(outcomes.filter((o) => o === '1013').length, 9);
         await Promise.all(clients.map((c) => c.close()));
@@ -343,7 +380,9 @@ describe('Redis engine', () => {
       const redis = await RedisProcess.start({ persist: true });
       const prefix = `rt-test-${unique()}:`;
       const topic = `t${unique()}.feed`;
-      const { gateways: [gw] } = await startCluster(1, { prefix, topic, url: redis.url });
+      const {
+        gateways: [gw],
+      } = await startCluster(1, { prefix, topic, url: redis.url });
       assert.ok(gw);
       try {
         const client = await connect(asGateway(gw), []);
@@ -355,7 +394,10 @@ describe('Redis engine', () => {
         await redis.stop();
         await redis.restart(); // the AOF brings history back; nonces written since the last fsync might not be
         assert.deepEqual(await client.closed, { code: 1012, reason: 'resync' }, 'told to resume');
-        assert.deepEqual(await new TestClient(wsUrl(asGateway(gw), oldTicket)).closed, { code: 4401, reason: 'replay' });
+        assert.deepEqual(await new TestClient(wsUrl(asGateway(gw), oldTicket)).closed, {
+          code: 4401,
+          reason: 'replay',
+        });
         const back = await connect(asGateway(gw), []);
         back.send({ type: 'sub', topic, since: last.seq, epoch: before.epoch });
         const after = await back.next('sub.ok');
@@ -372,7 +414,12 @@ describe('Redis engine', () => {
     it('fails to start when Redis cannot be reached', async () => {
       const port = await freePort();
       await assert.rejects(
-        createGateway({ secret: SECRET, port: 0, logger: silentLogger, redis: { url: `redis://127.0.0.1:${port}`, connectTimeoutMs: 300 } }),
+        createGateway({
+          secret: SECRET,
+          port: 0,
+          logger: silentLogger,
+          redis: { url: `redis://127.0.0.1:${port}`, connectTimeoutMs: 300 },
+        }),
         /Redis unreachable/,
       );
     });
@@ -408,9 +455,13 @@ class RedisProcess {
   }
   async restart(): Promise<void> {
     const persistence = this.persist ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no'];
-    const child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', ...persistence, '--dir', this.dir], {
-      stdio: ['ignore', 'pipe', 'ignore'],
-    });
+    const child = spawn(
+      'redis-server',
+      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', ...persistence, '--dir', this.dir],
+      {
+        stdio: ['ignore', 'pipe', 'ignore'],
+      },
+    );
     this.child = child;
     // Never outlive the test process, even one cut short by a timeout.
     process.once('exit', () => child.kill('SIGKILL'));

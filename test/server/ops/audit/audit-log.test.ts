@@ -64,11 +64,17 @@ describe('AuditLog', () => {
       await audit.flush();
 
       const log = entries(dir);
-      assert.deepEqual(log.map((e) => e.event), ['start', 'connect', 'sub_refused', 'refuse', 'disconnect']);
+      assert.deepEqual(
+        log.map((e) => e.event),
+        ['start', 'connect', 'sub_refused', 'refuse', 'disconnect'],
+      );
       const [, connected, subRefused, refusal, disconnected] = log;
       assert.equal(connected?.transport, 'websocket');
       assert.deepEqual(connected?.scopes, ['ops.admin']);
-      assert.deepEqual([subRefused?.topic, subRefused?.reason, subRefused?.id], ['liveops.events', 'forbidden', connected?.id]);
+      assert.deepEqual(
+        [subRefused?.topic, subRefused?.reason, subRefused?.id],
+        ['liveops.events', 'forbidden', connected?.id],
+      );
       assert.deepEqual([refusal?.reason, refusal?.code, refusal?.transport], ['bad_sig', 4401, 'websocket']);
       assert.deepEqual([disconnected?.id, disconnected?.code], [connected?.id, 1005]);
       assert.equal((await verifyAuditLog(dir)).ok, true);
@@ -89,14 +95,37 @@ describe('AuditLog', () => {
       await gone;
       await audit.flush();
 
-      const text = readdirSync(dir).map((name) => readFileSync(join(dir, name), 'utf8')).join('');
-      for (const secret of [query.get('sig'), query.get('nonce'), query.toString(), 'payload-7f3a', '127.0.0.1', '::1']) {
+      const text = readdirSync(dir)
+        .map((name) => readFileSync(join(dir, name), 'utf8'))
+        .join('');
+      for (const secret of [
+        query.get('sig'),
+        query.get('nonce'),
+        query.toString(),
+        'payload-7f3a',
+        '127.0.0.1',
+        '::1',
+      ]) {
         assert.ok(secret && !text.includes(secret), `the log must not contain ${secret}`);
       }
       const log = entries(dir);
-      assert.deepEqual(Object.keys(log[1]!).sort(), ['event', 'hash', 'id', 'prev', 'scopes', 'seq', 'transport', 'ts', 'v']);
+      assert.deepEqual(Object.keys(log[1]!).sort(), [
+        'event',
+        'hash',
+        'id',
+        'prev',
+        'scopes',
+        'seq',
+        'transport',
+        'ts',
+        'v',
+      ]);
       for (const entry of log) {
-        assert.deepEqual(Object.keys(entry).filter((k) => !allowedFields(entry.event).includes(k)), [], `${entry.event} has undocumented fields`);
+        assert.deepEqual(
+          Object.keys(entry).filter((k) => !allowedFields(entry.event).includes(k)),
+          [],
+          `${entry.event} has undocumented fields`,
+        );
       }
     });
 
@@ -116,9 +145,15 @@ describe('AuditLog', () => {
       const events = ['connect', 'disconnect', 'refuse', 'subRefused', 'rateLimited'] as const;
       const attached = events.map((event) => gw.hub.listenerCount(event));
       await audit.close();
-      assert.deepEqual(events.map((event) => gw.hub.listenerCount(event)), attached.map((n) => n - 1));
+      assert.deepEqual(
+        events.map((event) => gw.hub.listenerCount(event)),
+        attached.map((n) => n - 1),
+      );
       gw.hub.emit('rateLimited', 'frames', 'websocket');
-      assert.deepEqual(entries(dir).map((e) => e.event), ['start', 'stop']);
+      assert.deepEqual(
+        entries(dir).map((e) => e.event),
+        ['start', 'stop'],
+      );
     });
 
     it('records rate-limit hits and SSE refusals with the HTTP status', async () => {
@@ -137,7 +172,10 @@ describe('AuditLog', () => {
     await gwLess.close();
     gwLess.record({ event: 'refuse', transport: 'websocket', reason: 'late', code: 4401 });
     await gwLess.close();
-    assert.deepEqual(entries(dir).map((e) => e.event), ['start', 'refuse', 'stop']);
+    assert.deepEqual(
+      entries(dir).map((e) => e.event),
+      ['start', 'refuse', 'stop'],
+    );
   });
 
   it('continues the chain after a restart', async () => {
@@ -145,7 +183,10 @@ describe('AuditLog', () => {
     time += 1000;
     await (await open()).close();
     const log = entries(dir);
-    assert.deepEqual(log.map((e) => e.seq), [1, 2, 3, 4]);
+    assert.deepEqual(
+      log.map((e) => e.seq),
+      [1, 2, 3, 4],
+    );
     assert.equal(log[2]?.prev, log[1]?.hash);
     assert.equal((await verifyAuditLog(dir)).ok, true);
   });
@@ -160,8 +201,14 @@ describe('AuditLog', () => {
     await audit.close();
 
     assert.deepEqual(readdirSync(dir).sort(), ['audit-2026-11-27.jsonl', 'audit-2026-11-28.jsonl']);
-    const day2 = readFileSync(join(dir, 'audit-2026-11-28.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as AuditEntry);
-    const day1 = readFileSync(join(dir, 'audit-2026-11-27.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as AuditEntry);
+    const day2 = readFileSync(join(dir, 'audit-2026-11-28.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as AuditEntry);
+    const day1 = readFileSync(join(dir, 'audit-2026-11-27.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as AuditEntry);
     assert.equal(day2[0]?.prev, day1.at(-1)?.hash);
     assert.equal((await verifyAuditLog(dir)).ok, true);
   });
@@ -175,7 +222,9 @@ describe('AuditLog', () => {
     }
     await audit.close();
     // Rotating into each new day pruned: on 2026-12-01 files whose day ended two days before are gone.
-    const left = readdirSync(dir).filter((n) => n.endsWith('.jsonl')).sort();
+    const left = readdirSync(dir)
+      .filter((n) => n.endsWith('.jsonl'))
+      .sort();
     assert.deepEqual(left, ['audit-2026-11-29.jsonl', 'audit-2026-11-30.jsonl', 'audit-2026-12-01.jsonl']);
     const kept = await verifyAuditLog(dir);
     assert.equal(kept.ok, true, JSON.stringify(kept.problem));
@@ -211,7 +260,10 @@ describe('AuditLog', () => {
     await audit.close();
 
     const log = entries(dir);
-    assert.deepEqual(log.map((e) => e.event), ['start', 'rate_limited', 'rate_limited', 'rate_limited', 'gap', 'refuse', 'stop']);
+    assert.deepEqual(
+      log.map((e) => e.event),
+      ['start', 'rate_limited', 'rate_limited', 'rate_limited', 'gap', 'refuse', 'stop'],
+    );
     assert.equal(log[4]?.lost, 3);
     assert.equal(log[5]?.reason, 'expired');
     assert.equal((await verifyAuditLog(dir)).ok, true);
@@ -230,7 +282,10 @@ describe('AuditLog', () => {
     await audit.close();
 
     const log = entries(dir);
-    assert.deepEqual(log.map((e) => e.event), ['start', 'gap', 'rate_limited', 'stop']);
+    assert.deepEqual(
+      log.map((e) => e.event),
+      ['start', 'gap', 'rate_limited', 'stop'],
+    );
     assert.equal(log[1]?.lost, 1);
     assert.equal(log[2]?.reason, 'subscriptions');
     assert.equal((await verifyAuditLog(dir)).ok, true);

@@ -7,7 +7,11 @@ describe('RateLimitDigest', () => {
   it('writes the first hit at once and folds the rest of its window into the next entry', () => {
     let now = 0;
     const written: AuditRecord[] = [];
-    const digest = new RateLimitDigest((r) => written.push(r), () => now, 10_000);
+    const digest = new RateLimitDigest(
+      (r) => written.push(r),
+      () => now,
+      10_000,
+    );
     for (let i = 0; i < 500; i++) digest.hit('frames', 'websocket');
     digest.hit('connections_per_ip', 'sse');
     assert.deepEqual(written, [
@@ -21,10 +25,16 @@ describe('RateLimitDigest', () => {
 
   it('writes what is still counted when flushed', () => {
     const written: AuditRecord[] = [];
-    const digest = new RateLimitDigest((r) => written.push(r), () => 0);
+    const digest = new RateLimitDigest(
+      (r) => written.push(r),
+      () => 0,
+    );
     for (let i = 0; i < 3; i++) digest.hit('subscriptions', 'websocket');
     digest.flush();
     digest.flush();
-    assert.deepEqual(written.map((r) => r.count), [1, 2]);
+    assert.deepEqual(
+      written.map((r) => r.count),
+      [1, 2],
+    );
   });
 });

@@ -27,7 +27,8 @@ async function writeLog(dir: string): Promise<void> {
 }
 
 const read = (dir: string, file: string) => readFileSync(join(dir, file), 'utf8').trim().split('\n');
-const write = (dir: string, file: string, lines: string[]) => writeFileSync(join(dir, file), lines.map((l) => `${l}\n`).join(''));
+const write = (dir: string, file: string, lines: string[]) =>
+  writeFileSync(join(dir, file), lines.map((l) => `${l}\n`).join(''));
 /** Rewrites one line of a file. */
 function edit(dir: string, file: string, change: (lines: string[]) => string[]): void {
   write(dir, file, change(read(dir, file)));
@@ -100,10 +101,20 @@ describe('verifyAuditLog', () => {
 
   it('detects an inserted line that is not an entry, and an entry with an undocumented field', async () => {
     edit(dir, FILES[0]!, (lines) => [...lines.slice(0, 2), 'hello', ...lines.slice(2)]);
-    assert.deepEqual(await problem(), { file: FILES[0], line: 3, reason: 'not a JSON entry (a torn write, or an inserted line)' });
+    assert.deepEqual(await problem(), {
+      file: FILES[0],
+      line: 3,
+      reason: 'not a JSON entry (a torn write, or an inserted line)',
+    });
     await writeLog((rmSync(dir, { recursive: true }), dir));
-    edit(dir, FILES[0]!, (lines) => lines.map((l, i) => (i === 1 ? rehash(l, (e) => Object.assign(e, { ip: '10.0.0.1' })) : l)));
-    assert.deepEqual(await problem(), { file: FILES[0], line: 2, reason: 'field "ip" is not allowed in a refuse entry' });
+    edit(dir, FILES[0]!, (lines) =>
+      lines.map((l, i) => (i === 1 ? rehash(l, (e) => Object.assign(e, { ip: '10.0.0.1' })) : l)),
+    );
+    assert.deepEqual(await problem(), {
+      file: FILES[0],
+      line: 2,
+      reason: 'field "ip" is not allowed in a refuse entry',
+    });
   });
 
   it('detects a deleted file in the middle of the chain', async () => {
