@@ -52,11 +52,10 @@ export type { BucketSpec, RateLimitOptions } from './limits/rate-limits.js';
 /** The clock and interval timer a gateway runs on (tests inject a fake). */
 export type { Clock } from './clock.js';
 
-/** Engines: where sequence numbers, history and cross-gateway delivery live (in memory, or shared in Redis). */
-export { MemoryEngine } from './engines/memory.js';
-/** The Redis engine, shared by every gateway on one Redis (chosen with the `redis` option). */
-export { RedisEngine } from './engines/redis/engine.js';
-/** The engine contract, its health and a publish receipt. */
+/**
+ * Engines: where sequence numbers, history and cross-gateway delivery live. A gateway picks one itself (in memory,
+ * or Redis with the `redis` option); these types describe it and its `/health` state.
+ */
 export type { Engine, EngineHealth, PublishResult } from './engines/engine.js';
 /** Options of the Redis engine and of its connections. */
 export type { RedisEngineOptions } from './engines/redis/engine.js';
