@@ -48,9 +48,10 @@ function onMsg(c, buf) {
 /** Opens one client; resolves when it is ready to subscribe (hello / open / namespace connected). */
 function open(kind, url, topic) {
   return new Promise((resolve) => {
-    const c = { ws: null, topic, ready: false, acks: 0, stalled: false, closed: false, onAck: null };
+    const c = { ws: null, socket: null, topic, ready: false, acks: 0, stalled: false, closed: false, onAck: null };
     const ws = new WebSocket(url, { perMessageDeflate: false });
     c.ws = ws;
+    ws.once('upgrade', (res) => (c.socket = res.socket)); // the TCP socket, without reaching into ws internals
     const timer = setTimeout(() => done(false), 30_000);
     let settled = false;
     const done = (ok) => {
@@ -84,7 +85,8 @@ function open(kind, url, topic) {
             return ack(c); // 42["ok"
           }
           if (buf[1] === 0x30) return done(true); // 40{"sid"
-        } else if (b0 === 0x32) ws.send('3'); // ping
+        } else if (b0 === 0x32)
+          ws.send('3'); // ping
         else if (b0 === 0x30) ws.send('40'); // open
       }
     });
@@ -158,7 +160,7 @@ serveRpc({
     live.forEach((c, i) => {
       c.stalled = stallEvery > 0 && i % stallEvery === 0;
       if (c.stalled) {
-        c.ws._socket.pause(); // stop reading: the kernel buffers fill, then the server's
+        c.socket.pause(); // stop reading: the kernel buffers fill, then the server's
         stalled += 1;
       }
     });
