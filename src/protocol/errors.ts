@@ -1,38 +1,7 @@
 /**
- * Close codes and refusal reasons (PROTOCOL.md §Errors). One table for the gateway and the client, so the
- * two can never disagree about what a code means.
+ * Refusal reasons and error codes (PROTOCOL.md §2.6, §3.2): one table for the gateway and the client, so the
+ * two can never disagree about what a reason means. The close codes are in close-codes.ts.
  */
-
-/** WebSocket close codes the gateway sends. */
-export const CloseCode = {
-  /** Normal closure: the client asked to disconnect. */
-  normal: 1000,
-  /** The peer went away (page navigation). */
-  goingAway: 1001,
-  /** The peer broke the WebSocket protocol. */
-  protocolError: 1002,
-  /** Sustained abuse: too many malformed frames. */
-  policyViolation: 1008,
-  /** A client frame over the size limit (64 KiB). */
-  tooBig: 1009,
-  /** The gateway failed unexpectedly. */
-  internalError: 1011,
-  /** The gateway is shutting down or restarting: reconnect, probably to another instance. */
-  serviceRestart: 1012,
-  /** The gateway cannot take the connection now (capacity, a dependency down): retry later. */
-  tryAgainLater: 1013,
-  /** The ticket was refused; the reason names why. Fetch a fresh ticket and retry. */
-  unauthorized: 4401,
-  /** The page's `Origin` is not allowed. */
-  forbidden: 4403,
-  /** The connection stayed backed up for too long. */
-  timeout: 4408,
-  /** Rate limited: retry later. */
-  rateLimited: 4429,
-} as const;
-
-/** A close code from {@link CloseCode}. */
-export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
 
 /** Why a ticket was refused: the close reason on `/rt` (code 4401) and `error` in the body on `/rt/sse` (HTTP 401). */
 export const AuthFailure = {
@@ -90,3 +59,6 @@ export const FrameError = {
 
 /** A code from {@link FrameError}. */
 export type FrameError = (typeof FrameError)[keyof typeof FrameError];
+
+/** Re-exported from close-codes.ts, where the codes and the client's action for each now live. */
+export { CloseCode } from './close-codes.js';

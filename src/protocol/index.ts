@@ -1,3 +1,4 @@
+export * from './close-codes.js';
 export * from './errors.js';
 export * from './frames.js';
 export * from './names.js';

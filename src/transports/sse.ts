@@ -4,17 +4,13 @@
  * opens a new one with a fresh ticket and `since`.
  *
  * An EventSource hides the HTTP status of a refusal. So when the stream fails before its first frame, the
- * same URL is fetched once: a refused ticket's nonce was never recorded, so the gateway repeats its answer,
- * which maps onto the WebSocket close codes (close-codes.ts): 401 → 4401, 403 → 4403, 400 → 1008, 503 → 1013.
- * A 401 `replay` means the first request was admitted (it spent the nonce) and the stream was lost: 1006, as
- * is any other answer or a network error.
+ * same URL is fetched once (a refused ticket's nonce was never recorded, so the gateway repeats its answer)
+ * and the answer maps onto the close code a WebSocket would have seen: the mapping is `SSE_REFUSALS` in
+ * src/protocol/close-codes.ts, described in PROTOCOL.md §7.
  */
-import { parseServerFrame } from '../protocol/frames.js';
+import { CloseCode, SSE_REFUSALS } from '../protocol/close-codes.js';
 import { formatSinceList, type SseResume } from '../protocol/sse.js';
-import { withQuery, type TransportFactory } from './transport.js';
-
-/** HTTP refusals of `/rt/sse` as the close codes a WebSocket would have seen (PROTOCOL.md §2.6). */
-const REFUSALS: Readonly<Record<number, number>> = { 400: 1008, 401: 4401, 403: 4403, 503: 1013 };
+import { frameOf, withQuery, type TransportFactory } from './transport.js';
 
 /** Why `url` failed, asked again with `fetch`: `[close code, reason]`. */
 async function refusal(url: string): Promise<[number, string]> {
@@ -22,10 +18,17 @@ async function refusal(url: string): Promise<[number, string]> {
     const res = await fetch(url);
     if (res.ok) void res.body?.cancel(); // admitted this time: the stream itself is not wanted
     // `{"error": reason}`; a proxy's own page (an HTML 503, say) still maps by its status.
-    const error = res.ok ? 'sse_error' : String(await res.json().then((b: { error?: unknown }) => b.error, () => res.status));
-    return [error === 'replay' ? 1006 : (REFUSALS[res.status] ?? 1006), error];
+    const error = res.ok
+      ? 'sse_error'
+      : String(
+          await res.json().then(
+            (b: { error?: unknown }) => b.error,
+            () => res.status,
+          ),
+        );
+    return [(error !== 'replay' && SSE_REFUSALS[res.status]) || CloseCode.abnormal, error];
   } catch {
-    return [1006, 'sse_error'];
+    return [CloseCode.abnormal, 'sse_error'];
   }
 }
 
@@ -33,7 +36,11 @@ async function refusal(url: string): Promise<[number, string]> {
  * Derives the SSE endpoint from the WebSocket one: `ws://h/rt` → `http://h/rt/sse`, `wss:` → `https:`.
  * @example sseUrlFor('wss://example.com/rt') // 'https://example.com/rt/sse'
  */
-export const sseUrlFor = (wsUrl: string): string => wsUrl.replace(/^ws/i, 'http').replace(/[?#].*$/, '').replace(/\/$/, '') + '/sse';
+export const sseUrlFor = (wsUrl: string): string =>
+  wsUrl
+    .replace(/^ws/i, 'http')
+    .replace(/[?#].*$/, '')
+    .replace(/\/$/, '') + '/sse';
 
 /**
  * Opens `url?<ticket>&topics=…&since=…` as an EventSource.
@@ -61,17 +68,17 @@ export const openSse: TransportFactory = (options, handlers) => {
     const ES = options.EventSource ?? globalThis.EventSource;
     es = new ES(url);
     es.onmessage = (e: MessageEvent) => {
-      const frame = typeof e.data === 'string' ? parseServerFrame(e.data) : undefined;
+      const frame = frameOf(e);
       live = true;
       if (frame) h?.frame(frame);
     };
     es.onerror = () => {
       es?.close(); // no reconnection by the browser: it would repeat a spent ticket
-      if (live || !h) end([1006, 'sse_error']);
+      if (live || !h) end([CloseCode.abnormal, 'sse_error']);
       else void refusal(url).then(end); // a close() meanwhile silences `end`
     };
   } catch (error) {
-    queueMicrotask(() => end([1006, String(error)]));
+    queueMicrotask(() => end([CloseCode.abnormal, String(error)]));
   }
   return { duplex: false, send() {}, close };
 };

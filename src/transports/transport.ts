@@ -2,7 +2,7 @@
  * The seam between the client and a wire: a transport opens one connection, feeds every frame it reads
  * through the one shared parser (`parseServerFrame`) and reports its end exactly once.
  */
-import type { ClientFrame, ServerFrame } from '../protocol/frames.js';
+import { parseServerFrame, type ClientFrame, type ServerFrame } from '../protocol/frames.js';
 import type { SseResume } from '../protocol/sse.js';
 
 /** The transports the client knows, in the order it prefers them by default. */
@@ -13,8 +13,8 @@ export interface TransportHandlers {
   /** A well-formed gateway frame arrived. */
   frame(frame: ServerFrame): void;
   /**
-   * The connection ended: its WebSocket close code; on SSE the close code a refusal maps to (sse.ts: 4401,
-   * 4403, 1008, 1013), or 1006 for a lost connection.
+   * The connection ended: its WebSocket close code; on SSE the close code a refusal maps to (`SSE_REFUSALS`
+   * in src/protocol/close-codes.ts), or 1006 for a lost connection.
    */
   close(code: number, reason: string): void;
 }
@@ -48,3 +48,7 @@ export type TransportFactory = (options: TransportOptions, handlers: TransportHa
 
 /** Joins a base URL and a query, whether or not the base already has one. */
 export const withQuery = (url: string, query: string): string => url + (url.includes('?') ? '&' : '?') + query;
+
+/** The gateway frame a message event carries, if it is a well-formed one (text only: the protocol is JSON text). */
+export const frameOf = (e: MessageEvent): ServerFrame | undefined =>
+  typeof e.data === 'string' ? parseServerFrame(e.data) : undefined;

@@ -1,12 +1,13 @@
 /**
  * The WebSocket transport: the preferred one, two-way.
  */
-import { parseServerFrame } from '../protocol/frames.js';
-import { withQuery, type TransportFactory } from './transport.js';
+import { CloseCode } from '../protocol/close-codes.js';
+import { frameOf, withQuery, type TransportFactory } from './transport.js';
 
 /**
  * Opens `url?<ticket>` as a WebSocket. A missing implementation or a constructor that throws (a blocked URL)
- * is reported as close 1006 on the next microtask; an `error` event is left to the `close` event that follows it.
+ * is reported as a lost connection (1006) on the next microtask; an `error` event is left to the `close` event
+ * that follows it.
  * @example openWebSocket({ url: 'ws://localhost:3100/rt', ticket, topics }, { frame, close })
  */
 export const openWebSocket: TransportFactory = (options, handlers) => {
@@ -21,15 +22,15 @@ export const openWebSocket: TransportFactory = (options, handlers) => {
     const WS = options.WebSocket ?? globalThis.WebSocket;
     ws = new WS(withQuery(options.url, options.ticket));
     ws.onmessage = (e: MessageEvent) => {
-      const frame = typeof e.data === 'string' ? parseServerFrame(e.data) : undefined;
+      const frame = frameOf(e);
       if (frame) h?.frame(frame);
     };
-    ws.onclose = (e: CloseEvent) => end(e.code || 1006, e.reason);
+    ws.onclose = (e: CloseEvent) => end(e.code || CloseCode.abnormal, e.reason);
     // The close that follows reports the failure. Without a listener, Node's `ws` would throw its 'error'
     // (ECONNREFUSED, a close() while CONNECTING) as an uncaught exception and take the process down.
     ws.onerror = () => {};
   } catch (error) {
-    queueMicrotask(() => end(1006, String(error)));
+    queueMicrotask(() => end(CloseCode.abnormal, String(error)));
   }
   return {
     duplex: true,
@@ -39,7 +40,7 @@ export const openWebSocket: TransportFactory = (options, handlers) => {
     close() {
       h = undefined;
       try {
-        ws?.close(1000);
+        ws?.close(CloseCode.normal);
       } catch {
         // already closed or never opened: nothing to release
       }
