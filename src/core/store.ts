@@ -87,3 +87,13 @@ export function atom<T>(
     },
   };
 }
+
+/**
+ * The read side of a store, without `set`: what the client hands out.
+ * @example const status = readonly(writable); // status.get(), status.subscribe(…), status.listen(…)
+ */
+export const readonly = <T>(store: ReadableStore<T>): ReadableStore<T> => ({
+  get: store.get,
+  subscribe: store.subscribe,
+  listen: store.listen,
+});
