@@ -4,7 +4,6 @@
  */
 import { expect } from '@open-wc/testing';
 import { createClient } from '../../src/core/client.js';
-import type { ReadableStore } from '../../src/core/store.js';
 import type { Client, ClientOptions } from '../../src/core/types.js';
 import type { Ticket } from '../../src/protocol/ticket.js';
 import {
@@ -16,17 +15,7 @@ import {
   stopGateway,
   type TestGateway,
 } from '../helpers/commands.js';
-
-/** Resolves with the first value of `store` that passes `test` (checked at once, then on every change). */
-function until<T>(store: ReadableStore<T>, test: (value: T) => boolean): Promise<T> {
-  return new Promise((resolve) => {
-    const stop = store.subscribe((value) => {
-      if (!test(value)) return;
-      queueMicrotask(() => stop());
-      resolve(value);
-    });
-  });
-}
+import { untilStore } from '../helpers/until.js';
 
 /** A WebSocket that cannot be opened: what a blocking proxy or policy looks like to the page. */
 const BlockedWebSocket = class {
@@ -64,10 +53,10 @@ describe('core client against the real gateway', () => {
   it('connects, subscribes and receives', async () => {
     const c = make();
     const kpis = c.topic<{ crash_free: number }>('kpis.s2');
-    await until(kpis, (s) => s.status === 'live');
+    await untilStore(kpis, (s) => s.status === 'live');
     expect(c.status.get()).to.include({ connected: true, state: 'open', transport: 'websocket' });
     await fanout(gw, 'kpis.s2', { crash_free: 99.2 });
-    const s = await until(kpis, (v) => v.data !== undefined);
+    const s = await untilStore(kpis, (v) => v.data !== undefined);
     expect(s.data).to.deep.equal({ crash_free: 99.2 });
     expect(s.seq).to.equal(1);
     expect(c.status.get().stats.latencyMs).to.be.a('number');
@@ -75,7 +64,7 @@ describe('core client against the real gateway', () => {
 
   it('signs in the page with `secret` (WebCrypto) and the gateway accepts it', async () => {
     const c = make({ auth: undefined, secret: 'test-secret' });
-    const s = await until(c.status, (v) => v.state === 'open' || v.state === 'closed');
+    const s = await untilStore(c.status, (v) => v.state === 'open' || v.state === 'closed');
     expect(s.state).to.equal('open');
   });
 
@@ -83,25 +72,25 @@ describe('core client against the real gateway', () => {
     const c = make({ scopes: ['ops.admin'] });
     const economy = c.topic('economy.patch');
     const kpis = c.topic<number>('kpis.s2');
-    await until(economy, (s) => s.status === 'error');
-    await until(kpis, (s) => s.status === 'live');
+    await untilStore(economy, (s) => s.status === 'error');
+    await untilStore(kpis, (s) => s.status === 'live');
     expect(economy.get().error).to.deep.equal({ code: 'forbidden' });
     await fanout(gw, 'kpis.s2', 7);
-    expect((await until(kpis, (s) => s.seq === 1)).data).to.equal(7);
+    expect((await untilStore(kpis, (s) => s.seq === 1)).data).to.equal(7);
     expect(c.status.get().state).to.equal('open');
   });
 
   it('delivers every message published during a cut exactly once and in order', async () => {
     const c = make({ url: gw.proxyWsUrl });
     const stream = c.topic<number>('liveops.events', { reduce: 'append', limit: 1_000 });
-    await until(stream, (s) => s.status === 'live');
+    await untilStore(stream, (s) => s.status === 'live');
     for (const n of range(1, 5)) await fanout(gw, 'liveops.events', n);
-    await until(stream, (s) => s.seq === 5);
+    await untilStore(stream, (s) => s.seq === 5);
     await cutConnections(gw);
     for (const n of range(6, 15)) await fanout(gw, 'liveops.events', n); // the gateway keeps publishing
-    await until(c.status, (s) => s.stats.reconnectCount >= 1 && s.state === 'open');
+    await untilStore(c.status, (s) => s.stats.reconnectCount >= 1 && s.state === 'open');
     for (const n of range(16, 20)) await fanout(gw, 'liveops.events', n);
-    const s = await until(stream, (v) => v.seq === 20);
+    const s = await untilStore(stream, (v) => v.seq === 20);
     expect(s.data).to.deep.equal(range(1, 20));
     expect(s.stats).to.include({ gaps: 0, resets: 0, messagesReceived: 20 });
   });
@@ -109,15 +98,15 @@ describe('core client against the real gateway', () => {
   it('takes the reset after a gateway restart (history gone) and goes on with fresh data', async () => {
     const c = make();
     const kpis = c.topic<string>('kpis.s2');
-    await until(kpis, (s) => s.status === 'live');
+    await untilStore(kpis, (s) => s.status === 'live');
     await fanout(gw, 'kpis.s2', 'before-1');
     await fanout(gw, 'kpis.s2', 'before-2');
-    const before = await until(kpis, (s) => s.seq === 2);
+    const before = await untilStore(kpis, (s) => s.seq === 2);
     await restartGateway(gw);
-    const after = await until(kpis, (s) => s.stats.resets === 1 && s.status === 'live');
+    const after = await untilStore(kpis, (s) => s.stats.resets === 1 && s.status === 'live');
     expect(after.epoch).to.not.equal(before.epoch);
     await fanout(gw, 'kpis.s2', 'fresh');
-    const s = await until(kpis, (v) => v.data === 'fresh');
+    const s = await untilStore(kpis, (v) => v.data === 'fresh');
     expect(s.seq).to.equal(1);
     expect(s.stats.gaps).to.equal(0);
     expect(c.status.get().error).to.equal(null);
@@ -126,13 +115,13 @@ describe('core client against the real gateway', () => {
   it('delivers over SSE when WebSocket is unavailable, and resumes after the stream is cut', async () => {
     const c = make({ url: gw.proxyWsUrl, WebSocket: BlockedWebSocket });
     const stream = c.topic<number>('liveops.events', { reduce: 'append' });
-    await until(stream, (s) => s.status === 'live');
+    await untilStore(stream, (s) => s.status === 'live');
     expect(c.status.get()).to.include({ transport: 'sse', state: 'open' });
     for (const n of range(1, 3)) await fanout(gw, 'liveops.events', n);
-    await until(stream, (s) => s.seq === 3);
+    await untilStore(stream, (s) => s.seq === 3);
     await cutConnections(gw);
     for (const n of range(4, 8)) await fanout(gw, 'liveops.events', n);
-    const s = await until(stream, (v) => v.seq === 8);
+    const s = await untilStore(stream, (v) => v.seq === 8);
     expect(s.data).to.deep.equal(range(1, 8));
     expect(s.stats.gaps).to.equal(0);
   });
@@ -149,12 +138,12 @@ describe('core client against the real gateway', () => {
     const c = make({ url: gw.proxyWsUrl, stableAfter: 5_000, WebSocket: CountingWebSocket });
     const kpis = c.topic<number>('kpis.s2');
     const stop = kpis.subscribe(() => {}); // an SSE stream opens only for a topic
-    await until(c.status, (s) => s.transport === 'sse' && s.state === 'open');
+    await untilStore(c.status, (s) => s.transport === 'sse' && s.state === 'open');
     expect(sockets).to.equal(2); // two sockets that died young, then SSE
-    await until(kpis, (s) => s.status === 'live');
+    await untilStore(kpis, (s) => s.status === 'live');
     stop();
     await fanout(gw, 'kpis.s2', 1);
-    expect((await until(kpis, (s) => s.seq === 1)).data).to.equal(1);
+    expect((await untilStore(kpis, (s) => s.seq === 1)).data).to.equal(1);
     // Still on SSE, and no socket tried since: the next WebSocket probe waits for probeAfter (60 s).
     expect(sockets).to.equal(2);
     expect(c.status.get()).to.include({ transport: 'sse', state: 'open', connected: true });
@@ -172,20 +161,20 @@ describe('core client against the real gateway', () => {
       },
     });
     c.topic('kpis.s2').subscribe(() => {});
-    const s = await until(c.status, (v) => v.state === 'closed');
+    const s = await untilStore(c.status, (v) => v.state === 'closed');
     expect(s.error).to.deep.equal({ source: 'close', code: 4401, reason: 'bad_sig' });
     expect(calls).to.equal(3);
   });
 
   it('an auth function returning the endpoint Response connects, and stops at once on its 401', async () => {
     const c = make({ auth: (scopes) => fetch(`${gw.url}/rt/ticket?scopes=${scopes.join(',')}`) });
-    await until(c.status, (v) => v.state === 'open');
+    await untilStore(c.status, (v) => v.state === 'open');
     c.disconnect();
     const d = make({ auth: () => fetch(`${gw.url}/rt/no-such-endpoint`) }); // 404: retries
-    await until(d.status, (v) => v.state === 'reconnecting');
+    await untilStore(d.status, (v) => v.state === 'reconnecting');
     d.disconnect();
     const e = make({ auth: async () => new Response('{"error":"unauthorized"}', { status: 401 }) });
-    const s = await until(e.status, (v) => v.state === 'closed');
+    const s = await untilStore(e.status, (v) => v.state === 'closed');
     expect(s.error).to.include({ source: 'ticket', code: 401 });
   });
 
@@ -201,7 +190,7 @@ describe('core client against the real gateway', () => {
         if (event === 'close') closes.push((data as { code: number; reason: string }).code);
       },
     });
-    const s = await until(c.status, (v) => v.state === 'open');
+    const s = await untilStore(c.status, (v) => v.state === 'open');
     expect(calls).to.equal(2);
     expect(closes).to.deep.equal([4401]);
     expect(s.error).to.equal(null);
@@ -232,7 +221,7 @@ describe('core client against a gateway with an Origin allowlist that leaves the
         logger: (_level, event, data) => event === 'close' && closes.push((data as { code: number }).code),
       }));
       c.topic('kpis.s2').subscribe(() => {});
-      const s = await until(c.status, (v) => v.state === 'closed');
+      const s = await untilStore(c.status, (v) => v.state === 'closed');
       expect(s.error).to.deep.equal({ source: 'close', code: 4403, reason: 'forbidden_origin' });
       expect(closes).to.deep.equal([4403]);
       expect(s.stats.reconnectCount).to.equal(0);

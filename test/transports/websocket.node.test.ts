@@ -9,22 +9,11 @@ import { after, before, describe, it } from 'node:test';
 import WebSocket from 'ws';
 import { createGateway, type Gateway } from '../../server/index.js';
 import { createClient } from '../../src/core/client.js';
-import type { ReadableStore } from '../../src/core/store.js';
 import type { Client, ClientOptions } from '../../src/core/types.js';
 import type { Ticket } from '../../src/protocol/ticket.js';
+import { untilStore } from '../helpers/until.js';
 
 const WS = WebSocket as unknown as typeof globalThis.WebSocket;
-
-/** Resolves with the first value of `store` that passes `test` (checked at once, then on every change). */
-function until<T>(store: ReadableStore<T>, test: (value: T) => boolean): Promise<T> {
-  return new Promise((resolve) => {
-    const stop = store.subscribe((value) => {
-      if (!test(value)) return;
-      queueMicrotask(() => stop());
-      resolve(value);
-    });
-  });
-}
 
 /** A port nothing listens on: bound, then released. */
 async function closedPort(): Promise<number> {
@@ -47,7 +36,14 @@ describe('WebSocket transport with ws in Node', () => {
   let gw: Gateway;
   let client: Client | undefined;
   const make = (options: Partial<ClientOptions> & { url: string }): Client =>
-    (client = createClient({ auth: fakeTicket, WebSocket: WS, transports: ['websocket'], minDelay: 5, maxDelay: 20, ...options }));
+    (client = createClient({
+      auth: fakeTicket,
+      WebSocket: WS,
+      transports: ['websocket'],
+      minDelay: 5,
+      maxDelay: 20,
+      ...options,
+    }));
 
   before(async () => {
     gw = await createGateway({ secret: 'test-secret', port: 0, host: '127.0.0.1', demo: true, logLevel: 'silent' });
@@ -65,7 +61,7 @@ describe('WebSocket transport with ws in Node', () => {
         if (event === 'close') closes.push((data as { code: number }).code);
       },
     });
-    const s = await until(c.status, (v) => v.stats.reconnectCount >= 3);
+    const s = await untilStore(c.status, (v) => v.stats.reconnectCount >= 3);
     assert.equal(s.error, null);
     assert.notEqual(s.state, 'closed');
     assert.ok(closes.length >= 3);
@@ -76,12 +72,12 @@ describe('WebSocket transport with ws in Node', () => {
 
   it('does not crash when disconnect() is called while the socket is still connecting', async () => {
     const c = make({ url: `ws://127.0.0.1:${gw.port}/rt`, auth: `${gw.url}/rt/ticket` });
-    await until(c.status, (v) => v.transport === 'websocket'); // the socket exists and is CONNECTING
+    await untilStore(c.status, (v) => v.transport === 'websocket'); // the socket exists and is CONNECTING
     c.disconnect();
     assert.equal(c.status.get().state, 'closed');
     // ws aborts the handshake and emits 'error' on a later tick: a fresh client still connects afterwards.
     const d = make({ url: `ws://127.0.0.1:${gw.port}/rt`, auth: `${gw.url}/rt/ticket` });
-    await until(d.status, (v) => v.state === 'open');
+    await untilStore(d.status, (v) => v.state === 'open');
     d.disconnect();
   });
 
@@ -99,7 +95,7 @@ describe('WebSocket transport with ws in Node', () => {
           if (event === 'close') closes.push((data as { reason: string }).reason);
         },
       });
-      await until(c.status, (v) => v.stats.reconnectCount >= 2);
+      await untilStore(c.status, (v) => v.stats.reconnectCount >= 2);
       assert.ok(closes.includes('timeout'));
       c.disconnect();
     } finally {
