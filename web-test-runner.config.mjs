@@ -11,6 +11,7 @@ import { elementsPlugin } from './test/e2e/elements-plugin.mjs';
 export default {
   files: [
     'test/core/**/*.test.ts',
+    'test/transports/**/*.test.ts',
     'test/integration/**/*.test.ts',
     'test/controllers/**/*.test.ts',
     'test/elements/**/*.test.ts',
