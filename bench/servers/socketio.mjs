@@ -8,7 +8,12 @@ import { runServer } from './harness.mjs';
 const seqs = new Map(TOPICS.map((t) => [t, 0]));
 
 const http = createServer();
-const io = new Server(http, { transports: ['websocket'], perMessageDeflate: false, httpCompression: false, serveClient: false });
+const io = new Server(http, {
+  transports: ['websocket'],
+  perMessageDeflate: false,
+  httpCompression: false,
+  serveClient: false,
+});
 io.on('connection', (socket) => {
   socket.on('sub', (topic) => {
     socket.join(topic);

@@ -40,7 +40,11 @@ export interface SignOptions {
  * Signs a connection ticket for `scopes` with `secret`, exactly as the gateway's `issueTicket` does.
  * @example const ticket = await signTicket('dev-secret', ['ops.admin']);
  */
-export async function signTicket(secret: string, scopes: readonly string[], options: SignOptions = {}): Promise<Ticket> {
+export async function signTicket(
+  secret: string,
+  scopes: readonly string[],
+  options: SignOptions = {},
+): Promise<Ticket> {
   const ts = Math.floor((options.now ?? Date.now()) / 1000);
   const nonce = options.nonce ?? hex(globalThis.crypto.getRandomValues(new Uint8Array(16)));
   const list = scopes.join(',');

@@ -24,9 +24,7 @@ import type { ReadableStore, Unbind } from './store.js';
  * @example auth: (scopes) => fetch('/rt/ticket?scopes=' + scopes.join(','), { credentials: 'include' })
  * @example auth: async (scopes) => (await myApi.ticket(scopes)).ticket
  */
-export type TicketProvider =
-  | string
-  | ((scopes: readonly string[]) => Ticket | Response | Promise<Ticket | Response>);
+export type TicketProvider = string | ((scopes: readonly string[]) => Ticket | Response | Promise<Ticket | Response>);
 
 /** Options of `createClient`. Only `url` is required, plus `auth` or `secret`. */
 export interface ClientOptions {

@@ -107,15 +107,7 @@ export interface ErrorFrame {
 
 /** Any frame the gateway may send. */
 export type ServerFrame =
-  | HelloFrame
-  | SubOkFrame
-  | SubErrFrame
-  | UnsubOkFrame
-  | MsgFrame
-  | ResetFrame
-  | PingFrame
-  | PongFrame
-  | ErrorFrame;
+  HelloFrame | SubOkFrame | SubErrFrame | UnsubOkFrame | MsgFrame | ResetFrame | PingFrame | PongFrame | ErrorFrame;
 
 /** The outcome of {@link parseClientFrame}: a frame, or the frame to answer with. */
 export type ClientFrameResult = { ok: true; frame: ClientFrame } | { ok: false; reply: ErrorFrame | SubErrFrame };
@@ -197,7 +189,11 @@ export function parseServerFrame(text: string): ServerFrame | undefined {
   let ok: boolean;
   switch (f['type']) {
     case 'hello':
-      ok = typeof f['v'] === 'number' && typeof f['id'] === 'string' && Array.isArray(f['scopes']) && isSeq(f['heartbeatMs']);
+      ok =
+        typeof f['v'] === 'number' &&
+        typeof f['id'] === 'string' &&
+        Array.isArray(f['scopes']) &&
+        isSeq(f['heartbeatMs']);
       break;
     case 'sub.ok':
       ok = topic && epoch && isSeq(f['seq']);

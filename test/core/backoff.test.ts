@@ -12,7 +12,8 @@ describe('backoff', () => {
   });
 
   it('never exceeds max, even after many attempts', () => {
-    for (const attempt of [6, 10, 50, 1000]) expect(backoff(attempt, 500, 30_000, () => 0.999999)).to.be.at.most(30_000);
+    for (const attempt of [6, 10, 50, 1000])
+      expect(backoff(attempt, 500, 30_000, () => 0.999999)).to.be.at.most(30_000);
   });
 
   it('spreads delays over the whole window (full jitter)', () => {

@@ -20,7 +20,8 @@ describe('createClient (WebSocket, mock gateway, fake clock)', () => {
       transports: ['websocket'],
       ...options,
     }));
-  const sent = (types = ['sub', 'unsub']) => gw.connections.flatMap((c) => c.received.filter((f) => types.includes(f.type)));
+  const sent = (types = ['sub', 'unsub']) =>
+    gw.connections.flatMap((c) => c.received.filter((f) => types.includes(f.type)));
 
   beforeEach(() => {
     clock = installClock();
@@ -270,7 +271,6 @@ describe('createClient (WebSocket, mock gateway, fake clock)', () => {
         expect(gw.attempts, `window ${w}`).to.equal(before);
         await clock.tick(20);
         expect(gw.attempts, `window ${w}`).to.equal(before + 1);
-  
       }
     });
 
@@ -434,7 +434,11 @@ describe('createClient (WebSocket, mock gateway, fake clock)', () => {
       await clock.tick(60_000);
       expect(calls).to.equal(1);
       expect(c.status.get()).to.include({ state: 'closed', connected: false });
-      expect(c.status.get().error).to.deep.equal({ source: 'ticket', code: 401, reason: 'ticket endpoint answered 401' });
+      expect(c.status.get().error).to.deep.equal({
+        source: 'ticket',
+        code: 401,
+        reason: 'ticket endpoint answered 401',
+      });
       expect(clock.pending()).to.deep.equal([]);
     });
 
@@ -466,7 +470,11 @@ describe('createClient (WebSocket, mock gateway, fake clock)', () => {
       gw.last.send({ type: 'hello', v: 2, id: 'c1', scopes: [], heartbeatMs: 15_000 });
       await clock.tick(10);
       expect(c.status.get()).to.include({ state: 'closed', connected: false });
-      expect(c.status.get().error).to.deep.equal({ source: 'close', code: 1002, reason: 'unsupported protocol version 2' });
+      expect(c.status.get().error).to.deep.equal({
+        source: 'close',
+        code: 1002,
+        reason: 'unsupported protocol version 2',
+      });
       expect(clock.pending()).to.deep.equal([]);
       await clock.tick(120_000);
       expect(gw.attempts).to.equal(1);

@@ -29,7 +29,8 @@ describe('transports: fallback to SSE and back', () => {
     (client = createClient({ url: gw.url, auth: tickets.auth, EventSource: ES, minDelay: 100, ...options }));
 
   /** Answers the open SSE stream the way the gateway would. */
-  const sseHello = (es = FakeEventSource.last) => es.push({ type: 'hello', v: 1, id: 's1', scopes: [], heartbeatMs: 15_000 });
+  const sseHello = (es = FakeEventSource.last) =>
+    es.push({ type: 'hello', v: 1, id: 's1', scopes: [], heartbeatMs: 15_000 });
 
   beforeEach(() => {
     clock = installClock();
@@ -248,7 +249,9 @@ describe('transports: fallback to SSE and back', () => {
     afterEach(() => void (globalThis.fetch = realFetch));
 
     const refusedWith = (status: number, error: string) => () =>
-      Promise.resolve(new Response(JSON.stringify({ error }), { status, headers: { 'Content-Type': 'application/json' } }));
+      Promise.resolve(
+        new Response(JSON.stringify({ error }), { status, headers: { 'Content-Type': 'application/json' } }),
+      );
     const start = async (options: Partial<ClientOptions> = {}) => {
       const errors: unknown[] = [];
       const c = make({ transports: ['sse'], ...options });
@@ -297,7 +300,10 @@ describe('transports: fallback to SSE and back', () => {
     it('503: the gateway is busy, so it waits at least busyDelay (1013)', async () => {
       answer = refusedWith(503, 'unavailable');
       const closes: number[] = [];
-      const { c } = await start({ busyDelay: 5_000, logger: (_l, e, d) => e === 'close' && closes.push((d as { code: number }).code) });
+      const { c } = await start({
+        busyDelay: 5_000,
+        logger: (_l, e, d) => e === 'close' && closes.push((d as { code: number }).code),
+      });
       FakeEventSource.last.fail();
       await clock.tick(4_900);
       expect(closes).to.deep.equal([1013]);

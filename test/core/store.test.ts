@@ -32,7 +32,11 @@ describe('atom', () => {
 
   it('runs onStart for the first listener and onStop when the last leaves', () => {
     const log: string[] = [];
-    const store = atom(0, () => log.push('start'), () => log.push('stop'));
+    const store = atom(
+      0,
+      () => log.push('start'),
+      () => log.push('stop'),
+    );
     const a = store.subscribe(() => {});
     const b = store.subscribe(() => {});
     a();
@@ -89,7 +93,11 @@ describe('atom: a listener that throws', () => {
 
   it('subscribe still returns a working unbind when the first call throws', async () => {
     const log: string[] = [];
-    const store = atom(0, () => log.push('start'), () => log.push('stop'));
+    const store = atom(
+      0,
+      () => log.push('start'),
+      () => log.push('stop'),
+    );
     const stop = store.subscribe(() => {
       throw new Error('at once');
     });

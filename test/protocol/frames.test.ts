@@ -47,7 +47,10 @@ describe('parseClientFrame', () => {
     });
 
     it('parses a sub without since', () => {
-      assert.deepEqual(frameOf(parseClientFrame('{"type":"sub","topic":"kpis.s2"}')), { type: 'sub', topic: 'kpis.s2' });
+      assert.deepEqual(frameOf(parseClientFrame('{"type":"sub","topic":"kpis.s2"}')), {
+        type: 'sub',
+        topic: 'kpis.s2',
+      });
     });
 
     it('parses a sub with since', () => {
@@ -93,7 +96,10 @@ describe('parseClientFrame', () => {
     });
 
     it('accepts __proto__ as a topic name format-wise (the registry makes it unknown)', () => {
-      assert.deepEqual(frameOf(parseClientFrame('{"type":"sub","topic":"__proto__"}')), { type: 'sub', topic: '__proto__' });
+      assert.deepEqual(frameOf(parseClientFrame('{"type":"sub","topic":"__proto__"}')), {
+        type: 'sub',
+        topic: '__proto__',
+      });
       assert.deepEqual(frameOf(parseClientFrame('{"type":"unsub","topic":"constructor"}')), {
         type: 'unsub',
         topic: 'constructor',
@@ -113,7 +119,10 @@ describe('parseClientFrame', () => {
         topic: 'kpis.s2',
         since: 3,
       });
-      assert.deepEqual(frameOf(parseClientFrame('{"type":"unsub","topic":"a","since":5}')), { type: 'unsub', topic: 'a' });
+      assert.deepEqual(frameOf(parseClientFrame('{"type":"unsub","topic":"a","since":5}')), {
+        type: 'unsub',
+        topic: 'a',
+      });
     });
   });
 

@@ -47,14 +47,24 @@ function oracleScopes(value: string): string[] | undefined {
 }
 
 /** What §2.2 / §2.5 step 1 say a query's ticket parses to. */
-function oracleTicket(query: URLSearchParams): { ok: true; ticket: Record<string, unknown> } | { ok: false; reason: string } {
+function oracleTicket(
+  query: URLSearchParams,
+): { ok: true; ticket: Record<string, unknown> } | { ok: false; reason: string } {
   const all = (name: string) => query.getAll(name);
-  for (const name of ['ts', 'nonce', 'scopes', 'sig']) if (all(name).length === 0) return { ok: false, reason: 'missing_param' };
-  for (const name of ['ts', 'nonce', 'scopes', 'sig', 'kid']) if (all(name).length > 1) return { ok: false, reason: 'bad_param' };
-  const [ts, nonce, scopes, sig] = ['ts', 'nonce', 'scopes', 'sig'].map((n) => all(n)[0] as string) as [string, string, string, string];
+  for (const name of ['ts', 'nonce', 'scopes', 'sig'])
+    if (all(name).length === 0) return { ok: false, reason: 'missing_param' };
+  for (const name of ['ts', 'nonce', 'scopes', 'sig', 'kid'])
+    if (all(name).length > 1) return { ok: false, reason: 'bad_param' };
+  const [ts, nonce, scopes, sig] = ['ts', 'nonce', 'scopes', 'sig'].map((n) => all(n)[0] as string) as [
+    string,
+    string,
+    string,
+    string,
+  ];
   const kid = all('kid')[0];
   if (!TS.test(ts)) return { ok: false, reason: 'bad_ts' };
-  if (!NONCE.test(nonce) || !SIG.test(sig) || (kid !== undefined && !KID.test(kid))) return { ok: false, reason: 'bad_param' };
+  if (!NONCE.test(nonce) || !SIG.test(sig) || (kid !== undefined && !KID.test(kid)))
+    return { ok: false, reason: 'bad_param' };
   const scopeList = oracleScopes(scopes);
   if (!scopeList) return { ok: false, reason: 'bad_param' };
   return { ok: true, ticket: { ts: Number(ts), nonce, scopes, sig, scopeList, ...(kid === undefined ? {} : { kid }) } };
@@ -63,7 +73,10 @@ function oracleTicket(query: URLSearchParams): { ok: true; ticket: Record<string
 /** The documented shape of a {@link parseTicket} answer. */
 function assertTicketShape(result: TicketParseResult): void {
   if (!result.ok) {
-    assert.ok(([AuthFailure.missingParam, AuthFailure.badParam, AuthFailure.badTs] as string[]).includes(result.reason), result.reason);
+    assert.ok(
+      ([AuthFailure.missingParam, AuthFailure.badParam, AuthFailure.badTs] as string[]).includes(result.reason),
+      result.reason,
+    );
     assert.deepEqual(Object.keys(result).sort(), ['ok', 'reason']);
     return;
   }
@@ -90,7 +103,8 @@ function assertTicketRoundTrip(result: TicketParseResult): void {
 // ---------------------------------------------------------------------------------------------------------
 // Arbitraries
 
-const hex = (min: number, max: number) => fc.string({ unit: fc.constantFrom(...'0123456789abcdef'), minLength: min, maxLength: max });
+const hex = (min: number, max: number) =>
+  fc.string({ unit: fc.constantFrom(...'0123456789abcdef'), minLength: min, maxLength: max });
 const scopeName = fc.stringMatching(/^[a-z0-9._:-]{1,64}$/);
 const topicName = fc.stringMatching(/^[a-z0-9._-]{1,128}$/);
 const epochArb = fc.stringMatching(/^[A-Za-z0-9_-]{1,64}$/);
@@ -114,14 +128,28 @@ const queryish = fc.string({
 });
 
 /** Noise of every kind. */
-const noise = fc.oneof(fc.string(), fc.string({ unit: 'binary', maxLength: 200 }), fc.string({ unit: 'grapheme', maxLength: 50 }), queryish);
+const noise = fc.oneof(
+  fc.string(),
+  fc.string({ unit: 'binary', maxLength: 200 }),
+  fc.string({ unit: 'grapheme', maxLength: 50 }),
+  queryish,
+);
 
 /** One thing done to a ticket's parameter list. */
 const mutation = fc.oneof(
   fc.record({ op: fc.constant('drop' as const), at: fc.nat() }),
   fc.record({ op: fc.constant('repeat' as const), at: fc.nat() }),
-  fc.record({ op: fc.constant('replace' as const), at: fc.nat(), value: fc.oneof(noise, hex(0, 70), fc.stringMatching(/^[0-9]{8,12}$/)) }),
-  fc.record({ op: fc.constant('append' as const), at: fc.nat(), value: noise, key: fc.oneof(fc.constantFrom('ts', 'nonce', 'scopes', 'sig', 'kid', 'TS', 'x'), fc.string({ maxLength: 8 })) }),
+  fc.record({
+    op: fc.constant('replace' as const),
+    at: fc.nat(),
+    value: fc.oneof(noise, hex(0, 70), fc.stringMatching(/^[0-9]{8,12}$/)),
+  }),
+  fc.record({
+    op: fc.constant('append' as const),
+    at: fc.nat(),
+    value: noise,
+    key: fc.oneof(fc.constantFrom('ts', 'nonce', 'scopes', 'sig', 'kid', 'TS', 'x'), fc.string({ maxLength: 8 })),
+  }),
 );
 
 /** A ticket's parameters as key/value pairs, then a few mutations. */
@@ -173,13 +201,18 @@ describe('fuzz: parseTicket', () => {
         const result = parseTicket(query);
         assertTicketShape(result);
         assert.deepEqual(result, oracleTicket(query));
-        assert.deepEqual(parseTicket(new URLSearchParams(query.toString())), result, 'serializing the query changes nothing');
+        assert.deepEqual(
+          parseTicket(new URLSearchParams(query.toString())),
+          result,
+          'serializing the query changes nothing',
+        );
         assertTicketRoundTrip(result);
         seen[result.ok ? 'ok' : result.reason] = (seen[result.ok ? 'ok' : result.reason] ?? 0) + 1;
       }),
       { numRuns: 5000 },
     );
-    for (const [outcome, count] of Object.entries(seen)) assert.ok(count > 50, `${outcome} reached only ${count} times`);
+    for (const [outcome, count] of Object.entries(seen))
+      assert.ok(count > 50, `${outcome} reached only ${count} times`);
   });
 });
 
@@ -222,13 +255,23 @@ function oracleFrame(text: string): ClientFrameResult {
       : { ok: false, reply: { type: 'error', code: 'bad_frame', message: 'unsub needs a valid topic' } };
   }
   if (type === 'sub') {
-    if (typeof topic !== 'string') return { ok: false, reply: { type: 'error', code: 'bad_frame', message: 'sub needs a topic' } };
+    if (typeof topic !== 'string')
+      return { ok: false, reply: { type: 'error', code: 'bad_frame', message: 'sub needs a topic' } };
     const since = own('since');
     const epoch = own('epoch');
     const sinceOk = since === undefined || (typeof since === 'number' && Number.isSafeInteger(since) && since >= 0);
     const epochOk = epoch === undefined || (typeof epoch === 'string' && /^[A-Za-z0-9_-]{1,64}$/.test(epoch));
-    if (!topicOk || !sinceOk || !epochOk) return { ok: false, reply: { type: 'sub.err', topic: topic.slice(0, 128), code: 'bad_request' } };
-    return { ok: true, frame: { type: 'sub', topic, ...(since === undefined ? {} : { since: since as number }), ...(epoch === undefined ? {} : { epoch: epoch as string }) } };
+    if (!topicOk || !sinceOk || !epochOk)
+      return { ok: false, reply: { type: 'sub.err', topic: topic.slice(0, 128), code: 'bad_request' } };
+    return {
+      ok: true,
+      frame: {
+        type: 'sub',
+        topic,
+        ...(since === undefined ? {} : { since: since as number }),
+        ...(epoch === undefined ? {} : { epoch: epoch as string }),
+      },
+    };
   }
   return { ok: false, reply: { type: 'error', code: 'bad_frame', message: 'unknown frame type' } };
 }
@@ -239,9 +282,18 @@ function assertFrameResult(text: string): void {
   if (result.ok) {
     const { frame } = result;
     assert.ok(KNOWN_TYPES.includes(frame.type));
-    const allowed = frame.type === 'sub' ? ['type', 'topic', 'since', 'epoch'] : frame.type === 'unsub' ? ['type', 'topic'] : ['type'];
+    const allowed =
+      frame.type === 'sub'
+        ? ['type', 'topic', 'since', 'epoch']
+        : frame.type === 'unsub'
+          ? ['type', 'topic']
+          : ['type'];
     for (const key of Object.keys(frame)) assert.ok(allowed.includes(key), `unexpected ${key}`);
-    assert.deepEqual(parseClientFrame(JSON.stringify(frame)), result, 'an accepted frame re-serialized parses the same');
+    assert.deepEqual(
+      parseClientFrame(JSON.stringify(frame)),
+      result,
+      'an accepted frame re-serialized parses the same',
+    );
   } else if (result.reply.type === 'error') {
     assert.ok(([FrameError.badJson, FrameError.badFrame] as string[]).includes(result.reply.code));
     assert.equal(typeof result.reply.message, 'string');
@@ -258,8 +310,15 @@ const jsonish = fc.string({ unit: fc.constantFrom(...'{}[]":,. -0123456789eEtype
 /** A frame object whose every field may be right, wrong or absent. */
 const frameObject = fc.record(
   {
-    type: fc.oneof(fc.constantFrom('sub', 'unsub', 'ping', 'pong', 'msg', 'hello', 'SUB', '__proto__', 'constructor', ''), fc.jsonValue()),
-    topic: fc.oneof(topicName, fc.constantFrom('__proto__', 'constructor', 'KPIS', 'kpis.\u04552', 'x'.repeat(129), ''), fc.jsonValue()),
+    type: fc.oneof(
+      fc.constantFrom('sub', 'unsub', 'ping', 'pong', 'msg', 'hello', 'SUB', '__proto__', 'constructor', ''),
+      fc.jsonValue(),
+    ),
+    topic: fc.oneof(
+      topicName,
+      fc.constantFrom('__proto__', 'constructor', 'KPIS', 'kpis.\u04552', 'x'.repeat(129), ''),
+      fc.jsonValue(),
+    ),
     since: fc.oneof(
       fc.nat(),
       fc.integer(),
@@ -279,7 +338,10 @@ describe('fuzz: parseClientFrame', () => {
   });
 
   it('classifies every JSON value (fc.jsonValue) as the oracle does', () => {
-    fc.assert(fc.property(fc.jsonValue(), (value) => assertFrameResult(JSON.stringify(value))), RUNS);
+    fc.assert(
+      fc.property(fc.jsonValue(), (value) => assertFrameResult(JSON.stringify(value))),
+      RUNS,
+    );
   });
 
   it('classifies objects with random types and fields as the oracle does, and round-trips accepted frames', () => {
@@ -293,16 +355,22 @@ describe('fuzz: parseClientFrame', () => {
       }),
       { numRuns: 5000 },
     );
-    for (const outcome of ['ok:sub', 'ok:unsub', 'ok:ping', 'ok:pong', 'error:bad_frame', 'sub.err:bad_request']) assert.ok(seen.has(outcome), outcome);
+    for (const outcome of ['ok:sub', 'ok:unsub', 'ok:ping', 'ok:pong', 'error:bad_frame', 'sub.err:bad_request'])
+      assert.ok(seen.has(outcome), outcome);
   });
 
   it('keeps __proto__ and constructor keys of a frame out of the result and out of Object.prototype', () => {
     fc.assert(
-      fc.property(fc.constantFrom('__proto__', 'constructor', 'prototype'), fc.jsonValue(), topicName, (key, value, topic) => {
-        const text = `{"type":"sub","topic":${JSON.stringify(topic)},${JSON.stringify(key)}:${JSON.stringify(value)}}`;
-        assert.deepEqual(parseClientFrame(text), { ok: true, frame: { type: 'sub', topic } });
-        assert.equal(({} as Record<string, unknown>)['since'], undefined);
-      }),
+      fc.property(
+        fc.constantFrom('__proto__', 'constructor', 'prototype'),
+        fc.jsonValue(),
+        topicName,
+        (key, value, topic) => {
+          const text = `{"type":"sub","topic":${JSON.stringify(topic)},${JSON.stringify(key)}:${JSON.stringify(value)}}`;
+          assert.deepEqual(parseClientFrame(text), { ok: true, frame: { type: 'sub', topic } });
+          assert.equal(({} as Record<string, unknown>)['since'], undefined);
+        },
+      ),
       { numRuns: 2000 },
     );
   });
@@ -318,7 +386,8 @@ describe('fuzz: parseTopicList', () => {
       fc.property(fc.oneof(noise, listish), (text) => {
         const topics = parseTopicList(text);
         const parts = text.split(',');
-        const expected = parts.length <= MAX_SSE_TOPICS && parts.every((t) => TOPIC.test(t)) && new Set(parts).size === parts.length;
+        const expected =
+          parts.length <= MAX_SSE_TOPICS && parts.every((t) => TOPIC.test(t)) && new Set(parts).size === parts.length;
         assert.equal(topics !== undefined, expected, JSON.stringify(text));
         if (topics) assert.equal(topics.join(','), text);
       }),
@@ -341,29 +410,44 @@ describe('fuzz: parseTopicList', () => {
 // ---------------------------------------------------------------------------------------------------------
 
 const sinceMapArb = fc
-  .uniqueArray(fc.tuple(topicName, fc.oneof(fc.nat(), fc.integer({ min: 0, max: 999_999_999_999_999 })), fc.option(epochArb, { nil: undefined })), {
-    selector: ([topic]) => topic,
-    maxLength: 10,
-  })
-  .map((entries) => new Map<string, SseResume>(entries.map(([topic, since, epoch]) => [topic, epoch === undefined ? { since } : { since, epoch }])));
+  .uniqueArray(
+    fc.tuple(
+      topicName,
+      fc.oneof(fc.nat(), fc.integer({ min: 0, max: 999_999_999_999_999 })),
+      fc.option(epochArb, { nil: undefined }),
+    ),
+    {
+      selector: ([topic]) => topic,
+      maxLength: 10,
+    },
+  )
+  .map(
+    (entries) =>
+      new Map<string, SseResume>(
+        entries.map(([topic, since, epoch]) => [topic, epoch === undefined ? { since } : { since, epoch }]),
+      ),
+  );
 
 describe('fuzz: parseSinceList', () => {
   it('never throws; whatever it accepts formats back to exactly the input, with safe non-negative seqs and valid epochs', () => {
     let accepted = 0;
     fc.assert(
-      fc.property(fc.oneof(noise, listish, fc.string({ unit: fc.constantFrom(...'k.s2:019,xE_-'), maxLength: 40 })), (text) => {
-        const resume = parseSinceList(text);
-        if (!resume) return;
-        accepted += 1;
-        assert.equal(formatSinceList(resume), text);
-        for (const [topic, r] of resume) {
-          assert.match(topic, TOPIC);
-          assert.ok(Number.isSafeInteger(r.since) && r.since >= 0);
-          assert.match(String(r.since), SEQ_TEXT);
-          if (r.epoch !== undefined) assert.match(r.epoch, EPOCH);
-          else assert.equal('epoch' in r, false);
-        }
-      }),
+      fc.property(
+        fc.oneof(noise, listish, fc.string({ unit: fc.constantFrom(...'k.s2:019,xE_-'), maxLength: 40 })),
+        (text) => {
+          const resume = parseSinceList(text);
+          if (!resume) return;
+          accepted += 1;
+          assert.equal(formatSinceList(resume), text);
+          for (const [topic, r] of resume) {
+            assert.match(topic, TOPIC);
+            assert.ok(Number.isSafeInteger(r.since) && r.since >= 0);
+            assert.match(String(r.since), SEQ_TEXT);
+            if (r.epoch !== undefined) assert.match(r.epoch, EPOCH);
+            else assert.equal('epoch' in r, false);
+          }
+        },
+      ),
       { numRuns: 4000 },
     );
     assert.ok(accepted > 100, `only ${accepted} accepted lists`);
@@ -386,7 +470,8 @@ function oracleSse(query: URLSearchParams): 'bad_topics' | 'bad_since' | 'ok' {
   const topicsParam = query.getAll('topics');
   if (topicsParam.length !== 1) return 'bad_topics';
   const parts = (topicsParam[0] as string).split(',');
-  if (parts.length > 64 || !parts.every((t) => TOPIC.test(t)) || new Set(parts).size !== parts.length) return 'bad_topics';
+  if (parts.length > 64 || !parts.every((t) => TOPIC.test(t)) || new Set(parts).size !== parts.length)
+    return 'bad_topics';
   const sinceParam = query.getAll('since');
   if (sinceParam.length > 1) return 'bad_since';
   const since = sinceParam[0] ?? '';
@@ -396,7 +481,8 @@ function oracleSse(query: URLSearchParams): 'bad_topics' | 'bad_since' | 'ok' {
     const fields = entry.split(':');
     if (fields.length < 2 || fields.length > 3) return 'bad_since';
     const [topic, seq, epoch] = fields as [string, string, string | undefined];
-    if (!TOPIC.test(topic) || !SEQ_TEXT.test(seq) || (epoch !== undefined && !/^[A-Za-z0-9_-]{1,64}$/.test(epoch))) return 'bad_since';
+    if (!TOPIC.test(topic) || !SEQ_TEXT.test(seq) || (epoch !== undefined && !/^[A-Za-z0-9_-]{1,64}$/.test(epoch)))
+      return 'bad_since';
     if (names.has(topic) || !parts.includes(topic)) return 'bad_since';
     names.add(topic);
   }
@@ -421,20 +507,26 @@ describe('fuzz: parseSseRequest', () => {
   it('never throws on arbitrary queries and key/value arrays, and agrees with the oracle', () => {
     const seen = new Set<string>();
     fc.assert(
-      fc.property(fc.oneof(noise.map((t) => new URLSearchParams(t)), ssePairs.map((p) => new URLSearchParams(p))), (query) => {
-        const request = parseSseRequest(query);
-        const expected = oracleSse(query);
-        if ('error' in request) {
-          assert.equal(request.error, expected);
-          assert.deepEqual(Object.keys(request), ['error']);
-        } else {
-          assert.equal(expected, 'ok');
-          assert.deepEqual(request.topics, parseTopicList(query.get('topics') as string));
-          for (const topic of request.resume.keys()) assert.ok(request.topics.includes(topic));
-          assert.equal(formatSinceList(request.resume), query.get('since') ?? '');
-        }
-        seen.add(expected);
-      }),
+      fc.property(
+        fc.oneof(
+          noise.map((t) => new URLSearchParams(t)),
+          ssePairs.map((p) => new URLSearchParams(p)),
+        ),
+        (query) => {
+          const request = parseSseRequest(query);
+          const expected = oracleSse(query);
+          if ('error' in request) {
+            assert.equal(request.error, expected);
+            assert.deepEqual(Object.keys(request), ['error']);
+          } else {
+            assert.equal(expected, 'ok');
+            assert.deepEqual(request.topics, parseTopicList(query.get('topics') as string));
+            for (const topic of request.resume.keys()) assert.ok(request.topics.includes(topic));
+            assert.equal(formatSinceList(request.resume), query.get('since') ?? '');
+          }
+          seen.add(expected);
+        },
+      ),
       { numRuns: 5000 },
     );
     assert.deepEqual([...seen].sort(), ['bad_since', 'bad_topics', 'ok']);

@@ -27,7 +27,8 @@ describe('isTopicName', () => {
 
 describe('isScopeName', () => {
   it('accepts ordinary scopes and a colon', () => {
-    for (const name of ['ops.admin', 'liveops.admin', 'tenant:7.ops', 'a_b-c']) assert.equal(isScopeName(name), true, name);
+    for (const name of ['ops.admin', 'liveops.admin', 'tenant:7.ops', 'a_b-c'])
+      assert.equal(isScopeName(name), true, name);
   });
 
   it('accepts 64 characters and refuses 65', () => {

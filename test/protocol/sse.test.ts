@@ -1,6 +1,12 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { MAX_SSE_TOPICS, formatSinceList, parseSinceList, parseTopicList, type SseResume } from '../../src/protocol/index.js';
+import {
+  MAX_SSE_TOPICS,
+  formatSinceList,
+  parseSinceList,
+  parseTopicList,
+  type SseResume,
+} from '../../src/protocol/index.js';
 
 function entries(value: string): [string, SseResume][] {
   const parsed = parseSinceList(value);
