@@ -58,9 +58,9 @@ export interface Gateway<F extends FanoutResult | Promise<PublishResult> = Fanou
   readonly port: number;
   /** `http://host:port` (`https://` with TLS). */
   readonly url: string;
-  /** Sessions, topics and fanout. */
+  /** Sessions, topics and fanout: the gateway's insides, for its own parts and tests (not in the `.d.ts`). @internal */
   readonly hub: Hub;
-  /** Shared state (clock, logger, heartbeat, nonce store). */
+  /** Shared state (clock, logger, heartbeat, nonce store): internal like {@link Gateway.hub}. @internal */
   readonly context: GatewayContext;
   /** Publishes a message to every subscriber of `topic` (on every gateway, with Redis). */
   fanout(topic: string, payload: unknown): F;

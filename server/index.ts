@@ -54,16 +54,16 @@ export type { Clock } from './clock.js';
 
 /**
  * Engines: where sequence numbers, history and cross-gateway delivery live. A gateway picks one itself (in memory,
- * or Redis with the `redis` option); these types describe it and its `/health` state.
+ * or Redis with the `redis` option); these types describe what a publish returns and the engine's `/health` state.
  */
-export type { Engine, EngineHealth, PublishResult } from './engines/engine.js';
+export type { EngineHealth, PublishResult } from './engines/engine.js';
 /** Options of the Redis engine and of its connections. */
 export type { RedisEngineOptions } from './engines/redis/engine.js';
 /** Redis connection options (URL, key prefix, reconnect bound). */
 export type { RedisOptions } from './engines/redis/clients.js';
 
-/** What a fanout did, `/rt/stats` and `/health` counters, and the events a gateway's hub emits. */
-export type { Counters, FanoutResult, HubEvents, RateLimitKind, Refusal, Stats } from './delivery/hub.js';
+/** What a fanout did, and the `/rt/stats` and `/health` counters. */
+export type { Counters, FanoutResult, Stats } from './delivery/hub.js';
 
 /** Logging: a levelled logger that redacts signatures and nonces. */
 export { createLogger, redact } from './ops/log.js';

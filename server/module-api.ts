@@ -9,6 +9,7 @@
  * first use; `createGateway()` is the alternative that owns its server, one context per gateway.
  */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { WebSocketServer } from 'ws';
 import { GatewayContext, type ContextOptions } from './context.js';
 import { toAuthOptions, type AuthOptions } from './admission/gatekeeper.js';
 import type { FanoutResult, PublishResult } from './engines/engine.js';
@@ -24,11 +25,10 @@ let shared: GatewayContext | undefined;
  * its engine (with `redis`, resolves once connected).
  * @throws Error when the default context already exists
  */
-export async function configureRealtime(options: ContextOptions): Promise<GatewayContext> {
+export async function configureRealtime(options: ContextOptions): Promise<void> {
   if (shared) throw new Error('configureRealtime: call it before any other realtime function');
   shared = new GatewayContext(options);
   await shared.start();
-  return shared;
 }
 
 /** The default context, created (in memory) on first use. */
@@ -44,12 +44,13 @@ export function defaultContext(): GatewayContext {
  * Serves WebSocket connections on `/rt` of an existing HTTP server. Upgrades on other paths are
  * left to other listeners.
  * @param secretOrOptions the HMAC secret, or {@link AuthOptions}
+ * @returns the `ws` server that accepts the connections (the seed's `wss`)
  */
-export function startWebSocketServer(server: Server, secretOrOptions: string | AuthOptions): WebSocketEndpoint {
+export function startWebSocketServer(server: Server, secretOrOptions: string | AuthOptions): WebSocketServer {
   const context = defaultContext();
   const endpoint = new WebSocketEndpoint(context, toAuthOptions(secretOrOptions)).attach(server);
   context.logger.info('WS', 'WebSocket server started on /rt');
-  return endpoint;
+  return endpoint.wss;
 }
 
 /**

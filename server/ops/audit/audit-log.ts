@@ -106,7 +106,7 @@ export class AuditLog {
     return log;
   }
 
-  /** Records the hub's security events until {@link close}. Returns `this`. */
+  /** Records the hub's security events until {@link close}; `createGateway` calls it. Returns `this`. @internal */
   attach(hub: Hub): this {
     const listen = <K extends keyof HubEvents>(event: K, listener: (...args: HubEvents[K]) => void) => {
       hub.on(event, listener as never);
