@@ -2,7 +2,7 @@
  * One topic: its name, the scopes it requires, its history and its subscribers. It knows subscribers only
  * through {@link Subscriber}, so sessions can hold topics without topics depending on sessions.
  */
-import { TopicHistory } from '../engines/topic-history.js';
+import { TopicHistory } from './topic-history.js';
 
 /** What delivery relies on in a topic's subscriber (a session, in the gateway). */
 export interface Subscriber {

@@ -16,7 +16,7 @@ import { randomBytes } from 'node:crypto';
 import type { Engine, EngineHealth, EngineSink, PublishResult, Resume } from '../engine.js';
 import type { Logger } from '../../ops/log.js';
 import { PreparedFrame } from '../../delivery/prepared-frame.js';
-import { createEpoch } from '../topic-history.js';
+import { createEpoch } from '../../delivery/topic-history.js';
 import type { Topic } from '../../delivery/topic.js';
 import { connectRedis, type RedisClient, type RedisOptions } from './clients.js';
 import { BUMP_EPOCH_SCRIPT, PUBLISH_SCRIPT, RENEW_LEASE_SCRIPT, RESUME_SCRIPT } from './scripts.js';

@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { EPOCH } from '../../../src/protocol/index.js';
 import { PreparedFrame } from '../../../server/delivery/prepared-frame.js';
-import { TopicHistory, createEpoch, type ResumePlan } from '../../../server/engines/topic-history.js';
+import { TopicHistory, createEpoch, type ResumePlan } from '../../../server/delivery/topic-history.js';
 
 const TOPIC = 'kpis.s2';
 

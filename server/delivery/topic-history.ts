@@ -3,7 +3,7 @@
  * nothing and deliver nothing twice.
  */
 import { randomBytes } from 'node:crypto';
-import type { PreparedFrame } from '../delivery/prepared-frame.js';
+import type { PreparedFrame } from './prepared-frame.js';
 
 /** What a subscriber receives after `sub.ok`: an optional `reset`, then these messages in order. */
 export interface ResumePlan {
