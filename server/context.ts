@@ -54,10 +54,11 @@ export interface ContextOptions {
   nonceStore?: NonceStore;
   /** Topics registered at start (default: the seed's four). */
   topics?: Readonly<Record<string, TopicSpec>>;
-  /** Clock and interval timers (tests inject a fake). */
+  /** Clock and interval timers (default: the system clock, its intervals `unref`ed; tests inject a fake). */
   clock?: Clock;
-  /** Log level (default `info`), or a whole logger. */
+  /** Level of the console logger the gateway creates (default `info`); ignored when `logger` is given. */
   logLevel?: LogLevelName;
+  /** A whole logger, used instead of the console one (default: a console logger at `logLevel`). */
   logger?: Logger;
 }
 

@@ -12,15 +12,15 @@ import { OriginPolicy } from './origin.js';
 
 /** How an endpoint authenticates connections: one `secret` (and its `kid`), or a key ring for rotation. */
 export interface AuthOptions {
-  /** The HMAC secret tickets are signed with (unless `keys` is given). */
+  /** The HMAC secret tickets are signed with (required unless `keys` is given; `keys` wins when both are). */
   secret?: string;
-  /** The secret's key id; tickets may name it in `kid`. */
+  /** The secret's key id; tickets may name it in `kid` (default: none; a ticket that names a `kid` is then refused). */
   kid?: string;
   /** Several keys, current first (rotation); a {@link KeyRing} is shared, so replacing its keys applies at once. */
   keys?: KeyRing | readonly SigningKey[];
   /** Exact origins allowed to connect; unset allows every origin (PROTOCOL.md §2.6). */
   allowedOrigins?: readonly string[];
-  /** Demo mode: CORS for any origin on `/rt/sse` and `/rt/ticket`. Never in production. */
+  /** Demo mode: CORS for any origin on `/rt/sse` and `/rt/ticket` (default false). Never in production. */
   corsAnyOrigin?: boolean;
 }
 

@@ -23,7 +23,11 @@ export class KeyRing {
   private keys: SigningKey[] = [];
   private byKid = new Map<string, string>();
 
-  /** @throws TypeError for an empty ring, an empty secret, a malformed or repeated kid, or a kid missing in a ring of several */
+  /**
+   * A ring of `keys`, current first (copied: later changes to the array do not reach the ring).
+   * @throws TypeError for an empty ring, an empty secret, a malformed or repeated kid, or a kid missing in a ring of
+   *   several
+   */
   constructor(keys: readonly SigningKey[]) {
     this.replace(keys);
   }

@@ -32,6 +32,7 @@ export class MemoryNonceStore implements NonceStore {
   private readonly now: () => number;
   private readonly sweeper: ReturnType<typeof setInterval>;
 
+  /** Starts the sweep timer (`unref`ed, so it never keeps a process alive); {@link close} stops it. */
   constructor(options: MemoryNonceStoreOptions = {}) {
     this.now = options.now ?? Date.now;
     this.sweeper = setInterval(() => this.sweep(), options.sweepMs ?? 30_000);
@@ -43,6 +44,7 @@ export class MemoryNonceStore implements NonceStore {
     return this.expiries.size;
   }
 
+  /** Records `nonce` until `expiresAtMs` (ms since the Unix epoch); `false` for a replay ({@link NonceStore.claim}). */
   claim(nonce: string, expiresAtMs: number): Promise<boolean> {
     const held = this.expiries.get(nonce);
     if (held !== undefined && held > this.now()) return Promise.resolve(false);
@@ -58,6 +60,7 @@ export class MemoryNonceStore implements NonceStore {
     }
   }
 
+  /** Stops the sweep timer and forgets every nonce. */
   close(): Promise<void> {
     clearInterval(this.sweeper);
     this.expiries.clear();

@@ -22,8 +22,11 @@ const HEX64 = /^[0-9a-f]{64}$/;
 
 /** A signed body, as the seed's `sign` returns it. */
 export interface Signature {
+  /** When it was signed, in whole seconds since the Unix epoch. */
   ts: number;
+  /** A fresh nonce: 32 lowercase hex characters (16 random bytes). */
   nonce: string;
+  /** HMAC-SHA256 over `${ts}.${nonce}.${body}`, as 64 lowercase hex characters. */
   sig: string;
 }
 
@@ -38,6 +41,7 @@ export function createNonce(): string {
 
 /**
  * Signs `body` now with a fresh nonce (the seed's helper).
+ * @param nowMs the signing time in ms since the Unix epoch (default `Date.now()`)
  * @example const { ts, nonce, sig } = sign('connect:ops.admin', secret)
  */
 export function sign(body: string, secret: string, nowMs: number = Date.now()): Signature {
@@ -67,6 +71,8 @@ export function rbacHas(granted: readonly string[], required: readonly string[])
 /**
  * Issues a connection ticket for `scopes`: what an application's ticket endpoint returns after it has
  * authenticated its user and decided which scopes they get.
+ * @param options `kid`: the key id the ticket names (default: none; a gateway checks such a ticket against its
+ *   current key); `nowMs`: the signing time in ms since the Unix epoch (default `Date.now()`)
  * @throws TypeError when a scope name is malformed
  * @example res.json(issueTicket(process.env.WS_HMAC_SECRET!, ['ops.admin']))
  */
@@ -95,12 +101,24 @@ export interface TicketCheck {
   kid?: string | undefined;
   /** Where used nonces are recorded. */
   nonces: NonceStore;
-  /** Clock in ms. */
+  /** The clock, in ms since the Unix epoch (required: `Date.now`, or a fake in tests). */
   now: () => number;
 }
 
 /** The outcome of {@link verifyTicket}. */
-export type TicketVerdict = { ok: true; ticket: ParsedTicket } | { ok: false; reason: AuthFailure };
+export type TicketVerdict =
+  | {
+      /** The ticket passed every check and its nonce is now recorded. */
+      ok: true;
+      /** The verified ticket, its scopes parsed. */
+      ticket: ParsedTicket;
+    }
+  | {
+      /** The ticket was refused. */
+      ok: false;
+      /** Why, from {@link AuthFailure}: the 4401 close reason on `/rt`, the `error` of the HTTP 401 on `/rt/sse`. */
+      reason: AuthFailure;
+    };
 
 /**
  * Verifies the ticket in a connection URL's query, in the order of PROTOCOL.md §2.5. The nonce is recorded only

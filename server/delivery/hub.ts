@@ -18,12 +18,23 @@ import { WriteBatch } from './write-batch.js';
 export type { FanoutResult };
 
 /** `/rt/stats`, the seed's shape: `total` connections and subscribers per topic. */
-export type Stats = { total: number } & Record<string, number>;
+export type Stats = {
+  /** Open connections, both transports: this gateway's, or every live gateway's for the cluster-wide stats. */
+  total: number;
+} & Record<string, number>;
 
 /** Gateway-wide counters for `/health`. */
 export interface Counters {
-  connections: { websocket: number; sse: number };
+  /** Open connections on this gateway, per transport. */
+  connections: {
+    /** Open WebSocket connections. */
+    websocket: number;
+    /** Open SSE connections. */
+    sse: number;
+  };
+  /** Messages written or queued to connections since start, one per connection (`rt_messages_sent_total`). */
   messagesSent: number;
+  /** Older queued frames dropped by backpressure since start to make room (`rt_messages_dropped_total`). */
   messagesDropped: number;
 }
 

@@ -19,20 +19,34 @@ export interface Resume {
 
 /** What one delivery did on this gateway: connections written or queued to, and frames dropped to make room. */
 export interface FanoutResult {
+  /** Subscribers on this gateway it goes to: written or queued now, or in a later turn past the fanout budget. */
   sent: number;
+  /** Of those served at once, connections whose backpressure queue dropped an older frame to make room for it. */
   dropped: number;
 }
 
 /** The receipt of a publish. */
 export interface PublishResult {
+  /** The seq the message got: per topic, from 1, one more per message (PROTOCOL.md §4). */
   seq: number;
+  /** The topic's history epoch the seq belongs to (PROTOCOL.md §4). */
   epoch: string;
   /** This gateway's delivery, when the engine delivered synchronously (the in-memory engine). */
   delivered?: FanoutResult;
 }
 
 /** An engine's health, for `/health`. */
-export type EngineHealth = { ok: true } | { ok: false; reason: string };
+export type EngineHealth =
+  | {
+      /** The engine works: connections are admitted. */
+      ok: true;
+    }
+  | {
+      /** The engine cannot serve (Redis unreachable): new connections get 1013 / 503, `/health` answers 503. */
+      ok: false;
+      /** Why, for `/health` and the logs (e.g. `redis_unavailable`). */
+      reason: string;
+    };
 
 /** The pluggable part of a gateway. */
 export interface Engine {

@@ -5,7 +5,9 @@ import { TokenBucket } from './token-bucket.js';
 
 /** A token bucket's shape: `burst` at once, refilled at `perSecond`. */
 export interface BucketSpec {
+  /** Actions allowed at once: the bucket's capacity, full at the start. */
   burst: number;
+  /** Actions per second the bucket refills (fractions allowed: 0.5 is one every 2 s). */
   perSecond: number;
 }
 

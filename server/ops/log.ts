@@ -11,18 +11,27 @@ export type LogLevelName = keyof typeof LogLevel;
 
 /** Where log lines go. Any console-like object fits. */
 export interface LogSink {
+  /** Takes one finished, redacted `error` line. */
   error(line: string): void;
+  /** Takes one finished, redacted `warn` line. */
   warn(line: string): void;
+  /** Takes one finished, redacted `info` line. */
   info(line: string): void;
+  /** Takes one finished, redacted `debug` line. */
   debug(line: string): void;
 }
 
 /** A logger bound to a level. */
 export interface Logger {
+  /** The level it was created with: lines of a less severe level are dropped. */
   readonly level: LogLevelName;
+  /** Logs a failure (`tag`: the part of the gateway, `WS` in `[RT WS]`; `data`: fields shown after the message). */
   error(tag: string, message: string, data?: object): void;
+  /** Logs something an operator should look at (same arguments as {@link Logger.error}). */
   warn(tag: string, message: string, data?: object): void;
+  /** Logs a lifecycle event: a connect, a subscribe, a refusal (same arguments as {@link Logger.error}). */
   info(tag: string, message: string, data?: object): void;
+  /** Logs per-message detail such as fanout lines, dropped unless the level is `debug`. */
   debug(tag: string, message: string, data?: object): void;
 }
 

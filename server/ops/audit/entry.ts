@@ -32,9 +32,11 @@ export type AuditEvent = (typeof AuditEvent)[keyof typeof AuditEvent];
 
 /** The event-specific part of an entry, before it is numbered and chained. */
 export interface AuditRecord {
+  /** What happened, from {@link AuditEvent}; it decides which optional fields the entry carries. */
   event: AuditEvent;
   /** Connection id (random, per connection). */
   id?: string;
+  /** The connection's transport: `websocket` or `sse`. */
   transport?: TransportKind;
   /** Scopes granted by the ticket (role names such as `ops.admin`). */
   scopes?: string[];
@@ -54,6 +56,7 @@ export interface AuditRecord {
 
 /** One line of the log. */
 export interface AuditEntry extends AuditRecord {
+  /** Format version, {@link AUDIT_VERSION} (1); the verifier refuses any other. */
   v: typeof AUDIT_VERSION;
   /** When the event happened (ISO 8601, UTC). */
   ts: string;

@@ -31,11 +31,13 @@ export interface VerifyProblem {
   file: string;
   /** 1-based line number (0: the problem is about the log as a whole). */
   line: number;
+  /** What is wrong, in words (e.g. a hash that does not match, a `seq` that does not follow). */
   reason: string;
 }
 
 /** The outcome of {@link verifyAuditLog}. */
 export interface VerifyResult {
+  /** Whether the whole log verified; `false` comes with a {@link VerifyProblem} in `problem`. */
   ok: boolean;
   /** Files read, oldest first. */
   files: string[];
