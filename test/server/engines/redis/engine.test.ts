@@ -19,6 +19,7 @@ import { silentLogger } from '../../../../server/ops/log.js';
 import type { RedisEngine } from '../../../../server/engines/redis/engine.js';
 import { NO_RATE_LIMITS, SECRET, TestClient, connect, get, signedQuery, wsUrl } from '../../helpers.js';
 import { TcpProxy } from '../../tcp-proxy.js';
+import { eventually } from '../../../helpers/until.js';
 
 let REDIS_URL = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 let ownRedis: RedisProcess | undefined;
@@ -86,15 +87,6 @@ async function messages(client: TestClient, count: number): Promise<MsgFrame[]> 
   return out;
 }
 
-/** Waits (bounded, checking every 10 ms) until `check` holds: for state only observable by polling Redis. */
-async function eventually(check: () => Promise<boolean>, what: string): Promise<void> {
-  for (let i = 0; i < 500; i++) {
-    if (await check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  throw new Error(`never happened: ${what}`);
-}
-
 describe('Redis engine', () => {
   before(ensureRedis);
   after(() => ownRedis?.dispose());
@@ -155,7 +147,9 @@ describe('Redis engine', () => {
       const clients = await Promise.all(gateways.map((gw) => subscriber(gw, topic)));
       const raw = createClient({ url: REDIS_URL });
       await raw.connect();
-      await eventually(async () => ((await raw.pubSubNumSub(topic))[topic] ?? 0) >= 1, 'a gateway ingests raw PUBLISH');
+      await eventually(async () => ((await raw.pubSubNumSub(topic))[topic] ?? 0) >= 1, {
+        what: 'a gateway ingests raw PUBLISH',
+      });
       await raw.publish(topic, '{\n  "crash_free": 99.2\n}');
       const got = await Promise.all(clients.map((c) => c.next('msg')));
       assert.equal(new Set(got.map((m) => m.seq)).size, 1, 'one seq everywhere');
@@ -286,7 +280,7 @@ describe('Redis engine', () => {
 
         const engineB = b.context.engine as RedisEngine;
         proxy.cut();
-        await eventually(async () => !engineB.health().ok, 'gateway B notices');
+        await eventually(() => !engineB.health().ok, { what: 'gateway B notices' });
         const health = await get(`${b.url}/health`);
         assert.equal(health.status, 503);
         assert.deepEqual(
@@ -303,7 +297,7 @@ describe('Redis engine', () => {
         for (let i = 0; i < 5; i++) await a.fanout(topic, { missed: i }); // while B is cut off
         await onB.roundTrip(); // B still serves its client
         proxy.restore();
-        await eventually(async () => engineB.health().ok, 'gateway B reconnects');
+        await eventually(() => engineB.health().ok, { what: 'gateway B reconnects' });
         const caught = await messages(onB, 5);
         assert.deepEqual(
           caught.map((m) => m.seq),
@@ -337,10 +331,10 @@ describe('Redis engine', () => {
         await gw.fanout(topic, 1);
         await client.next('msg');
         await redis.stop();
-        await eventually(async () => !gw.context.health().ok, 'the gateway notices');
+        await eventually(() => !gw.context.health().ok, { what: 'the gateway notices' });
         await client.roundTrip(); // still served
         await redis.restart(); // no persistence: the history and epoch are gone
-        await eventually(async () => gw.context.health().ok, 'the gateway reconnects');
+        await eventually(() => gw.context.health().ok, { what: 'the gateway reconnects' });
         assert.deepEqual(await client.closed, { code: 1012, reason: 'resync' }, 'the client is told to resume');
         const back = await connect(asGateway(gw), []);
         back.send({ type: 'sub', topic, since: 1, epoch: 'old' });
