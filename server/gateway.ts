@@ -68,8 +68,9 @@ export interface Gateway<F extends FanoutResult | Promise<PublishResult> = Fanou
   publish(topic: string, payload: unknown): Promise<PublishResult>;
   /** Registers (or updates) a topic. */
   registerTopic(name: string, spec: TopicSpec): void;
-  /** `/rt/stats`: this gateway's, or with `'cluster'` every gateway's sharing the Redis engine. */
+  /** `/rt/stats` of this gateway. */
   stats(): Stats;
+  /** `/rt/stats` of this gateway (`'gateway'`) or summed over every gateway sharing the Redis engine (`'cluster'`). */
   stats(scope: 'gateway' | 'cluster'): Promise<Stats>;
   /**
    * Graceful shutdown: stop accepting, close WebSocket clients with 1012 and end SSE streams so they reconnect
@@ -90,14 +91,16 @@ function defaultStaticRoots(): Record<string, string> {
 }
 
 /**
- * Starts a gateway.
+ * Starts a gateway; with `redis`, on the Redis engine (its `fanout` resolves with `{ seq, epoch }`).
  * @example const gw = await createGateway({ secret: process.env.WS_HMAC_SECRET!, port: 3100 });
  *          gw.fanout('kpis.s2', { crash_free: 99.2 });
  */
 export function createGateway(
   options: GatewayOptions & { redis: string | RedisEngineOptions },
 ): Promise<Gateway<Promise<PublishResult>>>;
+/** Starts a gateway on the in-memory engine: its `fanout` answers at once with `{ sent, dropped }`. */
 export function createGateway(options: GatewayOptions & { redis?: undefined }): Promise<Gateway<FanoutResult>>;
+/** Starts a gateway on either engine (`redis` decided at run time). */
 export function createGateway(options: GatewayOptions): Promise<Gateway<FanoutResult | Promise<PublishResult>>>;
 export async function createGateway(options: GatewayOptions): Promise<Gateway<FanoutResult | Promise<PublishResult>>> {
   if (options.statsToken !== undefined && options.statsToken.length < 8)
