@@ -161,9 +161,9 @@ export function createClient(options: ClientOptions): Client {
     } catch (error) {
       if (my === gen) {
         dialing = false;
-        const { code, reason } = ticketFailure(error);
-        log('warn', 'ticket.error', { code, reason });
-        ended({ source: 'ticket', code, reason, offline });
+        const failure = ticketFailure(error);
+        log('warn', 'ticket.error', failure);
+        ended({ source: 'ticket', ...failure, offline });
       }
       return;
     }
@@ -193,7 +193,7 @@ export function createClient(options: ClientOptions): Client {
     }
     const e = entries.get(f.topic);
     const now = Date.now();
-    if (!e?.active || !receive(e, f, now, log, emit) || f.type !== 'msg') return;
+    if (!e?.active || !receive(e, f, now, log, emit)) return;
     const st = status.get().stats;
     const latencyMs = f.seq > e.liveFrom ? now - f.ts : st.latencyMs; // live messages only
     setStatus({}, { messagesReceived: st.messagesReceived + 1, latencyMs });
@@ -223,18 +223,16 @@ export function createClient(options: ClientOptions): Client {
 
   function onClose(code: number, reason: string): void {
     log(closeAction(code) === 'retry' ? 'info' : 'warn', 'close', { code, reason, transport: kind });
-    const ending: Ending = { source: 'close', code, reason, open: hello, stable, offline };
-    drop();
-    ended(ending);
+    ended({ source: 'close', code, reason, open: hello, stable, offline });
   }
 
   /** An attempt ended: the reconnect policy decides whether and when the next dial comes. */
   function ended(ending: Ending): void {
-    const decision = reconnect(rs, ending, options, order.length);
-    if ('stop' in decision) return fail(decision.stop);
-    rs = decision.state;
+    drop();
+    const { stop: error, state, delay: ms } = reconnect(rs, ending, options, order.length);
+    if (error) return fail(error);
+    rs = state;
     setStatus({ connected: false, state: offline ? 'offline' : 'reconnecting' });
-    const ms = decision.delay;
     if (ms === undefined) return; // offline: `online` dials
     log('info', 'retry', { ms, attempt: rs.attempt });
     retryT.set(() => {

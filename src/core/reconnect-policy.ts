@@ -48,7 +48,10 @@ export interface ReconnectState {
 /** The state of a client told to connect: first step, first transport, nothing counted. */
 export const START: ReconnectState = { attempt: 0, fails: 0, refusals: 0, transport: 0 };
 
-/** The delays the policy reads, with the client's defaults: `minDelay` 500, `maxDelay` 30 000, `busyDelay` 5 000. */
+/**
+ * The delays the policy reads, with the client's defaults: `minDelay` 500 and `maxDelay` 30 000 (backoff.ts's,
+ * which apply when they are undefined), `busyDelay` 5 000.
+ */
 export type ReconnectOptions = Pick<ClientOptions, 'minDelay' | 'maxDelay' | 'busyDelay'>;
 
 /**
@@ -69,12 +72,13 @@ export interface Ending extends RealtimeError {
  * The policy's answer: stop with `stop`, or go on with `state`, dialing its `transport` after `delay` ms (no
  * `delay` while offline: the client waits for the network to return).
  */
-export type Decision = { stop: RealtimeError } | { state: ReconnectState; delay?: number };
+export type Decision =
+  { stop: RealtimeError; state?: never; delay?: never } | { stop?: never; state: ReconnectState; delay?: number };
 
 /**
  * Decides what follows the end of an attempt.
  * @param transports - how many transports the client may use
- * @param random - the jitter source, numbers in [0, 1) (default `Math.random`)
+ * @param random - the jitter source, numbers in [0, 1) (default: backoff.ts's, `Math.random`)
  * @example
  * reconnect(START, { source: 'close', code: 1012, reason: 'service_restart', open: true }, {}, 2, () => 0.5)
  * // { state: { attempt: 1, fails: 0, refusals: 0, transport: 0 }, delay: 2_000 }
@@ -84,11 +88,10 @@ export function reconnect(
   ending: Ending,
   options: ReconnectOptions,
   transports: number,
-  random: () => number = Math.random,
+  random?: () => number,
 ): Decision {
   const { source, code, reason, open } = ending;
-  const { minDelay = 500, maxDelay = 30_000, busyDelay = 5_000 } = options;
-  let { attempt, fails, refusals, transport } = state;
+  const next: { -readonly [K in keyof ReconnectState]: number } = { ...state };
   const ticket = source === 'ticket';
   const action: CloseAction = ticket
     ? code === 401 || code === 403
@@ -97,19 +100,19 @@ export function reconnect(
         ? 'reauth'
         : 'retry'
     : closeAction(code);
-  if (action === 'stop' || (action === 'reauth' && ++refusals >= MAX_AUTH_REFUSALS)) {
+  if (action === 'stop' || (action === 'reauth' && ++next.refusals >= MAX_AUTH_REFUSALS)) {
     return { stop: { source, code, reason } };
   }
   const early = !ticket && !ending.stable && (!open || code === CloseCode.abnormal);
-  if (action === 'retry' && early && ++fails >= SWITCH_AFTER) {
-    fails = 0;
-    transport = (transport + 1) % transports;
+  if (action === 'retry' && early && ++next.fails >= SWITCH_AFTER) {
+    next.fails = 0;
+    next.transport = (next.transport + 1) % transports;
   }
   const delay = ending.offline
     ? undefined
-    : (action === 'busy' ? busyDelay : 0) +
-      backoff(Math.max(attempt++, open ? SPREAD_STEP : 0), minDelay, maxDelay, random);
-  return { state: { attempt, fails, refusals, transport }, delay };
+    : (action === 'busy' ? (options.busyDelay ?? 5_000) : 0) +
+      backoff(Math.max(next.attempt++, open ? SPREAD_STEP : 0), options.minDelay, options.maxDelay, random);
+  return { state: next, delay };
 }
 
 /**

@@ -100,7 +100,7 @@ export function resumePoints(entries: Iterable<TopicEntry>): Map<string, SseResu
  * Folds a frame about `e`'s topic into its store: `sub.ok` makes it live, `sub.err` an error, `reset` adopts
  * the new epoch, `msg` folds into `data` unless it is a duplicate, counting a skipped `seq` as a gap.
  * @param now - the arrival time (`Date.now()`), recorded as `lastMessageAt`
- * @returns `true` when a new message was folded in (the caller counts it and emits `message`)
+ * @returns whether `f` is a new message, folded in (the caller counts it and emits `message`)
  */
 export function receive(
   e: TopicEntry,
@@ -108,7 +108,7 @@ export function receive(
   now: number,
   log: Logger,
   emit: <K extends 'gap' | 'reset'>(event: K, payload: ClientEvents[K]) => void,
-): boolean {
+): f is MsgFrame {
   const s = e.store.get();
   switch (f.type) {
     case 'sub.ok':

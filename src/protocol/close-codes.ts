@@ -54,27 +54,35 @@ export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
 export type CloseAction = 'stop' | 'retry' | 'busy' | 'reauth';
 
 /**
+ * The codes after which a client does something else than reconnect with backoff: what {@link closeAction}
+ * reads, so a bundle that only looks codes up (the elements' self-contained one) carries no `retry` entries.
+ */
+const NOT_RETRY = {
+  1000: 'stop', // normal
+  1002: 'stop', // protocolError
+  1003: 'stop', // unsupportedData
+  1007: 'stop', // invalidPayload
+  1008: 'stop', // policyViolation
+  1009: 'stop', // tooBig
+  1013: 'busy', // tryAgainLater
+  4401: 'reauth', // unauthorized
+  4403: 'stop', // forbidden
+  4429: 'busy', // rateLimited
+} as const satisfies Partial<Record<CloseCode, Exclude<CloseAction, 'retry'>>>;
+
+/**
  * What a client does after each close code of the protocol (PROTOCOL.md §7). Every code has a deliberate
  * entry: adding a code to {@link CloseCode} without deciding its action does not compile, nor does an entry
  * for a code it lacks. Keyed by number rather than by `[CloseCode.x]`, so a bundle carries no names for it. A
  * code not in the protocol (1005, 4999, …) reconnects with backoff: see {@link closeAction}.
  */
 export const CLOSE_ACTIONS: Readonly<Record<CloseCode, CloseAction>> = {
-  1000: 'stop', // normal
+  ...NOT_RETRY,
   1001: 'retry', // goingAway
-  1002: 'stop', // protocolError
-  1003: 'stop', // unsupportedData
   1006: 'retry', // abnormal
-  1007: 'stop', // invalidPayload
-  1008: 'stop', // policyViolation
-  1009: 'stop', // tooBig
   1011: 'retry', // internalError
   1012: 'retry', // serviceRestart
-  1013: 'busy', // tryAgainLater
-  4401: 'reauth', // unauthorized
-  4403: 'stop', // forbidden
   4408: 'retry', // timeout
-  4429: 'busy', // rateLimited
 };
 
 /**
@@ -83,7 +91,7 @@ export const CLOSE_ACTIONS: Readonly<Record<CloseCode, CloseAction>> = {
  * @example closeAction(4999) // 'retry'
  */
 export function closeAction(code: number): CloseAction {
-  return (CLOSE_ACTIONS as Readonly<Record<number, CloseAction | undefined>>)[code] ?? 'retry';
+  return (NOT_RETRY as Readonly<Record<number, CloseAction | undefined>>)[code] ?? 'retry';
 }
 
 /** Most refused tickets (4401, or a malformed ticket from the provider) in a row before a client gives up. */

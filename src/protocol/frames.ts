@@ -184,41 +184,37 @@ export function parseServerFrame(text: string): ServerFrame | undefined {
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
   const f = value as Record<string, unknown>;
+  return hasItsFields(f) ? (f as unknown as ServerFrame) : undefined;
+}
+
+/** Tells whether a gateway frame of a known `type` has the fields that type needs. */
+function hasItsFields(f: Record<string, unknown>): boolean {
   const topic = isTopicName(f['topic']);
   const epoch = typeof f['epoch'] === 'string' && EPOCH.test(f['epoch']);
-  let ok: boolean;
   switch (f['type']) {
     case 'hello':
-      ok =
+      return (
         typeof f['v'] === 'number' &&
         typeof f['id'] === 'string' &&
         Array.isArray(f['scopes']) &&
-        isSeq(f['heartbeatMs']);
-      break;
+        isSeq(f['heartbeatMs'])
+      );
     case 'sub.ok':
-      ok = topic && epoch && isSeq(f['seq']);
-      break;
+      return topic && epoch && isSeq(f['seq']);
     case 'sub.err':
-      ok = topic && typeof f['code'] === 'string';
-      break;
+      return topic && typeof f['code'] === 'string';
     case 'unsub.ok':
-      ok = topic;
-      break;
+      return topic;
     case 'msg':
-      ok = topic && isSeq(f['seq']) && (f['seq'] as number) > 0 && typeof f['ts'] === 'number' && 'data' in f;
-      break;
+      return topic && isSeq(f['seq']) && (f['seq'] as number) > 0 && typeof f['ts'] === 'number' && 'data' in f;
     case 'reset':
-      ok = topic && epoch;
-      break;
+      return topic && epoch;
     case 'error':
-      ok = typeof f['code'] === 'string';
-      break;
+      return typeof f['code'] === 'string';
     case 'ping':
     case 'pong':
-      ok = true;
-      break;
+      return true;
     default:
-      ok = false;
+      return false;
   }
-  return ok ? (f as unknown as ServerFrame) : undefined;
 }

@@ -46,11 +46,13 @@ export function parseSinceList(value: string): Map<string, SseResume> | undefine
 }
 
 /**
- * Writes a `since` list for the SSE query.
- * @example formatSinceList(new Map([['kpis.s2', { since: 41, epoch: 'x1' }]])) // 'kpis.s2:41:x1'
+ * Writes a `since` list for the SSE query: one entry per topic that has a resume point; a topic without one
+ * (`undefined`: nothing received yet) is left out, and none at all gives the empty string.
+ * @example formatSinceList(new Map([['kpis.s2', { since: 41, epoch: 'x1' }], ['b', undefined]])) // 'kpis.s2:41:x1'
  */
-export function formatSinceList(resume: ReadonlyMap<string, SseResume>): string {
-  return [...resume]
-    .map(([topic, r]) => (r.epoch === undefined ? `${topic}:${r.since}` : `${topic}:${r.since}:${r.epoch}`))
-    .join(',');
+export function formatSinceList(resume: Iterable<readonly [string, SseResume | undefined]>): string {
+  const entries: string[] = [];
+  for (const [topic, r] of resume)
+    if (r) entries.push(`${topic}:${r.since}` + (r.epoch === undefined ? '' : `:${r.epoch}`));
+  return entries.join(',');
 }

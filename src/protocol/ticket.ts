@@ -92,14 +92,10 @@ export function isFresh(ts: number, nowS: number): boolean {
  * @example `ws://host/rt?${ticketQuery(ticket)}`
  */
 export function ticketQuery(ticket: Ticket): string {
-  const pairs: [string, string][] = [
-    ['ts', String(ticket.ts)],
-    ['nonce', ticket.nonce],
-    ['scopes', ticket.scopes],
-    ['sig', ticket.sig],
-  ];
-  if (ticket.kid !== undefined) pairs.push(['kid', ticket.kid]);
-  return pairs.map(([k, v]) => `${k}=${encodeQueryValue(v)}`).join('&');
+  const { ts, nonce, scopes, sig, kid } = ticket;
+  let query = `ts=${encodeQueryValue(String(ts))}&nonce=${encodeQueryValue(nonce)}`;
+  query += `&scopes=${encodeQueryValue(scopes)}&sig=${encodeQueryValue(sig)}`;
+  return kid === undefined ? query : `${query}&kid=${encodeQueryValue(kid)}`;
 }
 
 /** `encodeURIComponent`, but `,` and `:` stay as they are: both are legal in a query value. */

@@ -9,7 +9,7 @@
  * src/protocol/close-codes.ts, described in PROTOCOL.md §7.
  */
 import { CloseCode, SSE_REFUSALS } from '../protocol/close-codes.js';
-import { formatSinceList, type SseResume } from '../protocol/sse.js';
+import { formatSinceList } from '../protocol/sse.js';
 import { frameOf, withQuery, type TransportFactory } from './transport.js';
 
 /** Why `url` failed, asked again with `fetch`: `[close code, reason]`. */
@@ -50,10 +50,9 @@ export const openSse: TransportFactory = (options, handlers) => {
   let h: typeof handlers | undefined = handlers;
   let es: EventSource | undefined;
   let live = false; // a frame arrived: the gateway admitted the stream
-  const resume = new Map<string, SseResume>();
-  for (const [topic, r] of options.topics) if (r) resume.set(topic, r);
+  const since = formatSinceList(options.topics);
   let query = `${options.ticket}&topics=${[...options.topics.keys()].join(',')}`;
-  if (resume.size) query += `&since=${formatSinceList(resume)}`;
+  if (since) query += `&since=${since}`;
   const close = (): void => {
     h = undefined;
     es?.close();

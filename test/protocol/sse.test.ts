@@ -124,6 +124,16 @@ describe('formatSinceList', () => {
     assert.equal(formatSinceList(new Map()), '');
   });
 
+  it('leaves out the topics without a resume point', () => {
+    const topics = new Map<string, SseResume | undefined>([
+      ['a', undefined],
+      ['kpis.s2', { since: 41, epoch: 'x1' }],
+      ['b', undefined],
+    ]);
+    assert.equal(formatSinceList(topics), 'kpis.s2:41:x1');
+    assert.equal(formatSinceList(new Map([['a', undefined]])), '');
+  });
+
   it('round-trips through parseSinceList', () => {
     const resume = new Map<string, SseResume>([
       ['kpis.s2', { since: 41, epoch: 'Ab_-9' }],
