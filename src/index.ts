@@ -19,7 +19,7 @@ export type {
 } from './core/types.js';
 export { atom, type Listener, type ReadableStore, type Unbind, type WritableStore } from './core/store.js';
 export { backoff, timer, type Timer } from './core/backoff.js';
-export { CLOSE_ACTIONS, closeAction, MAX_AUTH_REFUSALS, type CloseAction } from './core/close-codes.js';
+export { CLOSE_ACTIONS, closeAction, MAX_AUTH_REFUSALS, type CloseAction } from './protocol/close-codes.js';
 export { hmacSha256Hex, signTicket, type BytesLike, type SignOptions } from './core/signer.js';
 export { append, latest, merge, type Reducer, type ReduceMode } from './core/reducers.js';
 export { consoleLogger, type Logger, type LogLevel } from './core/logger.js';

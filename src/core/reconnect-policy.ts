@@ -9,7 +9,8 @@
  * - transport switch: a transport counts as working only once it stayed up. A `retry` close of a connection
  *   that was not stable yet, and had not said hello or died abnormally (1006: a proxy killing it), counts
  *   against its transport; the {@link SWITCH_AFTER}th in a row moves to the next transport. A clean close the
- *   gateway chose (1012 restart, 1011), a refusal, a busy gateway or a ticket failure says nothing against it.
+ *   gateway chose after hello (1012 restart, 1011, 4408), a refusal, a busy gateway or a ticket failure says
+ *   nothing against it; before hello every `retry` close counts (a 1012 while the ticket was being checked too).
  * - delays: full-jitter backoff (backoff.ts), one step further per attempt; a busy gateway (1013, 4429) adds
  *   `busyDelay` on top. Restart spread: whatever ended a connection that had said hello (a restart, a crash, a
  *   cut network) likely ended its neighbours' too, so that retry is drawn from step {@link SPREAD_STEP} at

@@ -92,15 +92,17 @@ const rows: Row[] = [
   },
   // Busy gateway
   {
-    rule: '1013 waits busyDelay on top of the backoff, without counting against the transport',
+    rule: '1013 waits busyDelay on top of the backoff, neither counting against the transport nor resetting it',
+    state: { fails: 1 },
     ending: close(CloseCode.tryAgainLater),
-    decision: retry(5_250, { attempt: 1 }),
+    decision: retry(5_250, { attempt: 1, fails: 1 }),
   },
   {
-    rule: '4429 waits busyDelay on top of the backoff',
+    rule: '4429 waits busyDelay on top of the backoff, neither counting against the transport nor resetting it',
+    state: { fails: 1 },
     ending: close(CloseCode.rateLimited),
     options: { busyDelay: 1_000 },
-    decision: retry(1_250, { attempt: 1 }),
+    decision: retry(1_250, { attempt: 1, fails: 1 }),
   },
   // Restart spread
   {
@@ -122,8 +124,9 @@ const rows: Row[] = [
   },
   {
     rule: 'busy after hello: busyDelay plus the spread',
+    state: { fails: 1 },
     ending: close(CloseCode.tryAgainLater, { open: true }),
-    decision: retry(7_000, { attempt: 1 }),
+    decision: retry(7_000, { attempt: 1, fails: 1 }),
   },
   // Transport switch
   {
@@ -154,6 +157,11 @@ const rows: Row[] = [
     rule: 'an abnormal close (1006) after hello, before the connection was stable, counts',
     ending: close(CloseCode.abnormal, { open: true }),
     decision: retry(2_000, { attempt: 1, fails: 1 }),
+  },
+  {
+    rule: '1012 before hello counts as an early failure',
+    ending: close(CloseCode.serviceRestart),
+    decision: retry(250, { attempt: 1, fails: 1 }),
   },
   {
     rule: 'a clean close the gateway chose after hello (1012) does not count',

@@ -78,6 +78,19 @@ describe('close codes', () => {
     );
   });
 
+  it('looks every code of the protocol up to the action the table gives it', () => {
+    const table: [number[], CloseAction][] = [
+      [[1000, 4403, 1008, 1009, 1002, 1003, 1007], 'stop'],
+      [[1001, 1006, 1011, 1012, 4408], 'retry'],
+      [[1013, 4429], 'busy'],
+      [[4401], 'reauth'],
+    ];
+    for (const [codes, action] of table) {
+      for (const code of codes) assert.equal(closeAction(code), action, String(code));
+    }
+    for (const code of Object.values(CloseCode)) assert.equal(closeAction(code), CLOSE_ACTIONS[code], String(code));
+  });
+
   it('looks a code up, and reconnects with backoff on a code it does not know', () => {
     assert.equal(closeAction(CloseCode.rateLimited), 'busy');
     assert.equal(closeAction(CloseCode.unauthorized), 'reauth');
