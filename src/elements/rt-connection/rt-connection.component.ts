@@ -1,8 +1,7 @@
 /**
  * `<rt-connection>`: one realtime client for everything inside it.
  */
-import { html, LitElement, type TemplateResult } from 'lit';
-import { property } from 'lit/decorators.js';
+import { html, LitElement, type PropertyDeclarations, type TemplateResult } from 'lit';
 import { ConnectionController } from '../../controllers/connection-controller.js';
 import type { Client, ClientOptions } from '../../core/types.js';
 import { styles } from './rt-connection.styles.js';
@@ -23,17 +22,27 @@ import { styles } from './rt-connection.styles.js';
 export class RtConnection extends LitElement {
   static override styles = styles;
 
+  // Lit's reactive properties, declared here rather than with `@property()`: the decorator's code and esbuild's
+  // per-module helper would cost the browser bundle its size budget. The fields below go through Lit's
+  // accessors because tsconfig sets `useDefineForClassFields: false`.
+  static override properties: PropertyDeclarations = {
+    url: {},
+    scopes: {},
+    ticketUrl: { attribute: 'ticket-url' },
+    options: { attribute: false },
+  };
+
   /** The gateway's WebSocket endpoint, e.g. `wss://rt.example.com/rt`. */
-  @property() url = '';
+  url = '';
 
   /** The scopes to ask for, comma-separated. */
-  @property() scopes = '';
+  scopes = '';
 
   /** The ticket endpoint: answers `GET <ticket-url>?scopes=a,b` with a ticket (your backend signs it). */
-  @property({ attribute: 'ticket-url' }) ticketUrl = '';
+  ticketUrl = '';
 
   /** Further client options (`minDelay`, `transports`, `auth` as a function…). Assign a new object to apply. */
-  @property({ attribute: false }) options: Partial<ClientOptions> = {};
+  options: Partial<ClientOptions> = {};
 
   private readonly connection = new ConnectionController(this, () => ({
     client: this.given,

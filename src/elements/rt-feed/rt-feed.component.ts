@@ -1,8 +1,7 @@
 /**
  * `<rt-feed>`: an event topic as a newest-first list.
  */
-import { html, LitElement, type PropertyValues, type TemplateResult } from 'lit';
-import { property } from 'lit/decorators.js';
+import { html, LitElement, type PropertyDeclarations, type PropertyValues, type TemplateResult } from 'lit';
 import { TopicController, type TopicView } from '../../controllers/topic-controller.js';
 import { emit } from '../events/emit.js';
 import { format } from '../shared/format.js';
@@ -38,23 +37,34 @@ export type ItemRenderer<T = unknown> = (item: T, index: number) => unknown;
 export class RtFeed<T = unknown> extends LitElement {
   static override styles = styles;
 
+  // Lit's reactive properties, declared here rather than with `@property()`: the decorator's code and esbuild's
+  // per-module helper would cost the browser bundle its size budget. The fields below go through Lit's
+  // accessors because tsconfig sets `useDefineForClassFields: false`.
+  static override properties: PropertyDeclarations = {
+    topic: {},
+    limit: { type: Number },
+    announce: {},
+    renderItem: { attribute: false },
+    status: { reflect: true },
+  };
+
   /** The topic, e.g. `liveops.events`. */
-  @property() topic = '';
+  topic = '';
 
   /** How many items to show (and to keep, when this element is the first to use the topic). */
-  @property({ type: Number }) limit = 20;
+  limit = 20;
 
   /** How updates are announced to screen readers: `polite`, `assertive` or `off`. */
-  @property() announce: 'polite' | 'assertive' | 'off' = 'polite';
+  announce: 'polite' | 'assertive' | 'off' = 'polite';
 
   /**
    * Renders each item (default: strings as they are, objects as JSON). What it returns lives in the shadow
    * root: give it `part` attributes to style it from the page (`rt-feed::part(name)`).
    */
-  @property({ attribute: false }) renderItem: ItemRenderer<T> = (item) => format(item);
+  renderItem: ItemRenderer<T> = (item) => format(item);
 
   /** The state shown, reflected for styling: `loading`, `empty`, `live`, `stale` or `error`. Read-only. */
-  @property({ reflect: true }) status: TopicView = 'loading';
+  status: TopicView = 'loading';
 
   private readonly source = new TopicController<T[]>(this, {
     topic: () => this.topic,

@@ -1,8 +1,7 @@
 /**
  * `<rt-status>`: the embeddable connection badge.
  */
-import { html, LitElement, type PropertyValues, type TemplateResult } from 'lit';
-import { property } from 'lit/decorators.js';
+import { html, LitElement, type PropertyDeclarations, type PropertyValues, type TemplateResult } from 'lit';
 import { StatusController, type LinkStatus } from '../../controllers/status-controller.js';
 import { emit } from '../events/emit.js';
 import { styles } from './rt-status.styles.js';
@@ -36,11 +35,19 @@ const LOOK: Record<LinkStatus, [string, string]> = {
 export class RtStatus extends LitElement {
   static override styles = styles;
 
+  // Lit's reactive properties, declared here rather than with `@property()`: the decorator's code and esbuild's
+  // per-module helper would cost the browser bundle its size budget. The fields below go through Lit's
+  // accessors because tsconfig sets `useDefineForClassFields: false`.
+  static override properties: PropertyDeclarations = {
+    compact: { type: Boolean, reflect: true },
+    status: { reflect: true },
+  };
+
   /** Shows only the glyph; the text stays available to screen readers and in the title. */
-  @property({ type: Boolean, reflect: true }) compact = false;
+  compact = false;
 
   /** The status shown, reflected for styling: `connecting`, `live`, `reconnecting` or `offline`. Read-only. */
-  @property({ reflect: true }) status: LinkStatus = 'offline';
+  status: LinkStatus = 'offline';
 
   private readonly link = new StatusController(this, (status, state) => {
     // Listeners may read the element: let `status` say what the event says before it renders.

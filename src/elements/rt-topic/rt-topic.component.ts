@@ -1,8 +1,7 @@
 /**
  * `<rt-topic>`: the live value of one topic, or one field of it.
  */
-import { html, LitElement, type PropertyValues, type TemplateResult } from 'lit';
-import { property } from 'lit/decorators.js';
+import { html, LitElement, type PropertyDeclarations, type PropertyValues, type TemplateResult } from 'lit';
 import { TopicController, type TopicView } from '../../controllers/topic-controller.js';
 import { emit } from '../events/emit.js';
 import { format, pick, type FormatName, type Formatter } from '../shared/format.js';
@@ -30,26 +29,38 @@ import { styles } from './rt-topic.styles.js';
 export class RtTopic extends LitElement {
   static override styles = styles;
 
+  // Lit's reactive properties, declared here rather than with `@property()`: the decorator's code and esbuild's
+  // per-module helper would cost the browser bundle its size budget. The fields below go through Lit's
+  // accessors because tsconfig sets `useDefineForClassFields: false`.
+  static override properties: PropertyDeclarations = {
+    topic: {},
+    field: {},
+    format: {},
+    digits: { type: Number },
+    announce: {},
+    status: { reflect: true },
+  };
+
   /** The topic, e.g. `kpis.s2`. */
-  @property() topic = '';
+  topic = '';
 
   /** A dotted path into the payload (`crash_free`, `a.b.0`); empty shows the whole payload. */
-  @property() field = '';
+  field = '';
 
   /**
    * `text`, `number`, `percent` (a value in percent: `99.2` → `99.2%`), `compact` or `time`, or a function
    * as a property (its template lives in the shadow root: style it through `part` attributes).
    */
-  @property() format: FormatName | Formatter = 'text';
+  format: FormatName | Formatter = 'text';
 
   /** Maximum decimals for `number`, `percent` and `compact`. */
-  @property({ type: Number }) digits?: number;
+  digits?: number;
 
   /** How updates are announced to screen readers: `polite`, `assertive` or `off`. */
-  @property() announce: 'polite' | 'assertive' | 'off' = 'polite';
+  announce: 'polite' | 'assertive' | 'off' = 'polite';
 
   /** The state shown, reflected for styling: `loading`, `empty`, `live`, `stale` or `error`. Read-only. */
-  @property({ reflect: true }) status: TopicView = 'loading';
+  status: TopicView = 'loading';
 
   private readonly source = new TopicController(this, {
     topic: () => this.topic,
