@@ -2,10 +2,10 @@
  * A web-test-runner plugin for the element, controller and end-to-end tests:
  *
  * - Compiles the TypeScript of `src/{controllers,elements,define}` and `test/{controllers,elements,e2e}` with
- *   the repository's decorator settings (`experimentalDecorators`, `useDefineForClassFields: false`). The
- *   shared esbuild plugin is given no tsconfig, so on its own it compiles *standard* decorators, which Lit's
- *   legacy `@property()` on a plain field cannot use. (Passing `tsconfig: 'tsconfig.json'` to `esbuildPlugin`
- *   would make this part unnecessary.)
+ *   the repository's class-field settings (`useDefineForClassFields: false`, so a field with a default goes
+ *   through Lit's accessor; `experimentalDecorators` for the decorators some tests still use). The shared esbuild
+ *   plugin is given no tsconfig, so on its own it would define fields over Lit's accessors. (Passing
+ *   `tsconfig: 'tsconfig.json'` to `esbuildPlugin` would make this part unnecessary.)
  * - Serves `/dist/rt-elements.js`, the bundle `demo/index.html` loads, from `src/define/browser.ts`, so the
  *   end-to-end test runs the demo page without a build.
  * - Server commands for a demo-mode gateway that can be stopped and started again on the same port:
