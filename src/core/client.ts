@@ -1,9 +1,9 @@
 /**
  * The realtime client: the wiring of one connection (WebSocket, SSE as fallback) to its tickets, its topics
  * and its reconnection. Each rule lives in its own module: tickets.ts (a fresh ticket per attempt), topics.ts
- * (ref-counted topic stores and how frames fold into them), liveness.ts (dead-link detection) and
- * reconnect-policy.ts (after a close or a ticket failure: stop, or when to retry and over which transport;
- * PROTOCOL.md §7 is its table for people).
+ * (ref-counted topic stores and how frames fold into them), liveness.ts (the dead-link rule and its watch),
+ * page-events.ts (network and visibility) and reconnect-policy.ts (after a close or a ticket failure: stop, or
+ * when to retry and over which transport; PROTOCOL.md §7 is its table for people).
  *
  * Life of a connection: `dial` gets a ticket and opens the current transport; `hello` makes it open and
  * (re)subscribes every active topic with its `seq` and `epoch`; after `stableAfter` it counts as healthy; its
@@ -16,8 +16,9 @@ import { DEFAULT_TRANSPORTS, transports as factories } from '../transports/order
 import { sseUrlFor } from '../transports/sse.js';
 import type { Transport, TransportName } from '../transports/transport.js';
 import { timer } from './backoff.js';
-import { graceFor, linkCheck } from './liveness.js';
+import { watchLink } from './liveness.js';
 import { consoleLogger, type Logger } from './logger.js';
+import { pageEvents } from './page-events.js';
 import {
   helloReceived,
   nextProbeDelay,
@@ -85,9 +86,6 @@ export function createClient(options: ClientOptions): Client {
   const retryT = timer();
   const stableT = timer();
   const probeT = timer();
-  const deadT = timer();
-  let heardAt = 0; // wall clock of the last frame (or of the dial)
-  let pingedAt = 0; // wall clock of the last liveness ping
   let limit = options.timeout ?? 30_000; // silence that counts as a dead link
 
   const setStatus = (patch: Partial<ConnectionState>, stats?: Partial<ConnectionState['stats']>): void => {
@@ -104,6 +102,13 @@ export function createClient(options: ClientOptions): Client {
     name === 'websocket'
       ? !!(options.WebSocket ?? g.WebSocket)
       : name === 'sse' && !!(options.EventSource ?? g.EventSource);
+  const link = watchLink(
+    () => send({ type: 'ping' }),
+    (silentMs) => {
+      log('warn', 'dead', { silentMs });
+      onClose(CloseCode.abnormal, 'timeout');
+    },
+  );
 
   function open(name: TransportName, ticket: Ticket): Transport {
     const t: Transport = factories[name](
@@ -129,7 +134,7 @@ export function createClient(options: ClientOptions): Client {
     probe?.close();
     conn = probe = kind = undefined;
     hello = stable = false;
-    deadT.clear();
+    link.stop();
     stableT.clear();
     probeT.clear();
     for (const e of entries.values()) if (e.store.get().status === 'live') patch(e, { status: 'subscribing' });
@@ -170,15 +175,13 @@ export function createClient(options: ClientOptions): Client {
     if (my !== gen) return;
     dialing = false;
     kind = name;
-    heardAt = Date.now();
-    pingedAt = 0;
     conn = open(name, ticket);
-    check();
+    link.start(limit);
     setStatus({ transport: name });
   }
 
   function onFrame(f: ServerFrame): void {
-    heardAt = Date.now();
+    link.heard();
     log('debug', 'frame.in', f);
     switch (f.type) {
       case 'hello':
@@ -213,7 +216,7 @@ export function createClient(options: ClientOptions): Client {
       if (rs.transport) probeT.set(probeNow, probeDelay);
       else probeDelay = probeAfter;
     }, stableAfter);
-    check();
+    link.start(limit);
     // The wire first, listeners after: whatever a listener does, every active topic is subscribed.
     const active = [...entries.values()].filter((e) => e.active);
     if (conn?.duplex) active.forEach((e) => send(subFrame(e)));
@@ -239,25 +242,6 @@ export function createClient(options: ClientOptions): Client {
       setStatus({}, { reconnectCount: status.get().stats.reconnectCount + 1 });
       void dial();
     }, ms);
-  }
-
-  /** The dead-link check (liveness.ts) of the connection, and its next run: safe to call at any moment. */
-  function check(): void {
-    deadT.clear();
-    if (!conn) return;
-    const now = Date.now();
-    const next = linkCheck(now, heardAt, pingedAt, limit);
-    if (next === 'ping') return ping();
-    if (next !== 'dead') return deadT.set(check, next);
-    log('warn', 'dead', { silentMs: now - heardAt });
-    onClose(CloseCode.abnormal, 'timeout');
-  }
-
-  /** Asks the gateway for a sign of life (a one-way transport just waits) and checks again after the grace. */
-  function ping(): void {
-    pingedAt = Date.now();
-    send({ type: 'ping' });
-    deadT.set(check, graceFor(limit));
   }
 
   /** Tries the preferred transport while on a fallback; it replaces the fallback once it says hello. */
@@ -321,7 +305,7 @@ export function createClient(options: ClientOptions): Client {
     offline = false;
     if (stopped) return;
     if (hello && conn?.duplex) {
-      ping(); // the network changed: make sure the link survived it
+      link.ping(); // the network changed: make sure the link survived it
     } else if (!conn && !dialing) {
       void dial();
     }
@@ -333,18 +317,10 @@ export function createClient(options: ClientOptions): Client {
       setStatus({ state: 'offline' });
     }
   };
-  const onVisible = (): void => {
-    if (g.document?.visibilityState === 'visible') check();
-  };
-  const bind = (on: boolean): void => {
-    const method = on ? 'addEventListener' : 'removeEventListener';
-    g[method]?.('online', onOnline);
-    g[method]?.('offline', onOffline);
-    g.document?.[method]('visibilitychange', onVisible);
-  };
+  const bindPage = pageEvents(onOnline, onOffline, link.check);
 
   function stop(final: Partial<ConnectionState>): void {
-    if (!stopped) bind(false);
+    if (!stopped) bindPage(false);
     stopped = true;
     gen++;
     dialing = false;
@@ -364,7 +340,7 @@ export function createClient(options: ClientOptions): Client {
     if (!stopped) return;
     stopped = false;
     rs = START;
-    bind(true);
+    bindPage(true);
     setStatus({ state: 'connecting', error: null });
     for (const e of entries.values()) if (e.active) patch(e, { status: 'subscribing' });
     void dial();

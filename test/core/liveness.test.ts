@@ -1,9 +1,11 @@
 /**
  * The dead-link rule (PROTOCOL.md §7.1), as a table: when a check runs, what it does. With a limit of 30 s the
- * grace is 5 s: a ping goes out after 25 s of silence, and the link is dead 5 s after an unanswered ping.
+ * grace is 5 s: a ping goes out after 25 s of silence, and the link is dead 5 s after an unanswered ping. Then
+ * the watch that applies it to a connection, on a fake clock.
  */
 import { expect } from '@open-wc/testing';
-import { graceFor, linkCheck } from '../../src/core/liveness.js';
+import { graceFor, linkCheck, watchLink, type LinkWatch } from '../../src/core/liveness.js';
+import { installClock, type FakeClock } from '../helpers/fake-clock.js';
 
 const MIN = 60_000;
 
@@ -32,5 +34,112 @@ describe('graceFor', () => {
     expect(graceFor(600_000)).to.equal(5_000);
     expect(graceFor(6_000)).to.equal(2_000);
     expect(graceFor(60)).to.equal(20);
+  });
+});
+
+describe('watchLink', () => {
+  let clock: FakeClock;
+  let pings: number[];
+  let deaths: number[];
+  let link: LinkWatch;
+
+  beforeEach(() => {
+    clock = installClock();
+    pings = [];
+    deaths = [];
+    link = watchLink(
+      () => pings.push(clock.now()),
+      (silentMs) => deaths.push(silentMs),
+    );
+  });
+  afterEach(() => {
+    link.stop();
+    clock.uninstall();
+  });
+  const since = (start: number, times: number[]): number[] => times.map((t) => t - start);
+
+  it('pings at limit − grace of silence and declares the link dead a grace after an unanswered ping', async () => {
+    const start = clock.now();
+    link.start(30_000);
+    await clock.tick(24_999);
+    expect(pings).to.deep.equal([]);
+    await clock.tick(1);
+    expect(since(start, pings)).to.deep.equal([25_000]);
+    await clock.tick(4_999);
+    expect(deaths).to.deep.equal([]);
+    await clock.tick(1);
+    expect(deaths).to.deep.equal([30_000]);
+    expect(clock.pending()).to.deep.equal([]); // nothing more until the next start
+  });
+
+  it('counts silence from the last frame heard', async () => {
+    const start = clock.now();
+    link.start(30_000);
+    await clock.tick(20_000);
+    link.heard();
+    await clock.tick(25_000);
+    expect(since(start, pings)).to.deep.equal([45_000]);
+  });
+
+  it('takes a frame after a ping as its answer: no death, the next ping after another limit − grace', async () => {
+    const start = clock.now();
+    link.start(30_000);
+    await clock.tick(27_000); // pinged at 25 s
+    link.heard();
+    await clock.tick(10_000);
+    expect(deaths).to.deep.equal([]);
+    await clock.tick(15_000);
+    expect(since(start, pings)).to.deep.equal([25_000, 52_000]);
+  });
+
+  it('only pings when its timer fires late, then waits for the grace', async () => {
+    link.start(30_000);
+    clock.jump(10 * 60_000); // a sleeping laptop: the check is ten minutes overdue
+    await clock.tick(0);
+    expect(pings.length).to.equal(1);
+    expect(deaths).to.deep.equal([]);
+    expect(clock.pending()).to.deep.equal([5_000]);
+  });
+
+  it('checks at once when asked (the page became visible again)', () => {
+    link.start(30_000);
+    clock.jump(26_000);
+    link.check();
+    expect(pings.length).to.equal(1);
+  });
+
+  it('pings on demand and checks again after the grace', async () => {
+    link.start(6_000); // grace 2 s
+    await clock.tick(1_000);
+    link.ping(); // a ping in the instant of the last frame would count as answered: one second later
+    expect(pings.length).to.equal(1);
+    expect(clock.pending()).to.deep.equal([2_000]);
+    await clock.tick(2_000);
+    expect(deaths).to.deep.equal([3_000]);
+  });
+
+  it('does nothing while stopped, whatever is asked of it', async () => {
+    link.check();
+    link.start(30_000);
+    link.stop();
+    expect(clock.pending()).to.deep.equal([]);
+    clock.jump(60_000);
+    link.check();
+    await clock.tick(60_000);
+    expect(pings).to.deep.equal([]);
+    expect(deaths).to.deep.equal([]);
+  });
+
+  it('starts over with a new limit: silence counts from the start and an earlier ping is forgotten', async () => {
+    const start = clock.now();
+    link.start(30_000);
+    await clock.tick(26_000); // pinged at 25 s
+    link.start(6_000); // a hello with a 3 s heartbeat
+    await clock.tick(3_999);
+    expect(since(start, pings)).to.deep.equal([25_000]);
+    await clock.tick(1);
+    expect(since(start, pings)).to.deep.equal([25_000, 30_000]);
+    await clock.tick(2_000);
+    expect(deaths).to.deep.equal([6_000]);
   });
 });
