@@ -33,7 +33,7 @@ export default tseslint.config(
   {
     ignores: [
       'node_modules/',
-      'dist/',
+      '**/dist/',
       'coverage/',
       'bench/results/',
       'bench/charts/',

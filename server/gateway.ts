@@ -5,6 +5,7 @@
 import { createServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CloseCode } from '../src/protocol/index.js';
 import { AuditLog } from './ops/audit/audit-log.js';
@@ -79,15 +80,18 @@ export interface Gateway<F extends FanoutResult | Promise<PublishResult> = Fanou
   close(): Promise<void>;
 }
 
-/** The package root, whether this file runs from `server/` (tsx) or `dist/server/` (built). */
-function packageRoot(): string {
+/**
+ * Where the dashboard's files are: in the gateway package, `dist/demo/` and `dist/browser/` beside this file's
+ * `dist/server/` (server/build-demo.mjs puts them there); in the repository, running from source with tsx,
+ * `demo/` and the browser package's `dist/browser/`.
+ */
+export function dashboardRoots(): Record<string, string> {
   const here = fileURLToPath(new URL('.', import.meta.url));
-  return here.replace(/(dist\/)?server\/$/, '');
-}
-
-function defaultStaticRoots(): Record<string, string> {
-  const root = packageRoot();
-  return { '/': `${root}demo`, '/dist/': `${root}dist/browser` };
+  const built = /[\\/]dist[\\/]server[\\/]$/.test(here);
+  const base = fileURLToPath(new URL('..', import.meta.url));
+  return built
+    ? { '/': join(base, 'demo'), '/dist/': join(base, 'browser') }
+    : { '/': join(base, 'demo'), '/dist/': join(base, 'dist', 'browser') };
 }
 
 /**
@@ -116,7 +120,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway<Fa
     : undefined;
   const sse = new SseEndpoint(context, auth);
   const startedAt = context.clock.now();
-  const demo = options.demo ? { keys: auth.keys, staticRoots: options.staticRoots ?? defaultStaticRoots() } : undefined;
+  const demo = options.demo ? { keys: auth.keys, staticRoots: options.staticRoots ?? dashboardRoots() } : undefined;
   const app = createHttpApp({ context, sse, origins: sse.origins, demo, startedAt, statsToken: options.statsToken });
   const headersTimeout = options.headersTimeoutMs ?? 10_000;
   const serverOptions = {

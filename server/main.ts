@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /**
- * `npm start`: the reference gateway from the environment.
+ * `rt-gateway` (the gateway package's bin; `npm start` in the repository): the reference gateway from the
+ * environment. `rt-gateway --help` prints the table below.
  *
  * | variable | default | |
  * |---|---|---|
@@ -22,21 +23,73 @@
  * | `LOG_LEVEL` | `info` | `silent`, `error`, `warn`, `info` or `debug` (fanout lines) |
  */
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
 import { startDemoPublisher } from './demo/publisher.js';
-import { createGateway } from './gateway.js';
+import { createGateway, dashboardRoots, type Gateway } from './gateway.js';
+import type { FanoutResult } from './delivery/hub.js';
+import type { PublishResult } from './engines/engine.js';
 import { KeyRing, readKeyFile, watchKeyFile } from './admission/keyring.js';
 import { createLogger, LogLevel, type LogLevelName } from './ops/log.js';
 
+const USAGE = `Usage: rt-gateway [--demo] [--port <n>] [--host <address>]
+
+Runs the Lydian Realtime gateway: WebSocket and SSE endpoints, /health, /rt/stats and /metrics.
+
+  --demo            demo mode: the live-ops dashboard at /, a ticket endpoint at /rt/ticket that signs any
+                    scopes (never in production), and a synthetic publisher (same as RT_DEMO=1)
+  --port <n>        port to listen on (default: PORT, else 3100; 0 picks a free port)
+  --host <address>  address to listen on (default: HOST, else 127.0.0.1)
+  -h, --help        print this help
+
+Environment:
+  WS_HMAC_SECRET       the ticket secret (required outside demo mode, or WS_HMAC_KEYS_FILE)
+  WS_HMAC_KID          the secret's key id
+  WS_HMAC_KEYS_FILE    a key ring {"keys":[{"kid","secret"},…]}, reloaded when it changes and on SIGHUP
+  RT_ALLOWED_ORIGINS   comma-separated origin allowlist (default: any)
+  RT_HISTORY_SIZE      messages kept per topic (default 100)
+  REDIS_URL            share sequence, history, fanout and nonces with other gateways (needs: npm install redis)
+  RT_REDIS_PREFIX      prefix of the gateway's Redis keys and channels (default rt:)
+  RT_TLS_CERT, RT_TLS_KEY   PEM files: serve https and wss
+  RT_STATS_TOKEN       bearer token required by /rt/stats and /metrics
+  RT_CLIENT_IP_HEADER  behind a proxy: the header holding the client address (e.g. x-real-ip)
+  RT_AUDIT_DIR         write the attested audit log here; RT_AUDIT_RETENTION_DAYS (default 90)
+  RT_DEMO_INTERVAL_MS  demo publisher pace (default 2000)
+  LOG_LEVEL            silent, error, warn, info (default) or debug
+
+Examples:
+  npx rt-gateway --demo
+  WS_HMAC_SECRET="$(openssl rand -hex 32)" npx rt-gateway --port 3100
+`;
+
+let flags: { demo?: boolean; port?: string; host?: string; help?: boolean };
+try {
+  flags = parseArgs({
+    options: {
+      demo: { type: 'boolean' },
+      port: { type: 'string' },
+      host: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  }).values;
+} catch (error) {
+  process.stderr.write(`rt-gateway: ${(error as Error).message}\nSee rt-gateway --help.\n`);
+  process.exit(2);
+}
+if (flags.help) {
+  process.stdout.write(USAGE);
+  process.exit(0);
+}
+
 const env = process.env;
-const demo = process.argv.includes('--demo') || env['RT_DEMO'] === '1';
+const demo = flags.demo === true || env['RT_DEMO'] === '1';
 const levelName = env['LOG_LEVEL'] ?? 'info';
 const logLevel: LogLevelName = levelName in LogLevel ? (levelName as LogLevelName) : 'info';
 const logger = createLogger(logLevel);
 
-function numberFromEnv(name: string, fallback: number): number {
-  const raw = env[name];
+function numberFromEnv(name: string, fallback: number, raw = env[name]): number {
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
   if (!Number.isInteger(value) || value < 0) {
@@ -87,28 +140,46 @@ const allowedOrigins = env['RT_ALLOWED_ORIGINS']
   ?.split(',')
   .map((o) => o.trim())
   .filter(Boolean);
-const gateway = await createGateway({
-  keys,
-  ...(tlsCert && tlsKey ? { tls: { cert: readFileSync(tlsCert), key: readFileSync(tlsKey) } } : {}),
-  ...(env['RT_STATS_TOKEN'] ? { statsToken: env['RT_STATS_TOKEN'] } : {}),
-  ...(clientIp ? { clientIp } : {}),
-  ...(env['RT_AUDIT_DIR']
-    ? { audit: { dir: env['RT_AUDIT_DIR'], retentionDays: numberFromEnv('RT_AUDIT_RETENTION_DAYS', 90) } }
-    : {}),
-  ...(allowedOrigins?.length ? { allowedOrigins } : {}),
-  port: numberFromEnv('PORT', 3100),
-  host: env['HOST'] || '127.0.0.1',
-  historySize: numberFromEnv('RT_HISTORY_SIZE', 100) || 1,
-  ...(env['REDIS_URL'] ? { redis: { url: env['REDIS_URL'], prefix: env['RT_REDIS_PREFIX'] || 'rt:' } } : {}),
-  demo,
-  logger,
-});
+let gateway: Gateway<FanoutResult | Promise<PublishResult>>;
+try {
+  gateway = await createGateway({
+    keys,
+    ...(tlsCert && tlsKey ? { tls: { cert: readFileSync(tlsCert), key: readFileSync(tlsKey) } } : {}),
+    ...(env['RT_STATS_TOKEN'] ? { statsToken: env['RT_STATS_TOKEN'] } : {}),
+    ...(clientIp ? { clientIp } : {}),
+    ...(env['RT_AUDIT_DIR']
+      ? { audit: { dir: env['RT_AUDIT_DIR'], retentionDays: numberFromEnv('RT_AUDIT_RETENTION_DAYS', 90) } }
+      : {}),
+    ...(allowedOrigins?.length ? { allowedOrigins } : {}),
+    port: numberFromEnv(flags.port === undefined ? 'PORT' : '--port', 3100, flags.port ?? env['PORT']),
+    host: flags.host || env['HOST'] || '127.0.0.1',
+    historySize: numberFromEnv('RT_HISTORY_SIZE', 100) || 1,
+    ...(env['REDIS_URL'] ? { redis: { url: env['REDIS_URL'], prefix: env['RT_REDIS_PREFIX'] || 'rt:' } } : {}),
+    demo,
+    logger,
+  });
+} catch (error) {
+  // A port in use, a missing `redis` package, Redis unreachable: one line, no stack trace.
+  logger.error('Gateway', `cannot start: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+}
 
 const stopPublisher = demo
   ? startDemoPublisher(gateway.fanout, { intervalMs: numberFromEnv('RT_DEMO_INTERVAL_MS', 2000) || 2000 })
   : () => {};
-if (demo)
-  logger.info('Gateway', `Demo dashboard: ${gateway.url}/  (tickets: ${gateway.url}/rt/ticket?scopes=ops.admin)`);
+if (demo) {
+  // Advertise the dashboard only when its files are there (a package built without them serves 404 at /).
+  const roots = dashboardRoots();
+  const missing = [join(roots['/'] as string, 'index.html'), join(roots['/dist/'] as string, 'rt-elements.js')].filter(
+    (file) => !existsSync(file),
+  );
+  if (missing.length === 0)
+    logger.info('Gateway', `Demo dashboard: ${gateway.url}/  (tickets: ${gateway.url}/rt/ticket?scopes=ops.admin)`);
+  else
+    logger.warn('Gateway', `Demo dashboard not available (missing ${missing.join(', ')}: run npm run build)`, {
+      tickets: `${gateway.url}/rt/ticket?scopes=ops.admin`,
+    });
+}
 
 let stopping = false;
 const shutdown = (signal: string) => {

@@ -3,7 +3,7 @@
  * instead of queueing forever (no offline queue), reconnection backs off with jitter, a first connection that
  * cannot be made fails the start instead of hanging.
  */
-import { createClient } from 'redis';
+import type { createClient } from 'redis';
 import type { Logger } from '../../ops/log.js';
 
 /** A node-redis client as created here. */
@@ -26,12 +26,28 @@ export function reconnectDelay(retries: number, maxMs: number, random: () => num
   return Math.round(random() * Math.min(maxMs, 100 * 2 ** Math.min(retries, 16)));
 }
 
+/** The node-redis versions the engine is built and tested with (the gateway package's peer range). */
+export const REDIS_RANGE = '^6.3.1';
+
+/** Loaded at first use: `redis` is an optional peer dependency, installed only by gateways that use Redis. */
+async function loadRedis(): Promise<typeof import('redis')> {
+  try {
+    return await import('redis');
+  } catch (error) {
+    const { code, message } = error as { code?: unknown; message?: unknown };
+    if (code === 'ERR_MODULE_NOT_FOUND' && String(message).includes("'redis'"))
+      throw new Error(`the Redis engine needs the \`redis\` package: npm install redis@${REDIS_RANGE}`);
+    throw error;
+  }
+}
+
 /**
  * Connects one client. Its `error` events are logged once per outage (node-redis emits one per failed retry).
  * @throws Error when the first connection does not succeed within `connectTimeoutMs`
  */
 export async function connectRedis(options: RedisOptions, logger: Logger, role: string): Promise<RedisClient> {
   const maxDelay = options.maxReconnectDelayMs ?? 5000;
+  const { createClient } = await loadRedis();
   const client: RedisClient = createClient({
     url: options.url ?? 'redis://127.0.0.1:6379',
     disableOfflineQueue: true,
