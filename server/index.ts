@@ -1,5 +1,5 @@
 /**
- * `@lydian/realtime/server`: the reference gateway. This file only re-exports; everything not named here is
+ * `@lydian/realtime-gateway`: the reference gateway. This file only re-exports; everything not named here is
  * internal and may change without notice (`test/server/public-api.test.ts` pins the list).
  * @packageDocumentation
  */

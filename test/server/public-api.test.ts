@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import * as server from '../../server/index.js';
 
 /**
- * The runtime names of `@lydian/realtime/server`. An internal that slips into `server/index.ts` fails here:
+ * The runtime names of `@lydian/realtime-gateway`. An internal that slips into `server/index.ts` fails here:
  * adding a name to the public API is a decision, made by editing this list too.
  */
 const PUBLIC_NAMES = [
