@@ -1,64 +1,87 @@
 #!/usr/bin/env node
 /**
- * `rt-audit`: checks and trims the gateway's audit log.
- *
- * ```
- * rt-audit verify /var/log/rt-audit                  # the whole chain; exit 0 ok, 1 tampered, 2 usage
- * rt-audit verify /var/log/rt-audit/audit-2026-11-27.jsonl
- * rt-audit verify /var/log/rt-audit --head <hash>    # also: the log still contains this entry (no cut tail)
- * rt-audit prune /var/log/rt-audit --days 90         # delete day files past retention (default 90)
- * ```
- * `verify` prints `ok: …` and the head (`seq hash`) to keep elsewhere, or `file:line: reason` on stderr.
+ * `rt-audit`: checks and trims the gateway's audit log. `verify` prints `ok: …` and the head (`seq hash`) to keep
+ * elsewhere, or `tampered: file:line: reason` on stderr. `rt-audit --help` lists the flags.
  */
 import { stat } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 import { HASH } from '../ops/audit/hash.js';
 import { pruneAuditDir } from '../ops/audit/retention.js';
 import { formatProblem, verifyAuditLog } from '../ops/audit/verify.js';
+import { CliError, defineCommand, runCli, UsageError } from './args.js';
 
-const USAGE = 'usage: rt-audit verify <file|dir> [--head <hash>] | rt-audit prune <dir> [--days 90]';
+const DEFAULT_DAYS = 90;
 
-function fail(message: string, code: number): never {
-  process.stderr.write(`rt-audit: ${message}\n`);
-  process.exit(code);
+const cli = defineCommand({
+  name: 'rt-audit',
+  summary: "checks the gateway's audit log (the hash chain) and deletes day files past retention.",
+  usage: ['rt-audit verify <file|dir> [--head <hash>]', 'rt-audit prune <dir> [--days <n>]'],
+  positionals: true,
+  flags: {
+    head: {
+      type: 'string',
+      value: '<hash>',
+      defaultHelp: 'none',
+      help: 'verify: also fail unless the log still holds this entry (no cut tail)',
+    },
+    days: {
+      type: 'string',
+      value: '<n>',
+      defaultHelp: String(DEFAULT_DAYS),
+      help: 'prune: delete the day files older than this many days',
+    },
+  },
+  examples: [
+    'rt-audit verify /var/log/rt-audit',
+    'rt-audit verify /var/log/rt-audit --head "$(cat /backup/rt-audit.head)"',
+    'rt-audit prune /var/log/rt-audit --days 90',
+  ],
+  notes:
+    'verify prints "ok: N entries in F file(s); head <seq> <hash>" (keep the hash off-host for --head).\n' +
+    'Exit codes: 0 intact (or pruned), 1 tampered or unreadable (the reason on stderr), 2 usage.',
+});
+
+/** Whether `path` is a directory. */
+async function isDirectory(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isDirectory();
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    throw new CliError(
+      code === 'ENOENT' ? `no such file or directory: ${path}` : `cannot read ${path}: ${String(code)}`,
+    );
+  }
 }
 
-async function main(): Promise<void> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      allowPositionals: true,
-      options: { head: { type: 'string' }, days: { type: 'string', default: '90' } },
-    });
-  } catch (error) {
-    fail(`${error instanceof Error ? error.message : String(error)}\n${USAGE}`, 2);
-  }
-  const { positionals, values } = parsed;
+await runCli(cli, async ({ positionals, values }) => {
   const [command, target, ...extra] = positionals;
-  if (!target || extra.length > 0 || (command !== 'verify' && command !== 'prune')) fail(USAGE, 2);
-  const kind = await stat(target).then(
-    (s) => (s.isDirectory() ? 'dir' : 'file'),
-    () => fail(`no such file or directory: ${target}`, 2),
-  );
+  if (command === undefined) throw new UsageError('name a command: verify or prune');
+  if (command !== 'verify' && command !== 'prune') throw new UsageError(`unknown command ${command}`);
+  if (target === undefined)
+    throw new UsageError(`${command} needs the audit ${command === 'verify' ? 'file or ' : ''}directory`);
+  if (extra.length > 0) throw new UsageError(`unexpected argument ${extra.join(' ')}`);
 
   if (command === 'verify') {
-    if (values.head !== undefined && !HASH.test(values.head)) fail('--head must be a SHA-256 hex digest', 2);
+    if (values.days !== undefined) throw new UsageError('--days goes with prune');
+    if (values.head !== undefined && !HASH.test(values.head))
+      throw new UsageError('--head must be a SHA-256 hex digest');
+    await isDirectory(target);
     const result = await verifyAuditLog(target, values.head === undefined ? {} : { head: values.head });
     if (result.problem) {
       process.stderr.write(`tampered: ${formatProblem(result.problem)}\n`);
-      process.exit(1);
+      return 1;
     }
     const head = result.head ? `; head ${result.head.seq} ${result.head.hash}` : '';
     process.stdout.write(`ok: ${result.entries} entries in ${result.files.length} file(s)${head}\n`);
     for (const note of result.notes) process.stdout.write(`note: ${note}\n`);
-    return;
+    return 0;
   }
-  if (kind !== 'dir') fail('prune takes the audit directory', 2);
-  const days = Number(values.days);
-  if (!/^\d+$/.test(values.days) || days < 1) fail('--days must be a whole number ≥ 1', 2);
-  const removed = await pruneAuditDir(target, { retentionDays: days });
+
+  if (values.head !== undefined) throw new UsageError('--head goes with verify');
+  const days = values.days ?? String(DEFAULT_DAYS);
+  if (!/^\d+$/.test(days) || Number(days) < 1) throw new UsageError('--days must be a whole number ≥ 1');
+  if (!(await isDirectory(target))) throw new UsageError('prune takes the audit directory, not a file');
+  const removed = await pruneAuditDir(target, { retentionDays: Number(days) });
   process.stdout.write(`removed ${removed.length} file(s)\n`);
   for (const path of removed) process.stdout.write(`${path}\n`);
-}
-
-main().catch((error: unknown) => fail(error instanceof Error ? error.message : String(error), 2));
+  return 0;
+});

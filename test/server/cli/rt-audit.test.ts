@@ -1,28 +1,16 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { AuditLog } from '../../../server/ops/audit/index.js';
 import { silentLogger } from '../../../server/ops/log.js';
+import { isOneLine, runCli, type CliRun } from './spawn-cli.js';
 
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const DAY = 86_400_000;
 
-/** Runs `rt-audit` with `args`; resolves with its exit code and output. */
-function rtAudit(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'server/cli/rt-audit.ts', ...args], { cwd: ROOT });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += String(chunk)));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += String(chunk)));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+/** Runs `rt-audit` with `args`. */
+const rtAudit = (...args: string[]): Promise<CliRun> => runCli('rt-audit.ts', args);
 
 /** Writes entries on the day `daysAgo` days before now. */
 async function writeDay(dir: string, daysAgo: number): Promise<void> {
@@ -74,20 +62,65 @@ describe('rt-audit', () => {
     assert.match(stderr, /no entry has hash a{64}/);
   });
 
-  it('exits 2 on usage errors', async () => {
-    const usages = [
-      [],
-      ['verify'],
-      ['frobnicate', dir],
-      ['verify', join(dir, 'missing')],
-      ['prune', dir, '--days', '0'],
-      ['verify', dir, '--head', 'xyz'],
-      ['verify', dir, '--bogus'],
+  it('--help prints the commands, every flag with its default and examples, and exits 0', async () => {
+    for (const flag of ['--help', '-h']) {
+      const { code, stdout, stderr } = await rtAudit('verify', dir, flag);
+      assert.equal(code, 0, flag);
+      assert.equal(stderr, '');
+      assert.match(stdout, /^rt-audit: checks the gateway's audit log/);
+      assert.match(
+        stdout,
+        /\n {2}rt-audit verify <file\|dir> \[--head <hash>\]\n {2}rt-audit prune <dir> \[--days <n>\]\n/,
+      );
+      assert.match(stdout, /--head <hash> .*\(default: none\)\n/);
+      assert.match(stdout, /--days <n> .*\(default: 90\)\n/);
+      assert.match(stdout, /-h, --help/);
+      assert.match(stdout, /\nExamples:\n {2}rt-audit verify /);
+      assert.match(stdout, /Exit codes: 0 .*, 1 .*, 2 usage/);
+    }
+  });
+
+  it('exits 2 with one line naming the mistake and pointing to --help on usage errors', async () => {
+    const usages: [string[], RegExp][] = [
+      [[], /name a command: verify or prune/],
+      [['verify'], /verify needs the audit file or directory/],
+      [['frobnicate', dir], /unknown command frobnicate/],
+      [['verify', dir, 'extra'], /unexpected argument extra/],
+      [['prune', dir, '--days', '0'], /--days must be a whole number ≥ 1/],
+      [['verify', dir, '--days', '3'], /--days goes with prune/],
+      [['verify', dir, '--head', 'xyz'], /--head must be a SHA-256 hex digest/],
+      [['verify', dir, '--head'], /--head needs a value/],
+      [['verify', dir, '--bogus'], /unknown flag --bogus/],
     ];
-    for (const args of usages) {
-      const { code, stderr } = await rtAudit(...args);
+    const runs = await Promise.all(usages.map(([args]) => rtAudit(...args)));
+    runs.forEach(({ code, stdout, stderr }, i) => {
+      const [args, reason] = usages[i] as (typeof usages)[number];
       assert.equal(code, 2, `rt-audit ${args.join(' ')}`);
-      assert.match(stderr, /^rt-audit: /);
+      assert.equal(stdout, '');
+      assert.ok(isOneLine(stderr), `one line, no stack trace: ${stderr}`);
+      assert.match(stderr, /^rt-audit: .* \(see rt-audit --help\)\n$/);
+      assert.match(stderr, reason);
+    });
+  });
+
+  it('exits 1 with one line when the log is not there or cannot be read', async () => {
+    const unreadable = mkdtempSync(join(tmpdir(), 'rt-audit-cli-unreadable-'));
+    try {
+      mkdirSync(join(unreadable, 'audit-2026-01-01.jsonl')); // a day file that cannot be read, even by root
+      const cases: [string[], RegExp][] = [
+        [['verify', join(dir, 'missing')], /^rt-audit: no such file or directory: .*missing\n$/],
+        [['prune', join(dir, 'missing')], /^rt-audit: no such file or directory: .*missing\n$/],
+        [['verify', unreadable], /^rt-audit: EISDIR: illegal operation on a directory/],
+      ];
+      for (const [args, reason] of cases) {
+        const { code, stdout, stderr } = await rtAudit(...args);
+        assert.equal(code, 1, `rt-audit ${args.join(' ')}`);
+        assert.equal(stdout, '');
+        assert.ok(isOneLine(stderr), `one line, no stack trace: ${stderr}`);
+        assert.match(stderr, reason);
+      }
+    } finally {
+      rmSync(unreadable, { recursive: true, force: true });
     }
   });
 
