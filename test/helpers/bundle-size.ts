@@ -37,7 +37,17 @@ export function gzipLength(code: Uint8Array | string): number {
   return gzipSync(code, { level: 9 }).length;
 }
 
-/** Prints the numbers beside the test output, so every run records them. */
-export function report(name: string, bytes: number, gzipped: number, limit: number): void {
-  console.log(`  ${name}: ${bytes} B minified, ${gzipped} B gzip -9 (budget ${limit})`);
+/** Where a report goes: the running test (`t` in `it('…', (t) => …)`), so the reporter prints it under the test. */
+export interface ReportTarget {
+  diagnostic(message: string): void;
+}
+
+/**
+ * Records the numbers with the test result, so every run shows them: as a diagnostic of the test `t` (the spec
+ * reporter prints `ℹ …` under it; TAP and JUnit carry it), or without `t` on stdout.
+ */
+export function report(name: string, bytes: number, gzipped: number, limit: number, t?: ReportTarget): void {
+  const line = `${name}: ${bytes} B minified, ${gzipped} B gzip -9 (budget ${limit})`;
+  if (t) t.diagnostic(line);
+  else console.log(`  ${line}`);
 }

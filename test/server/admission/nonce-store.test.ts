@@ -1,6 +1,7 @@
-import { afterEach, describe, it, mock } from 'node:test';
+import { afterEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { MemoryNonceStore } from '../../../server/admission/nonce-store.js';
+import { installFakeTimers, type FakeTimers } from '../../helpers/fake-timers.js';
 
 const stores: MemoryNonceStore[] = [];
 
@@ -22,9 +23,18 @@ function timeouts(): number {
   return process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
 }
 
+let installed: FakeTimers | undefined;
+
+/** Fake timers for one test, put back after it. */
+function fakeTimers(): FakeTimers {
+  installed = installFakeTimers();
+  return installed;
+}
+
 afterEach(async () => {
   await Promise.all(stores.splice(0).map((s) => s.close()));
-  mock.timers.reset();
+  installed?.uninstall();
+  installed = undefined;
 });
 
 describe('MemoryNonceStore', () => {
@@ -107,13 +117,13 @@ describe('MemoryNonceStore', () => {
     });
 
     it('sweeps periodically on its own timer', async () => {
-      mock.timers.enable({ apis: ['setInterval'] });
+      const timers = fakeTimers();
       const { store, clock } = fakeStore({ sweepMs: 1_000 });
       await store.claim('a1', 1_000_500);
       clock.now = 1_000_600;
-      mock.timers.tick(999);
+      timers.tick(999);
       assert.equal(store.size, 1);
-      mock.timers.tick(1);
+      timers.tick(1);
       assert.equal(store.size, 0);
     });
 
@@ -133,13 +143,13 @@ describe('MemoryNonceStore', () => {
     });
 
     it('stops the periodic sweep', async () => {
-      mock.timers.enable({ apis: ['setInterval'] });
+      const timers = fakeTimers();
       const { store, clock } = fakeStore({ sweepMs: 1_000 });
-      mock.timers.tick(1_000);
+      timers.tick(1_000);
       const reads = clock.reads;
       assert.ok(reads > 0, 'the sweep reads the clock');
       await store.close();
-      mock.timers.tick(10_000);
+      timers.tick(10_000);
       assert.equal(clock.reads, reads);
     });
   });

@@ -1,4 +1,4 @@
-import { afterEach, describe, it, mock } from 'node:test';
+import { afterEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   BACKPRESSURE_DEFAULTS,
@@ -8,6 +8,7 @@ import {
   type Peer,
 } from '../../../server/delivery/backpressure.js';
 import { PreparedFrame } from '../../../server/delivery/prepared-frame.js';
+import { installFakeTimers, type FakeTimers } from '../../helpers/fake-timers.js';
 
 const LIMIT = 1_000;
 
@@ -54,9 +55,18 @@ function backedUp(queueLimit = 3, flushMs = 50) {
   return { peer, queue };
 }
 
+let installed: FakeTimers | undefined;
+
+/** Fake timers for one test, put back after it. */
+function fakeTimers(): FakeTimers {
+  installed = installFakeTimers();
+  return installed;
+}
+
 afterEach(() => {
   for (const queue of queues.splice(0)) queue.clear();
-  mock.timers.reset();
+  installed?.uninstall();
+  installed = undefined;
 });
 
 describe('OutboundQueue', () => {
@@ -200,25 +210,25 @@ describe('OutboundQueue', () => {
     });
 
     it('runs on its own every flushMs while frames wait', () => {
-      mock.timers.enable({ apis: ['setTimeout'] });
+      const timers = fakeTimers();
       const { peer, queue } = backedUp(10, 50);
       queue.push(msg(1));
       queue.push(msg(2));
       peer.bufferedAmount = 0;
       assert.deepEqual(peer.written, [], 'nothing is written before the flush timer fires');
-      mock.timers.tick(50);
+      timers.tick(50);
       assert.deepEqual(labels(peer.written), ['msg 1', 'msg 2']);
     });
 
     it('keeps retrying while the socket stays backed up', () => {
-      mock.timers.enable({ apis: ['setTimeout'] });
+      const timers = fakeTimers();
       const { peer, queue } = backedUp(10, 50);
       queue.push(msg(1));
-      mock.timers.tick(50);
-      mock.timers.tick(50);
+      timers.tick(50);
+      timers.tick(50);
       assert.deepEqual(peer.written, []);
       peer.bufferedAmount = 0;
-      mock.timers.tick(50);
+      timers.tick(50);
       assert.deepEqual(labels(peer.written), ['msg 1']);
     });
 
@@ -232,15 +242,15 @@ describe('OutboundQueue', () => {
     });
 
     it('leaves no timer pending after the scheduled flush drains the queue', () => {
-      mock.timers.enable({ apis: ['setTimeout'] });
+      const timers = fakeTimers();
       const { peer, queue } = backedUp(10, 50);
       queue.push(msg(1));
       peer.bufferedAmount = 0;
-      mock.timers.tick(50);
+      timers.tick(50);
       peer.bufferedAmount = LIMIT;
       queue.push(msg(2));
       peer.bufferedAmount = 0;
-      mock.timers.tick(50);
+      timers.tick(50);
       assert.deepEqual(labels(peer.written), ['msg 1', 'msg 2']);
     });
 
@@ -278,23 +288,23 @@ describe('OutboundQueue', () => {
     });
 
     it('writes nothing when the cleared timer would have fired', () => {
-      mock.timers.enable({ apis: ['setTimeout'] });
+      const timers = fakeTimers();
       const { peer, queue } = backedUp(10, 50);
       queue.push(msg(1));
       queue.clear();
       peer.bufferedAmount = 0;
-      mock.timers.tick(500);
+      timers.tick(500);
       assert.deepEqual(peer.written, []);
     });
 
     it('lets the queue work again afterwards', () => {
-      mock.timers.enable({ apis: ['setTimeout'] });
+      const timers = fakeTimers();
       const { peer, queue } = backedUp(10, 50);
       queue.push(msg(1));
       queue.clear();
       queue.push(msg(2));
       peer.bufferedAmount = 0;
-      mock.timers.tick(50);
+      timers.tick(50);
       assert.deepEqual(labels(peer.written), ['msg 2']);
     });
   });
