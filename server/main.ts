@@ -1,90 +1,68 @@
 #!/usr/bin/env node
 /**
- * `rt-gateway` (the gateway package's bin; `npm start` in the repository): the reference gateway from the
- * environment. `rt-gateway --help` prints the table below.
- *
- * | variable | default | |
- * |---|---|---|
- * | `PORT` / `HOST` | `3100` / `127.0.0.1` | where to listen |
- * | `WS_HMAC_SECRET` | required outside demo mode (or a key file) | the ticket secret |
- * | `WS_HMAC_KID` | none | the secret's key id |
- * | `WS_HMAC_KEYS_FILE` | none | a key ring `{"keys":[{"kid","secret"},…]}` (current first), reloaded when it changes and on SIGHUP |
- * | `RT_DEMO=1` or `--demo` | off | demo ticket endpoint, dashboard, synthetic publisher |
- * | `RT_DEMO_INTERVAL_MS` | `2000` | demo publisher pace |
- * | `RT_ALLOWED_ORIGINS` | any | comma-separated origin allowlist |
- * | `RT_HISTORY_SIZE` | `100` | messages kept per topic |
- * | `REDIS_URL` | none (in memory) | share sequence, history, fanout and nonces with other gateways |
- * | `RT_REDIS_PREFIX` | `rt:` | prefix of the gateway's Redis keys and channels |
- * | `RT_TLS_CERT` / `RT_TLS_KEY` | none | PEM files: serve `https`/`wss` |
- * | `RT_STATS_TOKEN` | none | bearer token required by `/rt/stats` and `/metrics` |
- * | `RT_CLIENT_IP_HEADER` | none (the socket's peer) | behind a proxy: the header it sets to the client address (e.g. `x-real-ip`), for rate limits |
- * | `RT_AUDIT_DIR` | none | write the attested audit log (JSON lines, one file per day) here |
- * | `RT_AUDIT_RETENTION_DAYS` | `90` | audit files older than this are deleted |
- * | `LOG_LEVEL` | `info` | `silent`, `error`, `warn`, `info` or `debug` (fanout lines) |
+ * `rt-gateway` (the gateway package's bin; `npm start` in the repository): the reference gateway, configured from
+ * its flags and the environment. `cli` below lists both; `rt-gateway --help` prints them.
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { startDemoPublisher } from './demo/publisher.js';
 import { createGateway, dashboardRoots, type Gateway } from './gateway.js';
 import type { FanoutResult } from './delivery/hub.js';
 import type { PublishResult } from './engines/engine.js';
 import { KeyRing, readKeyFile, watchKeyFile } from './admission/keyring.js';
 import { createLogger, LogLevel, type LogLevelName } from './ops/log.js';
+import { defineCommand, helpText, parseCommandLine, wantsHelp, type Parsed } from './cli/args.js';
 
-const USAGE = `Usage: rt-gateway [--demo] [--port <n>] [--host <address>]
-
-Runs the Lydian Realtime gateway: WebSocket and SSE endpoints, /health, /rt/stats and /metrics.
-
-  --demo            demo mode: the live-ops dashboard at /, a ticket endpoint at /rt/ticket that signs any
-                    scopes (never in production), and a synthetic publisher (same as RT_DEMO=1)
-  --port <n>        port to listen on (default: PORT, else 3100; 0 picks a free port)
-  --host <address>  address to listen on (default: HOST, else 127.0.0.1)
-  -h, --help        print this help
-
-Environment:
-  WS_HMAC_SECRET       the ticket secret (required outside demo mode, or WS_HMAC_KEYS_FILE)
-  WS_HMAC_KID          the secret's key id
-  WS_HMAC_KEYS_FILE    a key ring {"keys":[{"kid","secret"},…]}, reloaded when it changes and on SIGHUP
-  RT_ALLOWED_ORIGINS   comma-separated origin allowlist (default: any)
-  RT_HISTORY_SIZE      messages kept per topic (default 100)
-  REDIS_URL            share sequence, history, fanout and nonces with other gateways (needs: npm install redis)
-  RT_REDIS_PREFIX      prefix of the gateway's Redis keys and channels (default rt:)
-  RT_TLS_CERT, RT_TLS_KEY   PEM files: serve https and wss
-  RT_STATS_TOKEN       bearer token required by /rt/stats and /metrics
-  RT_CLIENT_IP_HEADER  behind a proxy: the header holding the client address (e.g. x-real-ip)
-  RT_AUDIT_DIR         write the attested audit log here; RT_AUDIT_RETENTION_DAYS (default 90)
-  RT_DEMO_INTERVAL_MS  demo publisher pace (default 2000)
-  LOG_LEVEL            silent, error, warn, info (default) or debug
-
-Examples:
-  npx rt-gateway --demo
-  WS_HMAC_SECRET="$(openssl rand -hex 32)" npx rt-gateway --port 3100
-`;
-
-let flags: { demo?: boolean; port?: string; host?: string; help?: boolean };
-try {
-  flags = parseArgs({
-    options: {
-      demo: { type: 'boolean' },
-      port: { type: 'string' },
-      host: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
+const cli = defineCommand({
+  name: 'rt-gateway',
+  summary: 'runs the Lydian Realtime gateway: WebSocket and SSE endpoints, /health, /rt/stats and /metrics.',
+  usage: ['rt-gateway [--demo] [--port <n>] [--host <address>]'],
+  flags: {
+    demo: {
+      type: 'boolean',
+      default: false,
+      help: 'the dashboard at /, an open ticket endpoint (never in production), a publisher',
     },
-  }).values;
-} catch (error) {
-  process.stderr.write(`rt-gateway: ${(error as Error).message}\nSee rt-gateway --help.\n`);
-  process.exit(2);
-}
-if (flags.help) {
-  process.stdout.write(USAGE);
+    port: { type: 'string', value: '<n>', defaultHelp: '$PORT, else 3100', help: 'port to listen on (0: a free one)' },
+    host: { type: 'string', value: '<address>', defaultHelp: '$HOST, else 127.0.0.1', help: 'address to listen on' },
+  },
+  env: {
+    WS_HMAC_SECRET: 'the ticket secret (required outside demo mode, unless WS_HMAC_KEYS_FILE)',
+    WS_HMAC_KID: "the secret's key id",
+    WS_HMAC_KEYS_FILE: 'a key ring {"keys":[{"kid","secret"},…]} (current first), reloaded on change and SIGHUP',
+    RT_DEMO: '1: demo mode, as --demo',
+    RT_DEMO_INTERVAL_MS: 'demo publisher pace (default 2000)',
+    RT_ALLOWED_ORIGINS: 'comma-separated origin allowlist (default: any)',
+    RT_HISTORY_SIZE: 'messages kept per topic (default 100)',
+    REDIS_URL: 'share sequence, history, fanout and nonces with other gateways (npm install redis)',
+    RT_REDIS_PREFIX: "prefix of the gateway's Redis keys and channels (default rt:)",
+    'RT_TLS_CERT, RT_TLS_KEY': 'PEM files: serve https and wss',
+    RT_STATS_TOKEN: 'bearer token required by /rt/stats and /metrics',
+    RT_CLIENT_IP_HEADER: 'behind a proxy: the header holding the client address (e.g. x-real-ip)',
+    RT_AUDIT_DIR: 'write the attested audit log here (RT_AUDIT_RETENTION_DAYS, default 90)',
+    LOG_LEVEL: 'silent, error, warn, info (default) or debug',
+  },
+  examples: ['rt-gateway --demo', 'WS_HMAC_SECRET="$(openssl rand -hex 32)" rt-gateway --port 3100'],
+  notes: 'Exit codes: 0 stopped by SIGTERM or SIGINT after draining, 1 cannot start, 2 usage.',
+});
+
+const argv = process.argv.slice(2);
+if (wantsHelp(argv)) {
+  process.stdout.write(helpText(cli));
   process.exit(0);
+}
+let flags: Parsed<typeof cli.flags>['values'];
+try {
+  flags = parseCommandLine(cli, argv).values;
+} catch (error) {
+  process.stderr.write(`rt-gateway: ${(error as Error).message} (see rt-gateway --help)\n`);
+  process.exit(2);
 }
 
 const env = process.env;
-const demo = flags.demo === true || env['RT_DEMO'] === '1';
+const demo = flags.demo || env['RT_DEMO'] === '1';
 const levelName = env['LOG_LEVEL'] ?? 'info';
 const logLevel: LogLevelName = levelName in LogLevel ? (levelName as LogLevelName) : 'info';
 const logger = createLogger(logLevel);

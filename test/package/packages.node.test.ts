@@ -196,7 +196,11 @@ describe('the packages as published', { timeout: 240_000 }, () => {
 
     it('prints help for its bins', async () => {
       const { stdout } = await run(join(app, 'node_modules', '.bin', 'rt-gateway'), ['--help']);
-      assert.match(stdout, /^Usage: rt-gateway/);
+      assert.match(stdout, /^rt-gateway: runs the Lydian Realtime gateway/);
+      for (const tool of ['rt-sign', 'rt-audit']) {
+        const help = await run(join(app, 'node_modules', '.bin', tool), ['--help']);
+        assert.match(help.stdout, new RegExp(`^${tool}: `));
+      }
     });
   });
 });
