@@ -125,6 +125,19 @@ describe('the packages as published', { timeout: 240_000 }, () => {
     });
   }
 
+  it('builds with one esbuild (tsx, rollup and the test runner share it)', async () => {
+    const { stdout } = await run('npm', ['ls', 'esbuild', '--all', '--json'], { cwd: root, maxBuffer: 16 << 20 });
+    const versions = new Set<string>();
+    const walk = (deps: Record<string, { version: string; dependencies?: object }> = {}): void => {
+      for (const [name, dep] of Object.entries(deps)) {
+        if (name === 'esbuild') versions.add(dep.version);
+        walk(dep.dependencies as typeof deps);
+      }
+    };
+    walk((JSON.parse(stdout) as { dependencies?: Record<string, { version: string }> }).dependencies);
+    assert.equal(versions.size, 1, `esbuild versions: ${[...versions].join(', ')}`);
+  });
+
   it('keeps the gateway and its dependencies out of the browser package', () => {
     const paths = pack('@lydian/realtime').files.map((f) => f.path);
     assert.equal(paths.filter((p) => p.startsWith('server/') || p.startsWith('dist/server/')).length, 0);
