@@ -5,6 +5,7 @@
  */
 import './rt-connection.js';
 import './rt-topic.js';
+import './rt-sparkline.js';
 import './rt-status.js';
 import './rt-feed.js';
 

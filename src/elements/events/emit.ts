@@ -4,10 +4,12 @@
  */
 import type { RtMessageEvent } from './rt-message.js';
 import type { RtStateEvent } from './rt-state.js';
+import type { RtTargetEvent } from './rt-target.js';
 
 interface RtEvents {
   'rt-message': RtMessageEvent;
   'rt-state': RtStateEvent;
+  'rt-target': RtTargetEvent;
 }
 
 /**

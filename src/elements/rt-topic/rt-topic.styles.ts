@@ -5,11 +5,9 @@ import { tokens } from '../shared/tokens.styles.js';
 export const styles = [
   tokens,
   css`
-    :host {
-      font-variant-numeric: tabular-nums;
-    }
-    [part='value'] {
+    [part~='value'] {
       color: var(--rt-value-color, inherit);
+      font-variant-numeric: tabular-nums;
       transition: opacity 0.2s;
     }
   `,

@@ -4,7 +4,7 @@
  */
 import { css } from 'lit';
 
-/** Shared host styles, status colours and the default placeholder and error content. */
+/** Shared host styles, status colours, the default placeholder and error content, visually hidden text (`.vh`). */
 export const tokens = css`
   :host {
     font-family: var(--rt-font-family, inherit);
@@ -12,8 +12,7 @@ export const tokens = css`
     --_warn: var(--rt-color-warn, light-dark(#7d4e00, #d29922));
     --_off: var(--rt-color-offline, light-dark(#4f5963, #9198a1));
   }
-  :host([status='stale']) [part='value'],
-  :host([status='stale']) [part='list'] {
+  :host([status='stale']) :is([part~='value'], [part='list'], svg) {
     opacity: var(--rt-stale-opacity, 0.55);
   }
   [part='placeholder'] {
@@ -21,5 +20,13 @@ export const tokens = css`
   }
   [part='error'] {
     color: var(--rt-color-error, light-dark(#cf222e, #f85149));
+  }
+  .vh {
+    position: absolute;
+    width: 1px;
+    height: 1px;
+    overflow: hidden;
+    clip-path: inset(50%);
+    white-space: nowrap;
   }
 `;
