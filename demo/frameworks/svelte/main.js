@@ -1,10 +1,5 @@
-/** Svelte 5 example: the client set in context by the root component. */
+/** Svelte 5 example: the root component puts the client (from realtime.js) in context. */
 import { mount } from 'svelte';
-import { createClient } from '@lydian/realtime';
 import App from './App.svelte';
-import { options } from '../config.js';
 
-const client = createClient({ ...options, scopes: [...options.scopes, 'economy.admin'] });
-client.topic('liveops.events', { reduce: 'append', limit: 5 }); // an event stream kept as a list
-
-mount(App, { target: document.getElementById('app'), props: { client } });
+mount(App, { target: document.getElementById('app') });
