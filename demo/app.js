@@ -52,35 +52,54 @@ rt.addEventListener('rt-state', (event) => {
   document.body.dataset.link = status;
 });
 
-// Transport, latency and message count under the dashboard, from the connection store.
+// Under the dashboard, from the connection store: the transport and latency while connected, and what the
+// link is doing when it is not (a stale latency next to "offline" would say the opposite of the badge).
+const PHASES = {
+  connecting: 'connecting…',
+  reconnecting: 'reconnecting…',
+  offline: 'offline: no network',
+  closed: 'offline: disconnected',
+};
+const linkInfo = (s) => {
+  const counts = `${s.stats.messagesReceived} messages · ${s.stats.reconnectCount} reconnects`;
+  if (!s.connected) return `${PHASES[s.state] ?? s.state} · ${counts}`;
+  const latency = s.stats.latencyMs === null ? '–' : `${Math.max(0, Math.round(s.stats.latencyMs))} ms`;
+  return `${s.transport} · latency ${latency} · ${counts}`;
+};
+// The client is created at the connection's next update, and replaced when the scopes or options change: the
+// badge's rt-state events say when, as it follows the new client too.
+let followed;
 let unbind;
 const follow = () => {
+  if (rt.client === followed) return;
   unbind?.();
-  unbind = rt.client?.status.subscribe((s) => {
-    const latency = s.stats.latencyMs === null ? '–' : `${Math.max(0, Math.round(s.stats.latencyMs))} ms`;
-    $('#link-info').textContent =
-      `${s.transport ?? 'no transport'} · latency ${latency} · ${s.stats.messagesReceived} messages · ${s.stats.reconnectCount} reconnects`;
+  followed = rt.client;
+  unbind = followed?.status.subscribe((s) => {
+    $('#link-info').textContent = linkInfo(s);
   });
 };
-// The client is created at the connection's next update, and replaced when the scopes change.
 rt.updateComplete.then(follow);
-for (const box of boxes) box.addEventListener('change', () => rt.updateComplete.then(follow));
+rt.addEventListener('rt-state', follow);
 
 // ---- Colour scheme: the elements follow the page's color-scheme ------------------------------------------
-const schemes = ['light dark', 'light', 'dark'];
-const names = { 'light dark': 'Auto', light: 'Light', dark: 'Dark' };
+// One toggle, pressed when dark: it starts from the system's scheme (followed until the first click), so every
+// click visibly switches, and aria-pressed says which scheme is on.
+const SCHEME_KEY = 'rt-demo-scheme';
+const systemDark = matchMedia('(prefers-color-scheme: dark)');
 const themeButton = $('#theme');
-const applyScheme = (scheme) => {
+const applyScheme = () => {
+  const chosen = localStorage.getItem(SCHEME_KEY);
+  const scheme = chosen === 'light' || chosen === 'dark' ? chosen : systemDark.matches ? 'dark' : 'light';
   document.documentElement.style.colorScheme = scheme;
   document.documentElement.dataset.scheme = scheme;
-  themeButton.textContent = names[scheme];
-  localStorage.setItem('rt-demo-scheme', scheme);
+  themeButton.setAttribute('aria-pressed', String(scheme === 'dark'));
 };
 themeButton.addEventListener('click', () => {
-  const current = document.documentElement.dataset.scheme ?? 'light dark';
-  applyScheme(schemes[(schemes.indexOf(current) + 1) % schemes.length]);
+  localStorage.setItem(SCHEME_KEY, document.documentElement.dataset.scheme === 'dark' ? 'light' : 'dark');
+  applyScheme();
 });
-applyScheme(localStorage.getItem('rt-demo-scheme') ?? 'light dark');
+systemDark.addEventListener('change', applyScheme);
+applyScheme();
 
 // ---- Custom renderings: a format function, and the feed's per-item render hook ----------------------------
 const signed = (digits) => (value) =>
@@ -105,6 +124,7 @@ $('#events').renderItem = (e) => {
 };
 
 // The access panel: what the gateway answered for each topic.
-const allowed = (ms) => html`<span part="allowed">✓ allowed</span> <span part="when">· last message ${time(ms)}</span>`;
+const allowed = (ms) =>
+  html`<span part="allowed">✓ allowed</span> <span part="when"><span part="when-label">· last message </span>${time(ms)}</span>`;
 for (const el of document.querySelectorAll('.verdict rt-topic')) el.format = allowed;
 $('.verdict rt-feed').renderItem = (e) => allowed(e.when);

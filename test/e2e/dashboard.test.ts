@@ -4,23 +4,17 @@
  * on the same port. Every wait is on an element's event or the page's load, never a sleep.
  */
 import { expect, waitUntil } from '@open-wc/testing';
-import { executeServerCommand } from '@web/test-runner-commands';
-import type { RtConnection, RtStatus, RtTopic } from '../../src/elements/index.js';
+import type { RtStatus, RtTopic } from '../../src/elements/index.js';
 import { untilEvent } from '../helpers/until.js';
-
-interface DemoGateway {
-  url: string;
-  port: number;
-}
-const startGateway = (port?: number) => executeServerCommand<DemoGateway, { port?: number }>('demo-gw:start', { port });
-const stopGateway = (gw: DemoGateway) =>
-  executeServerCommand<boolean, { port: number }>('demo-gw:stop', { port: gw.port });
-const publish = (gw: DemoGateway, topic: string, data: unknown) =>
-  executeServerCommand<unknown, object>('demo-gw:fanout', { port: gw.port, topic, data });
-
-const shadowText = (el: Element, part: string) =>
-  el.shadowRoot!.querySelector(`[part~="${part}"]`)?.textContent?.trim();
-const kpis = (crash: number) => ({ crash_free: crash, p95_gpu: 15.8, retention_d1: 42.5, ccu: 18_400, ts: Date.now() });
+import {
+  kpis,
+  openDashboard,
+  publish,
+  shadowText,
+  startGateway,
+  stopGateway,
+  type DemoGateway,
+} from './dashboard-frame.js';
 
 describe('the live-ops dashboard against a real gateway', function () {
   this.timeout(30_000);
@@ -33,17 +27,7 @@ describe('the live-ops dashboard against a real gateway', function () {
   before(async () => {
     gw = await startGateway();
     await publish(gw, 'kpis.s2', kpis(99.25)); // retained: a subscriber gets it at once
-    frame = document.createElement('iframe');
-    frame.style.cssText = 'width: 1200px; height: 800px; border: 0';
-    const loaded = new Promise((resolve) => frame.addEventListener('load', resolve, { once: true }));
-    frame.src = `/demo/index.html?gateway=${encodeURIComponent(gw.url)}&scopes=ops.admin,liveops.admin`;
-    document.body.append(frame);
-    await loaded;
-    doc = frame.contentDocument!;
-    const rt = doc.getElementById('rt') as RtConnection;
-    await (frame.contentWindow as Window & typeof globalThis).customElements.whenDefined('rt-connection');
-    // Retry fast: the gateway is down only as long as the test wants it down.
-    rt.options = { minDelay: 20, maxDelay: 250, stableAfter: 100 };
+    ({ frame, doc } = await openDashboard(gw, 'ops.admin,liveops.admin'));
     badge = doc.getElementById('status') as RtStatus;
     crashFree = doc.querySelector('rt-topic[field="crash_free"]') as RtTopic;
   });
