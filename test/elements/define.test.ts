@@ -4,12 +4,13 @@
  */
 import { expect } from '@open-wc/testing';
 import { define } from '../../src/define/index.js';
-import { RtConnection, RtFeed, RtStatus, RtTopic } from '../../src/elements/index.js';
+import { RtConnection, RtFeed, RtSparkline, RtStatus, RtTopic } from '../../src/elements/index.js';
 
 describe('define', () => {
-  it('registers the four tags with their classes', () => {
+  it('registers the five tags with their classes', () => {
     expect(customElements.get('rt-connection')).to.equal(RtConnection);
     expect(customElements.get('rt-topic')).to.equal(RtTopic);
+    expect(customElements.get('rt-sparkline')).to.equal(RtSparkline);
     expect(customElements.get('rt-status')).to.equal(RtStatus);
     expect(customElements.get('rt-feed')).to.equal(RtFeed);
   });
@@ -18,6 +19,8 @@ describe('define', () => {
     // These assignments compile only because the define entries declare the tags.
     const topic: RtTopic = document.createElement('rt-topic');
     const feed: RtFeed = document.createElement('rt-feed');
+    const spark: RtSparkline = document.createElement('rt-sparkline');
+    expect(spark).to.be.instanceOf(RtSparkline);
     expect(topic).to.be.instanceOf(RtTopic);
     expect(feed).to.be.instanceOf(RtFeed);
   });

@@ -5,7 +5,7 @@
 import { expect, fixture, html, oneEvent } from '@open-wc/testing';
 import { setDefaultClient } from '../../src/controllers/context.js';
 import '../../src/define/index.js';
-import type { RtTopic } from '../../src/elements/index.js';
+import type { RtTargetEvent, RtTopic } from '../../src/elements/index.js';
 import { fakeClient, type FakeClient } from '../controllers/fake-client.js';
 
 const part = (el: Element, name: string) => el.shadowRoot!.querySelector(`[part~="${name}"]`);
@@ -114,6 +114,24 @@ describe('<rt-topic>', () => {
       expect(text(el, 'value')).to.equal(new Date(when).toLocaleTimeString());
     });
 
+    it('shows exactly `digits` decimals, in tabular digits, so that the width holds still', async () => {
+      const el = await mount(html`<rt-topic topic="kpis.s2" field="v" format="number" digits="1"></rt-topic>`);
+      await publish(el, { v: 17 });
+      const fixed = (n: number, extra = {}) =>
+        new Intl.NumberFormat(undefined, { minimumFractionDigits: 1, maximumFractionDigits: 1, ...extra }).format(n);
+      expect(text(el, 'value')).to.equal(fixed(17)); // "17.0", not "17"
+      el.format = 'percent';
+      await publish(el, { v: 99 });
+      expect(text(el, 'value')).to.equal(fixed(0.99, { style: 'percent' }));
+      el.format = 'compact';
+      await publish(el, { v: 18000 });
+      expect(text(el, 'value')).to.equal(fixed(18000, { notation: 'compact' }));
+      expect(getComputedStyle(part(el, 'value')!).fontVariantNumeric).to.equal('tabular-nums');
+      el.removeAttribute('digits');
+      await publish(el, { v: 17 });
+      expect(text(el, 'value')).to.equal(new Intl.NumberFormat(undefined, { notation: 'compact' }).format(17));
+    });
+
     it('formats with a function property, given the value and the whole payload', async () => {
       const el = await mount(html`<rt-topic topic="kpis.s2" field="p95_gpu"></rt-topic>`);
       el.format = (value, data) => `${value} ms of ${Object.keys(data as object).length}`;
@@ -127,6 +145,102 @@ describe('<rt-topic>', () => {
       el.announce = 'off';
       await el.updateComplete;
       expect(part(el, 'base')!.getAttribute('aria-live')).to.equal('off');
+    });
+  });
+
+  describe('targets', () => {
+    const region = (el: Element) => el.shadowRoot!.querySelector('.vh[aria-live="polite"]')!;
+
+    it('reflects target="met" or "missed" and marks a missed value as part `missed`', async () => {
+      const el = await mount(html`<rt-topic topic="kpis.s2" field="v" min="99.5" max="100"></rt-topic>`);
+      expect(el.hasAttribute('target')).to.equal(false);
+      await publish(el, { v: 99.7 });
+      expect(el.getAttribute('target')).to.equal('met');
+      expect(part(el, 'value')!.getAttribute('part')).to.equal('value');
+      await publish(el, { v: 98.9 });
+      expect(el.getAttribute('target')).to.equal('missed');
+      expect(part(el, 'value')!.getAttribute('part')).to.equal('value missed');
+      await publish(el, { v: 100.5 });
+      expect(el.getAttribute('target')).to.equal('missed');
+      await expect(el).to.be.accessible();
+    });
+
+    it('has no target without a bound, or for a value that is not a number', async () => {
+      const el = await mount(html`<rt-topic topic="kpis.s2" field="v"></rt-topic>`);
+      await publish(el, { v: 1 });
+      expect(el.hasAttribute('target')).to.equal(false);
+      el.max = 0;
+      await el.updateComplete;
+      expect(el.getAttribute('target')).to.equal('missed');
+      await publish(el, { v: 'n/a' });
+      expect(el.hasAttribute('target')).to.equal(false);
+      el.setAttribute('max', '5');
+      el.removeAttribute('max'); // a removed attribute is `null`: no bound, not 0
+      await publish(el, { v: 1 });
+      expect(el.hasAttribute('target')).to.equal(false);
+    });
+
+    it('announces a change of target state even with announce="off", but not the first `met`', async () => {
+      const el = await mount(html`
+        <rt-topic topic="kpis.s2" field="v" format="percent" digits="1" min="99.5" label="Crash-free sessions"
+          announce="off"></rt-topic>
+      `);
+      const pct = (n: number) =>
+        new Intl.NumberFormat(undefined, {
+          style: 'percent',
+          minimumFractionDigits: 1,
+          maximumFractionDigits: 1,
+        }).format(n / 100);
+      await publish(el, { v: 99.6 });
+      expect(region(el).textContent).to.equal('');
+      await publish(el, { v: 98.9 });
+      expect(region(el).textContent).to.equal(`Crash-free sessions ${pct(98.9)} below target ${pct(99.5)}`);
+      await publish(el, { v: 99.7 });
+      expect(region(el).textContent).to.equal(`Crash-free sessions ${pct(99.7)} back on target`);
+      await publish(el, { v: 99.8 }); // still met: nothing new to say
+      expect(region(el).textContent).to.equal(`Crash-free sessions ${pct(99.7)} back on target`);
+    });
+
+    it('announces a first `missed`, above a max, named by aria-label, else by the field', async () => {
+      const el = await mount(html`<rt-topic topic="kpis.s2" field="p95" max="16.6" aria-label="GPU"></rt-topic>`);
+      await publish(el, { p95: 17.25 });
+      expect(region(el).textContent).to.equal('GPU 17.25 above target 16.6');
+      const bare = await mount(html`<rt-topic topic="kpis.s3" field="p95" max="16.6"></rt-topic>`);
+      await publish(bare, { p95: 18 }, 'kpis.s3');
+      expect(region(bare).textContent).to.equal('p95 18 above target 16.6');
+    });
+
+    it('fires rt-target when the state is first known and on each change; it bubbles out of shadow roots', async () => {
+      const el = await mount(html`<rt-topic topic="kpis.s2" field="v" min="10"></rt-topic>`);
+      const heard: unknown[] = [];
+      // Listeners see the element in the state the event reports.
+      const listener = (e: Event) => heard.push([(e as RtTargetEvent).detail, e.composed, el.getAttribute('target')]);
+      document.addEventListener('rt-target', listener);
+      try {
+        for (const v of [12, 11, 9, 8, 10]) await publish(el, { v });
+      } finally {
+        document.removeEventListener('rt-target', listener);
+      }
+      expect(heard).to.deep.equal([
+        [{ topic: 'kpis.s2', value: 12, met: true }, true, 'met'],
+        [{ topic: 'kpis.s2', value: 9, met: false }, true, 'missed'],
+        [{ topic: 'kpis.s2', value: 10, met: true }, true, 'met'],
+      ]);
+    });
+
+    it('says once on the console that a bound is not a number, and ignores it', async () => {
+      const warn = console.warn;
+      const said: unknown[] = [];
+      console.warn = (...args: unknown[]) => void said.push(args.join(' '));
+      try {
+        const el = await mount(html`<rt-topic topic="kpis.s2" field="v" min="abc" max="5"></rt-topic>`);
+        await publish(el, { v: 1 });
+        await publish(el, { v: 2 });
+        expect(el.getAttribute('target')).to.equal('met');
+        expect(said).to.deep.equal(['<rt-topic> min is not a number: ignored']);
+      } finally {
+        console.warn = warn;
+      }
     });
   });
 

@@ -8,9 +8,6 @@ export const styles = [
     :host {
       display: block;
     }
-    :host([hidden]) {
-      display: none;
-    }
     [part='list'] {
       list-style: none;
       margin: 0;

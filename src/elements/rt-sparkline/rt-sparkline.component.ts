@@ -75,7 +75,7 @@ export class RtSparkline extends TopicElement {
       this.kept = [...this.kept, { v, t: Date.now() }].slice(-Math.max(this.points, 1));
     } else if (!this.warned) {
       this.warned = true;
-      console.warn(`<rt-sparkline> field "${this.field}" of ${this.topic} is not a number: not plotted`);
+      this.warn(`${this.field || 'the payload'} of ${this.topic} is not a number: not plotted`);
     }
   }
 
@@ -85,11 +85,16 @@ export class RtSparkline extends TopicElement {
     if (changed.has('topic') || changed.has('field')) this.kept = [];
   }
 
-  /** The text alternative: `label: latest, trend` (rising, falling or steady between the window's ends). */
+  /**
+   * The text alternative: `label: latest, trend`; the trend compares the window's ends as shown (`steady` when
+   * they format alike), and is left out for a single value.
+   */
   get description(): string {
     const values = this.values;
-    const [first, last] = [values[0], values[values.length - 1]].map((v) => this.text(v));
-    return `${this.name}: ${values.length ? last : 'no data'}${values.length > 1 ? `, ${first === last ? 'steady' : values[values.length - 1]! > values[0]! ? 'rising' : 'falling'}` : ''}`;
+    const first = values[0]!;
+    const last = values[values.length - 1]!;
+    const shown = this.text(last);
+    return `${this.name}: ${values.length ? shown : 'no data'}${values.length > 1 ? `, ${this.text(first) === shown ? 'steady' : last > first ? 'rising' : 'falling'}` : ''}`;
   }
 
   override render(): TemplateResult {
@@ -97,19 +102,15 @@ export class RtSparkline extends TopicElement {
     const { min, max } = this;
     // One value draws a flat line across.
     const drawn = values.length === 1 ? [values[0]!, values[0]!] : values;
-    const bounds = [min, max].filter((b): b is number => b != null && !Number.isNaN(b));
+    const bounds = [min, max].filter(Number.isFinite) as number[];
     // The vertical scale spans the values and the bounds, so that a target line is always in view.
     const low = Math.min(...values, ...bounds);
     const span = Math.max(...values, ...bounds) - low || 1;
-    const y = (v: number) => (98 - ((v - low) / span) * 96).toFixed(2);
-    const line = drawn.map((v, i) => `${((i / (drawn.length - 1)) * 100).toFixed(2)},${y(v)}`).join(' ');
+    const y = (v: number) => 98 - ((v - low) / span) * 96;
+    const line = drawn.map((v, i) => `${(i / (drawn.length - 1)) * 100},${y(v)}`).join(' ');
     return (
       this.placeholder() ??
-      html`<svg part="svg" role="img" aria-label=${this.description} viewBox="0 0 100 100" preserveAspectRatio="none">
-        <path part="area" d=${values.length ? `M0,100L${line} 100,100Z` : ''}></path>
-        <path part="line" d=${values.length ? `M${line}` : ''}></path>
-        <path part="target" d=${bounds.map((b) => `M0,${y(b)}H100`).join('')}></path>
-      </svg>`
+      html`<svg part="svg" role="img" aria-label=${this.description} viewBox="0 0 100 100" preserveAspectRatio="none"><path part="area" d=${values.length ? `M0,100L${line} 100,100Z` : ''}></path><path part="line" d=${values.length ? `M${line}` : ''}></path><path part="target" d=${bounds.map((b) => `M0,${y(b)}H100`).join('')}></path></svg>`
     );
   }
 }

@@ -10,15 +10,11 @@ export const styles = [
       height: var(--rt-sparkline-height, 2em);
       --_c: var(--rt-sparkline-color, currentColor);
     }
-    :host([hidden]) {
-      display: none;
-    }
     svg {
       display: block;
       width: 100%;
       height: 100%;
       overflow: visible;
-      transition: opacity 0.2s;
     }
     path {
       fill: none;
@@ -31,11 +27,9 @@ export const styles = [
     }
     [part='area'] {
       fill: var(--rt-sparkline-fill, color-mix(in srgb, var(--_c) 15%, transparent));
-      stroke: none;
     }
     [part='target'] {
       stroke: var(--rt-sparkline-target-color, var(--rt-color-muted, light-dark(#59636e, #9198a1)));
-      stroke-width: 1;
       stroke-dasharray: 4 3;
     }
   `,

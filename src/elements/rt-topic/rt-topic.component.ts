@@ -56,18 +56,18 @@ export class RtTopic extends TopicElement {
     emit(this, 'rt-message', { topic: this.topic, data: s.data, value: pick(s.data, this.field), seq: s.seq });
   }
 
-  // After the controllers' hostUpdate (the value is current), before rendering and reflecting.
+  // After the controllers' hostUpdate (the value is current), before rendering and reflecting; the event goes
+  // out once the host reflects the new state.
   override update(changed: PropertyValues): void {
     const { value, target: was } = this;
     const met = onTarget(value, this);
     this.target = met === undefined ? undefined : met ? 'met' : 'missed';
-    if (met !== undefined && this.target !== was) {
-      // The first `met` is no news; a first `missed` is.
-      if (was || !met)
-        this.said = `${this.name} ${this.text(value)} ${met ? 'back on target' : (value as number) < this.min! ? `below target ${this.text(this.min)}` : `above target ${this.text(this.max)}`}`;
-      emit(this, 'rt-target', { topic: this.topic, value: value as number, met });
-    }
+    const news = met !== undefined && this.target !== was;
+    // The first `met` is no news; a first `missed` is.
+    if (news && (was || !met))
+      this.said = `${this.name} ${this.text(value)} ${met ? 'back on target' : (value as number) < this.min! ? `below target ${this.text(this.min)}` : `above target ${this.text(this.max)}`}`;
     super.update(changed);
+    if (news) emit(this, 'rt-target', { topic: this.topic, value: value as number, met });
   }
 
   override render(): TemplateResult {

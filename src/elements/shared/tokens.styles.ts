@@ -4,13 +4,16 @@
  */
 import { css } from 'lit';
 
-/** Shared host styles, status colours, the default placeholder and error content, visually hidden text (`.vh`). */
+/** Shared host styles (`hidden` hides block elements too), status colours, the default placeholder and error content, visually hidden text (`.vh`). */
 export const tokens = css`
   :host {
     font-family: var(--rt-font-family, inherit);
     --_live: var(--rt-color-live, light-dark(#116329, #3fb950));
     --_warn: var(--rt-color-warn, light-dark(#7d4e00, #d29922));
     --_off: var(--rt-color-offline, light-dark(#4f5963, #9198a1));
+  }
+  :host([hidden]) {
+    display: none;
   }
   :host([status='stale']) :is([part~='value'], [part='list'], svg) {
     opacity: var(--rt-stale-opacity, 0.55);

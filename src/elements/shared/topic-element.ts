@@ -86,10 +86,14 @@ export abstract class TopicElement extends LitElement {
     return format(value, typeof f === 'string' ? f : '', this.digits);
   }
 
+  /** @internal Says on the console what is wrong with the element's configuration. */
+  protected warn(problem: string): void {
+    console.warn(`<${this.localName}> ${problem}`);
+  }
+
   override willUpdate(changed: PropertyValues<this>): void {
     for (const key of ['min', 'max'] as const)
-      if (changed.has(key) && Number.isNaN(this[key]))
-        console.warn(`<${this.localName}> ${key}="${this.getAttribute(key)}" is not a number: ignored`);
+      if (changed.has(key) && Number.isNaN(this[key])) this.warn(`${key} is not a number: ignored`);
   }
 
   // After the controllers' hostUpdate (which runs after willUpdate), before rendering and reflecting.
