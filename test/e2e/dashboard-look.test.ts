@@ -123,7 +123,7 @@ describe('the live-ops dashboard, as a user sees it', function () {
   }
 
   for (const width of [360, 1400]) {
-    it(`fits ${width} px: no sideways scroll, the theme button inside, pills and values on one line`, async () => {
+    it(`fits ${width} px: no sideways scroll, the theme button inside, nothing out of its card, values on one line`, async () => {
       dash.resize(width);
       const root = doc.documentElement;
       expect(dash.win.innerWidth).to.equal(width);
@@ -138,6 +138,15 @@ describe('the live-ops dashboard, as a user sees it', function () {
       expect(oneLiners.length).to.be.above(20);
       const broken = oneLiners.filter((el) => !onOneLine(el)).map((el) => el.textContent);
       expect(broken, 'broken across lines').to.deep.equal([]);
+      const spilled = [...doc.querySelectorAll('main .tile *, main .card *')].filter((el) => {
+        const box = el.getBoundingClientRect();
+        const card = el.closest('.tile, .card')!.getBoundingClientRect();
+        return box.width > 0 && (box.left < card.left || box.right > card.right);
+      });
+      expect(
+        spilled.map((el) => el.outerHTML.slice(0, 80)),
+        'out of their card',
+      ).to.deep.equal([]);
     });
   }
 
