@@ -50,6 +50,7 @@ export function createClient(options: ClientOptions): Client {
   }
   const order = options.transports ?? DEFAULT_TRANSPORTS;
   const log: Logger = options.logger ?? (options.debug ? consoleLogger : () => {});
+  const told = new Set<string>(); // the kinds of error (source and code) told already
   const sseUrl = options.sseUrl ?? sseUrlFor(url);
   const g = globalThis as Partial<typeof globalThis>;
   /** A listener threw: logged here, rethrown on a microtask by `notify`; the client carries on. */
@@ -93,6 +94,15 @@ export function createClient(options: ClientOptions): Client {
     const next = { ...prev, ...patch, stats: { ...prev.stats, ...stats } };
     status.set(next);
     if (next.state !== prev.state || next.transport !== prev.transport) log('info', 'state', next);
+    // Never silent: each kind of error is told once per client, to the `logger` when there is one (the
+    // application decides), else on the console, `debug` or not.
+    const e = next.error;
+    const kind = e && `${e.source} ${e.code}`;
+    if (kind && !told.has(kind)) {
+      told.add(kind);
+      if (options.logger) options.logger('warn', 'problem', e);
+      else console.warn(`[lydian] ${e.reason} (${kind})`);
+    }
   };
   const send = (frame: ClientFrame): void => {
     log('debug', 'frame.out', frame);
@@ -106,7 +116,8 @@ export function createClient(options: ClientOptions): Client {
     () => send({ type: 'ping' }),
     (silentMs) => {
       log('warn', 'dead', { silentMs });
-      onClose(CloseCode.abnormal, 'timeout');
+      // Silent from the start: whatever answered (another app's socket, a proxy that holds it) is no gateway.
+      onClose(CloseCode.abnormal, 'timeout', hello ? '' : `no hello in ${silentMs} ms`);
     },
   );
 
@@ -121,7 +132,8 @@ export function createClient(options: ClientOptions): Client {
       },
       {
         frame: (f) => (t === conn ? onFrame(f) : t === probe && f.type === 'hello' ? adopt(f) : undefined),
-        close: (code, reason) => (t === conn ? onClose(code, reason) : t === probe ? probeFailed() : undefined),
+        close: (code, reason, answer) =>
+          t === conn ? onClose(code, reason, answer) : t === probe ? probeFailed() : undefined,
       },
     );
     log('info', 'transport', { transport: name, probe: conn !== undefined });
@@ -166,9 +178,9 @@ export function createClient(options: ClientOptions): Client {
     } catch (error) {
       if (my === gen) {
         dialing = false;
-        const failure = ticketFailure(error);
+        const failure: RealtimeError = { source: 'ticket', ...ticketFailure(error) };
         log('warn', 'ticket.error', failure);
-        ended({ source: 'ticket', ...failure, offline });
+        ended({ ...failure, offline }, failure);
       }
       return;
     }
@@ -176,8 +188,9 @@ export function createClient(options: ClientOptions): Client {
     dialing = false;
     kind = name;
     conn = open(name, ticket);
-    link.start(limit);
-    setStatus({ transport: name });
+    link.start(options.helloTimeout ?? 10_000); // until hello
+    const { error } = status.get();
+    setStatus({ transport: name, error: error?.source === 'ticket' ? null : error }); // a ticket came: solved
   }
 
   function onFrame(f: ServerFrame): void {
@@ -224,18 +237,30 @@ export function createClient(options: ClientOptions): Client {
     for (const e of active) if (e.store.get().status === 'error') patch(e, { status: 'subscribing' });
   }
 
-  function onClose(code: number, reason: string): void {
+  /** The connection ended; `answer`: its URL answered, but not as a gateway (what came back). */
+  function onClose(code: number, reason: string, answer?: string): void {
     log(closeAction(code) === 'retry' ? 'info' : 'warn', 'close', { code, reason, transport: kind });
-    ended({ source: 'close', code, reason, open: hello, stable, offline });
+    const wrong: RealtimeError | undefined = answer
+      ? { source: 'transport', code, reason: `${url} did not answer as a Lydian gateway: ${answer}` }
+      : undefined;
+    ended({ source: 'close', code, reason, ...wrong, open: hello, stable, offline }, wrong);
   }
 
-  /** An attempt ended: the reconnect policy decides whether and when the next dial comes. */
-  function ended(ending: Ending): void {
+  /**
+   * An attempt ended: the reconnect policy decides whether and when the next dial comes. A ticket failure or a
+   * URL that is no gateway is a problem to see while the client retries: it stays in `error` until a ticket (or
+   * the gateway's hello) comes. Offline, no network explains it.
+   */
+  function ended(ending: Ending, shown?: RealtimeError): void {
     drop();
     const { stop: error, state, delay: ms } = reconnect(rs, ending, options, order.length);
     if (error) return fail(error);
     rs = state;
-    setStatus({ connected: false, state: offline ? 'offline' : 'reconnecting' });
+    setStatus({
+      connected: false,
+      state: offline ? 'offline' : 'reconnecting',
+      ...(!offline && shown && { error: shown }),
+    });
     if (ms === undefined) return; // offline: `online` dials
     log('info', 'retry', { ms, attempt: rs.attempt });
     retryT.set(() => {

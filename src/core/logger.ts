@@ -1,6 +1,7 @@
 /**
  * The logging hook: every state change and frame goes through it; nothing is logged unless the application
- * passes a `logger` or `debug: true`.
+ * passes a `logger` or `debug: true`, except each kind of error once (a `problem`: a `[lydian]` console warning
+ * when there is no `logger`), so a misconfiguration is never silent.
  */
 
 /** How much a log event matters. */
@@ -8,7 +9,7 @@ export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
 /**
  * Receives the client's log events: `event` is a short name (`state`, `frame.in`, `frame.out`, `close`,
- * `ticket.error`, `transport`, …), `data` its details.
+ * `ticket.error`, `transport`, `problem`: an error, once per kind, …), `data` its details.
  * @example createClient({ …, logger: (level, event, data) => myLog[level](event, data) })
  */
 export type Logger = (level: LogLevel, event: string, data?: unknown) => void;

@@ -16,7 +16,10 @@ import type { ReadableStore, Unbind } from './store.js';
  * - a function returning (or resolving with) the ticket itself.
  *
  * A 401 or 403 answer (from the URL or the returned `Response`) stops the client with the error; a 5xx or a
- * network error retries with backoff. A function returning a ticket signals "refused for good" by throwing or
+ * network error retries with backoff, the error in `status.error` meanwhile. An answer that is not a ticket
+ * (a page's `index.html` served by a dev server for an unknown path, `{"error": …}`, no 64-hex `sig`) counts as
+ * a refusal: three in a row stop. Each error names the URL and what came back (status, content type, the
+ * first 80 characters, where a redirect ended). A function returning a ticket signals "refused for good" by throwing or
  * rejecting with an object whose `status` is 401 or 403; anything else it throws retries. (Calling `.json()`
  * in the function hides the status: a refusal's `{"error": …}` body then counts as a malformed ticket, and
  * only three in a row stop. Return the `Response` instead.)
@@ -52,15 +55,23 @@ export interface ClientOptions {
   busyDelay?: number;
   /** Silence in ms after which the link counts as dead (default: twice the gateway's `heartbeatMs`, 30 000). */
   timeout?: number;
+  /**
+   * How long in ms a new connection may wait for the gateway's `hello` (default 10 000). A server that answers
+   * but never says hello (another app's socket) is no gateway: the attempt fails, and `status.error` says so.
+   */
+  helloTimeout?: number;
   /** How long in ms a connection must stay up to count as healthy: resets backoff and transport failures (default 10 000). */
   stableAfter?: number;
   /** How long in ms a topic stays subscribed after its last listener left (default 1 000). */
   linger?: number;
   /** While on a fallback transport, how long in ms before trying the preferred one again; doubles per failure (default 60 000). */
   probeAfter?: number;
-  /** Receives every state change and frame. */
+  /**
+   * Receives every state change and frame, and each kind of error once as `problem` (which otherwise goes to
+   * the console as a `[lydian]` warning).
+   */
   logger?: Logger;
-  /** Logs to the console when no `logger` is given. */
+  /** Logs every state change and frame to the console when no `logger` is given. */
   debug?: boolean;
   /** Connect at once (default `true`); `false` waits for `connect()`. */
   autoConnect?: boolean;
@@ -68,11 +79,14 @@ export interface ClientOptions {
 
 /** Why the client stopped, or what went wrong last. */
 export interface RealtimeError {
-  /** `close`: the gateway closed the connection; `ticket`: the ticket provider failed; `transport`: none is available. */
+  /**
+   * `close`: the gateway closed the connection; `ticket`: the ticket provider failed; `transport`: none is
+   * available, or the URL did not answer as a Lydian gateway.
+   */
   source: 'close' | 'ticket' | 'transport';
-  /** The close code, or the ticket endpoint's HTTP status (0 when it gave none). */
+  /** The close code (1006 for no gateway), or the ticket endpoint's HTTP status (0: none, -1: not a ticket). */
   code: number;
-  /** The close reason or error message. */
+  /** The close reason or error message: for a ticket or no gateway, the URL and what came back. */
   reason: string;
 }
 
@@ -90,7 +104,10 @@ export interface ConnectionState {
   state: ConnectionPhase;
   /** The transport in use or being tried. */
   transport: TransportName | null;
-  /** The last error; set when the client stopped because of one. */
+  /**
+   * The last error: set when the client stopped because of one, and while it retries after a ticket failure
+   * (until a ticket comes) or a URL that is no gateway (until a `hello`).
+   */
   error: RealtimeError | null;
   /** Counters. */
   stats: {

@@ -6,27 +6,34 @@
  * An EventSource hides the HTTP status of a refusal. So when the stream fails before its first frame, the
  * same URL is fetched once (a refused ticket's nonce was never recorded, so the gateway repeats its answer)
  * and the answer maps onto the close code a WebSocket would have seen: the mapping is `SSE_REFUSALS` in
- * src/protocol/close-codes.ts, described in PROTOCOL.md §7.
+ * src/protocol/close-codes.ts, described in PROTOCOL.md §7. An answer that is not the gateway's (a dev
+ * server's `index.html`, another server's 404) is also reported as what came back: the URL is no gateway.
  */
 import { CloseCode, SSE_REFUSALS } from '../protocol/close-codes.js';
 import { formatSinceList } from '../protocol/sse.js';
+import { answered, read } from './answer.js';
 import { frameOf, withQuery, type TransportFactory } from './transport.js';
 
-/** Why `url` failed, asked again with `fetch`: `[close code, reason]`. */
-async function refusal(url: string): Promise<[number, string]> {
+/**
+ * Why `url` failed, asked again with `fetch`: `[close code, reason]`, plus what came back when that was not the
+ * gateway's `{"error": reason}` but another server's page (an HTML page, a 404), named by `base` (no ticket).
+ */
+async function refusal(url: string, base: string): Promise<[number, string, string?]> {
   try {
     const res = await fetch(url);
-    if (res.ok) void res.body?.cancel(); // admitted this time: the stream itself is not wanted
-    // `{"error": reason}`; a proxy's own page (an HTML 503, say) still maps by its status.
-    const error = res.ok
-      ? 'sse_error'
-      : String(
-          await res.json().then(
-            (b: { error?: unknown }) => b.error,
-            () => res.status,
-          ),
-        );
-    return [(error !== 'replay' && SSE_REFUSALS[res.status]) || CloseCode.abnormal, error];
+    // Admitted this time: the stream itself is not wanted.
+    if (res.ok && /event-stream/.test(String(res.headers.get('content-type')))) {
+      void res.body?.cancel();
+      return [CloseCode.abnormal, 'sse_error'];
+    }
+    const [text, body] = await read(res);
+    const error = (body as { error?: unknown } | undefined)?.error;
+    return [
+      (error !== 'replay' && SSE_REFUSALS[res.status]) || CloseCode.abnormal,
+      String(error ?? res.status),
+      // A 5xx page is a proxy in front of a gateway that is down: no misconfiguration.
+      typeof error === 'string' || res.status > 499 ? undefined : `${base} ${answered(res, text)}`,
+    ];
   } catch {
     return [CloseCode.abnormal, 'sse_error'];
   }
@@ -57,10 +64,10 @@ export const openSse: TransportFactory = (options, handlers) => {
     h = undefined;
     es?.close();
   };
-  const end = ([code, reason]: [number, string]): void => {
+  const end = ([code, reason, answer]: [number, string, string?]): void => {
     const current = h;
     close();
-    current?.close(code, reason);
+    current?.close(code, reason, answer);
   };
   const url = withQuery(options.url, query);
   try {
@@ -74,7 +81,7 @@ export const openSse: TransportFactory = (options, handlers) => {
     es.onerror = () => {
       es?.close(); // no reconnection by the browser: it would repeat a spent ticket
       if (live || !h) end([CloseCode.abnormal, 'sse_error']);
-      else void refusal(url).then(end); // a close() meanwhile silences `end`
+      else void refusal(url, options.url).then(end); // a close() meanwhile silences `end`
     };
   } catch (error) {
     queueMicrotask(() => end([CloseCode.abnormal, String(error)]));

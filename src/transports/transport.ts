@@ -14,9 +14,10 @@ export interface TransportHandlers {
   frame(frame: ServerFrame): void;
   /**
    * The connection ended: its WebSocket close code; on SSE the close code a refusal maps to (`SSE_REFUSALS`
-   * in src/protocol/close-codes.ts), or 1006 for a lost connection.
+   * in src/protocol/close-codes.ts), or 1006 for a lost connection. `answer` is set when the URL answered, but
+   * not as a Lydian gateway: what came back (`http://h/rt/sse answered 404 text/html "…"`).
    */
-  close(code: number, reason: string): void;
+  close(code: number, reason: string, answer?: string): void;
 }
 
 /** Where and how to connect. */

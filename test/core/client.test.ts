@@ -3,13 +3,14 @@ import { createClient } from '../../src/core/client.js';
 import type { Client, ClientOptions } from '../../src/core/types.js';
 import { installClock, type FakeClock } from '../helpers/fake-clock.js';
 import { fakeAuth, FakeWebSocket, MockGateway } from '../helpers/mock-gateway.js';
-import { catchUncaught } from '../helpers/uncaught.js';
+import { catchExpected } from './expected-errors.js';
 
 describe('createClient (WebSocket, mock gateway, fake clock)', () => {
   let clock: FakeClock;
   let gw: MockGateway;
   let tickets: ReturnType<typeof fakeAuth>;
   let client: Client | undefined;
+  let problems: unknown[]; // what the client tells once per kind of error (the console's, without this logger)
   const realRandom = Math.random;
 
   const make = (options: Partial<ClientOptions> = {}, gateway = gw): Client =>
@@ -18,6 +19,7 @@ describe('createClient (WebSocket, mock gateway, fake clock)', () => {
       auth: tickets.auth,
       WebSocket: FakeWebSocket,
       transports: ['websocket'],
+      logger: (_level, event, data) => event === 'problem' && problems.push(data),
       ...options,
     }));
   const sent = (types = ['sub', 'unsub']) =>
@@ -27,6 +29,7 @@ describe('createClient (WebSocket, mock gateway, fake clock)', () => {
     clock = installClock();
     gw = new MockGateway();
     tickets = fakeAuth();
+    problems = [];
   });
   afterEach(() => {
     client?.disconnect();
@@ -437,7 +440,7 @@ describe('createClient (WebSocket, mock gateway, fake clock)', () => {
       expect(c.status.get().error).to.deep.equal({
         source: 'ticket',
         code: 401,
-        reason: 'ticket endpoint answered 401',
+        reason: '`auth` answered 401 text/plain;charset=UTF-8 "{\\"error\\":\\"unauthorized\\"}"',
       });
       expect(clock.pending()).to.deep.equal([]);
     });
@@ -482,8 +485,8 @@ describe('createClient (WebSocket, mock gateway, fake clock)', () => {
   });
 
   describe('listeners that throw', () => {
-    let uncaught: ReturnType<typeof catchUncaught>;
-    beforeEach(() => (uncaught = catchUncaught()));
+    let uncaught: ReturnType<typeof catchExpected>;
+    beforeEach(() => (uncaught = catchExpected()));
     afterEach(() => uncaught.restore());
 
     it('a status listener throwing on open does not keep the topics from being subscribed', async () => {
@@ -501,6 +504,7 @@ describe('createClient (WebSocket, mock gateway, fake clock)', () => {
       expect(logged).to.include('listener');
       await uncaught.settle();
       expect(uncaught.errors.map((e) => (e as Error).message)).to.include('render failed');
+      expect(uncaught.printed).to.deep.equal(uncaught.errors);
     });
 
     it('a topic listener throwing does not stop the other listeners nor the next messages', async () => {
@@ -522,6 +526,7 @@ describe('createClient (WebSocket, mock gateway, fake clock)', () => {
       expect(c.status.get().stats.messagesReceived).to.equal(2);
       await uncaught.settle();
       expect(uncaught.errors.length).to.equal(1);
+      expect(uncaught.printed.map((e) => (e as Error).message)).to.deep.equal(['bad render']);
     });
 
     it('an event listener throwing does not stop the other listeners of that event', async () => {
@@ -538,6 +543,7 @@ describe('createClient (WebSocket, mock gateway, fake clock)', () => {
       expect(got).to.deep.equal([1, 2]);
       await uncaught.settle();
       expect(uncaught.errors.length).to.equal(2);
+      expect(uncaught.printed.map((e) => (e as Error).message)).to.deep.equal(['handler bug', 'handler bug']);
     });
   });
 

@@ -24,9 +24,17 @@ describe('transports: fallback to SSE and back', () => {
   let gw: MockGateway;
   let tickets: ReturnType<typeof fakeAuth>;
   let client: Client | undefined;
+  let problems: { source: string; code: number; reason: string }[]; // told once per kind (else on the console)
 
   const make = (options: Partial<ClientOptions> = {}): Client =>
-    (client = createClient({ url: gw.url, auth: tickets.auth, EventSource: ES, minDelay: 100, ...options }));
+    (client = createClient({
+      url: gw.url,
+      auth: tickets.auth,
+      EventSource: ES,
+      minDelay: 100,
+      logger: (_level, event, data) => event === 'problem' && problems.push(data as (typeof problems)[0]),
+      ...options,
+    }));
 
   /** Answers the open SSE stream the way the gateway would. */
   const sseHello = (es = FakeEventSource.last) =>
@@ -36,6 +44,7 @@ describe('transports: fallback to SSE and back', () => {
     clock = installClock();
     gw = new MockGateway();
     tickets = fakeAuth();
+    problems = [];
     FakeEventSource.instances = [];
   });
   afterEach(() => {

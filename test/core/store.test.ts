@@ -1,6 +1,6 @@
 import { expect } from '@open-wc/testing';
 import { atom } from '../../src/core/store.js';
-import { catchUncaught, type Uncaught } from '../helpers/uncaught.js';
+import { catchExpected, type Expected } from './expected-errors.js';
 
 describe('atom', () => {
   it('subscribe calls the listener at once, then on every change', () => {
@@ -70,8 +70,8 @@ describe('atom', () => {
 });
 
 describe('atom: a listener that throws', () => {
-  let uncaught: Uncaught;
-  beforeEach(() => (uncaught = catchUncaught()));
+  let uncaught: Expected;
+  beforeEach(() => (uncaught = catchExpected()));
   afterEach(() => uncaught.restore());
 
   it('does not keep the other listeners from being called, and the error is reported and rethrown', async () => {
@@ -89,6 +89,7 @@ describe('atom: a listener that throws', () => {
     expect(reported).to.deep.equal([boom]);
     await uncaught.settle();
     expect(uncaught.errors).to.deep.equal([boom]); // not swallowed: rethrown on a microtask
+    expect(uncaught.printed).to.deep.equal([boom]); // what the page would print
   });
 
   it('subscribe still returns a working unbind when the first call throws', async () => {
@@ -105,5 +106,6 @@ describe('atom: a listener that throws', () => {
     expect(log).to.deep.equal(['start', 'stop']);
     await uncaught.settle();
     expect(uncaught.errors.length).to.equal(1);
+    expect(uncaught.printed.map((e) => (e as Error).message)).to.deep.equal(['at once']);
   });
 });

@@ -13,12 +13,25 @@
  * | `gw:proxy-mode` | `{ id, mode }` | `pass`, or `kill-ws`: WebSocket upgrades pass but die as soon as the gateway answers |
  * | `gw:stats` | `{ id }` | `/rt/stats` |
  * | `gw:hmac` | `{ key, data }` | Node's `createHmac('sha256')` hex, to cross-check the WebCrypto signer |
+ * | `bad:start` | `{ kind, cors? }` | starts a server that is no ticket endpoint nor gateway (below); returns `{ id, url, wsUrl }` |
+ * | `bad:stop` | `{ id }` | stops it |
  *
  * Every gateway uses the secret `test-secret` and demo mode (ticket endpoint, CORS for any origin).
+ *
+ * The misbehaving servers (`bad:start`), each on an ephemeral port, answer every path (`cors: false` leaves out
+ * `Access-Control-Allow-Origin: *`, so a page on another origin cannot read them):
+ * - `html`: 200 `text/html`, a dev server's SPA fallback (`index.html` for any unknown path), WebSocket
+ *   upgrades included (a 200 instead of a 101: the browser sees 1006);
+ * - `redirect`: 302 to `/login`, which answers the same page as `html`;
+ * - `json`: 200 `{"token":"abc123"}`, JSON but no ticket;
+ * - `status`: 500 `text/plain` `upstream exploded`;
+ * - `silent-ws`: a WebSocket server that accepts every connection and never says anything (another app's socket).
  */
 import { createHmac } from 'node:crypto';
+import http from 'node:http';
 import net from 'node:net';
 import { tsImport } from 'tsx/esm/api';
+import { WebSocketServer } from 'ws';
 
 const SECRET = 'test-secret';
 
@@ -60,11 +73,56 @@ async function startProxy(targetPort) {
   };
 }
 
+const PAGE =
+  '<!doctype html>\n<html lang="en">\n  <head><title>Vite App</title></head>\n  <body><div id="app"></div></body>\n</html>\n';
+
+/** Starts a misbehaving server of `kind` on an ephemeral port (see the table above). */
+async function startBadServer(kind, cors = true) {
+  const server = http.createServer((req, res) => {
+    if (cors) res.setHeader('Access-Control-Allow-Origin', '*');
+    if (kind === 'redirect' && !req.url.startsWith('/login')) {
+      res.writeHead(302, { Location: '/login?next=' + encodeURIComponent(req.url) });
+      return res.end();
+    }
+    if (kind === 'json') {
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      return res.end('{"token":"abc123"}');
+    }
+    if (kind === 'status') {
+      res.writeHead(500, { 'Content-Type': 'text/plain' });
+      return res.end('upstream exploded');
+    }
+    res.writeHead(200, { 'Content-Type': 'text/html' });
+    res.end(PAGE);
+  });
+  const sockets = new Set();
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  const wss = kind === 'silent-ws' ? new WebSocketServer({ server }) : undefined;
+  // Without an 'upgrade' listener, an upgrade is a plain request: 200 HTML, not 101, so the browser sees 1006.
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address();
+  return {
+    url: `http://127.0.0.1:${port}`,
+    wsUrl: `ws://127.0.0.1:${port}/rt`,
+    close: () =>
+      new Promise((resolve) => {
+        wss?.clients.forEach((ws) => ws.terminate());
+        wss?.close();
+        sockets.forEach((s) => s.destroy());
+        server.close(() => resolve());
+      }),
+  };
+}
+
 /** @returns {import('@web/test-runner').TestRunnerPlugin} */
 export function gatewayPlugin() {
   let createGateway;
   let nextId = 1;
   const running = new Map();
+  const bad = new Map(); // misbehaving servers by id
 
   const start = (opts, port = 0) =>
     createGateway({ secret: SECRET, port, host: '127.0.0.1', demo: true, logLevel: 'silent', ...opts });
@@ -77,8 +135,21 @@ export function gatewayPlugin() {
     async serverStop() {
       await Promise.all([...running.values()].map(async (r) => (await r.gw.close(), await r.proxy.close())));
       running.clear();
+      await Promise.all([...bad.values()].map((b) => b.close()));
+      bad.clear();
     },
     async executeCommand({ command, payload }) {
+      if (command === 'bad:start') {
+        const server = await startBadServer(payload.kind, payload.cors ?? true);
+        const id = nextId++;
+        bad.set(id, server);
+        return { id, url: server.url, wsUrl: server.wsUrl };
+      }
+      if (command === 'bad:stop') {
+        await bad.get(payload.id)?.close();
+        bad.delete(payload.id);
+        return true;
+      }
       if (!command.startsWith('gw:')) return undefined;
       const r = running.get(payload?.id);
       switch (command) {
