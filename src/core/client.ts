@@ -42,7 +42,15 @@ let warned = false;
  * const stop = client.topic<KPIData>('kpis.s2').subscribe((s) => render(s.data, s.status));
  */
 export function createClient(options: ClientOptions): Client {
-  const { url, auth, secret, stableAfter = 10_000, linger = 1_000, probeAfter = 60_000 } = options;
+  const {
+    url,
+    auth,
+    secret,
+    stableAfter = 10_000,
+    linger = 1_000,
+    probeAfter = 60_000,
+    helloTimeout = 10_000,
+  } = options;
   if (!auth && !secret) throw new TypeError('createClient needs `auth` or `secret`');
   if (!auth && !warned) {
     warned = true;
@@ -117,7 +125,7 @@ export function createClient(options: ClientOptions): Client {
     (silentMs) => {
       log('warn', 'dead', { silentMs });
       // Silent from the start: whatever answered (another app's socket, a proxy that holds it) is no gateway.
-      onClose(CloseCode.abnormal, 'timeout', hello ? '' : `no hello in ${silentMs} ms`);
+      onClose(CloseCode.abnormal, 'timeout', hello ? '' : `no hello in ${helloTimeout} ms`);
     },
   );
 
@@ -188,13 +196,13 @@ export function createClient(options: ClientOptions): Client {
     dialing = false;
     kind = name;
     conn = open(name, ticket);
-    link.start(options.helloTimeout ?? 10_000); // until hello
+    link.start(helloTimeout); // until hello
     const { error } = status.get();
     setStatus({ transport: name, error: error?.source === 'ticket' ? null : error }); // a ticket came: solved
   }
 
   function onFrame(f: ServerFrame): void {
-    link.heard();
+    if (hello) link.heard(); // before hello only hello counts: the deadline runs
     log('debug', 'frame.in', f);
     switch (f.type) {
       case 'hello':

@@ -10,10 +10,11 @@
 import { timer } from './backoff.js';
 
 /**
- * How long a ping may stay unanswered: a third of the limit, at most 5 s.
+ * How long a ping may stay unanswered: a third of the limit, at most 5 s, in whole ms (a fraction would let a
+ * check reschedule itself for less than a millisecond, and a fake clock never get past it).
  * @example graceFor(30_000) // 5_000
  */
-export const graceFor = (limit: number): number => Math.min(5_000, limit / 3);
+export const graceFor = (limit: number): number => Math.min(5_000, Math.round(limit / 3));
 
 /**
  * What the dead-link check does at `now`: `'dead'` (a ping went unanswered for the grace), `'ping'` (the

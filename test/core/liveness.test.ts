@@ -34,6 +34,7 @@ describe('graceFor', () => {
     expect(graceFor(600_000)).to.equal(5_000);
     expect(graceFor(6_000)).to.equal(2_000);
     expect(graceFor(60)).to.equal(20);
+    expect(graceFor(10_000)).to.equal(3_333); // whole ms
   });
 });
 

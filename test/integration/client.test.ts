@@ -4,7 +4,7 @@
  */
 import { expect } from '@open-wc/testing';
 import { createClient } from '../../src/core/client.js';
-import type { Client, ClientOptions } from '../../src/core/types.js';
+import type { Client, ClientOptions, RealtimeError } from '../../src/core/types.js';
 import type { Ticket } from '../../src/protocol/ticket.js';
 import {
   cutConnections,
@@ -29,6 +29,7 @@ const range = (from: number, to: number) => Array.from({ length: to - from + 1 }
 describe('core client against the real gateway', () => {
   let gw: TestGateway;
   let client: Client | undefined;
+  let problems: RealtimeError[]; // told once per kind: here instead of the console
 
   const make = (options: Partial<ClientOptions> = {}): Client =>
     (client = createClient({
@@ -38,10 +39,12 @@ describe('core client against the real gateway', () => {
       minDelay: 50,
       maxDelay: 1_000,
       stableAfter: 500,
+      logger: (_level, event, data) => event === 'problem' && problems.push(data as RealtimeError),
       ...options,
     }));
 
   beforeEach(async () => {
+    problems = [];
     gw = await startGateway();
   });
   afterEach(async () => {
@@ -62,10 +65,19 @@ describe('core client against the real gateway', () => {
     expect(c.status.get().stats.latencyMs).to.be.a('number');
   });
 
-  it('signs in the page with `secret` (WebCrypto) and the gateway accepts it', async () => {
-    const c = make({ auth: undefined, secret: 'test-secret' });
-    const s = await untilStore(c.status, (v) => v.state === 'open' || v.state === 'closed');
-    expect(s.state).to.equal('open');
+  it('signs in the page with `secret` (WebCrypto) and the gateway accepts it, with one warning', async () => {
+    const warnings: unknown[][] = [];
+    const warn = console.warn;
+    console.warn = (...args: unknown[]) => void warnings.push(args);
+    try {
+      const c = make({ auth: undefined, secret: 'test-secret' });
+      const s = await untilStore(c.status, (v) => v.state === 'open' || v.state === 'closed');
+      expect(s.state).to.equal('open');
+      make({ auth: undefined, secret: 'test-secret' }).disconnect(); // once per page
+    } finally {
+      console.warn = warn;
+    }
+    expect(warnings).to.deep.equal([['[lydian] `secret` signs tickets in the page: for development only']]);
   });
 
   it('puts an RBAC refusal on one topic while another stays live', async () => {
@@ -164,18 +176,22 @@ describe('core client against the real gateway', () => {
     const s = await untilStore(c.status, (v) => v.state === 'closed');
     expect(s.error).to.deep.equal({ source: 'close', code: 4401, reason: 'bad_sig' });
     expect(calls).to.equal(3);
+    expect(problems).to.deep.equal([s.error]);
   });
 
   it('an auth function returning the endpoint Response connects, and stops at once on its 401', async () => {
     const c = make({ auth: (scopes) => fetch(`${gw.url}/rt/ticket?scopes=${scopes.join(',')}`) });
     await untilStore(c.status, (v) => v.state === 'open');
     c.disconnect();
-    const d = make({ auth: () => fetch(`${gw.url}/rt/no-such-endpoint`) }); // 404: retries
-    await untilStore(d.status, (v) => v.state === 'reconnecting');
+    // A route without CORS headers: the page on another origin cannot read it, fetch rejects, it retries.
+    const d = make({ auth: () => fetch(`${gw.url}/rt/no-such-endpoint`) });
+    const retrying = await untilStore(d.status, (v) => v.state === 'reconnecting');
+    expect(retrying.error).to.deep.equal({ source: 'ticket', code: 0, reason: 'Failed to fetch' });
     d.disconnect();
     const e = make({ auth: async () => new Response('{"error":"unauthorized"}', { status: 401 }) });
     const s = await untilStore(e.status, (v) => v.state === 'closed');
     expect(s.error).to.include({ source: 'ticket', code: 401 });
+    expect(problems).to.deep.equal([retrying.error, s.error]);
   });
 
   it('refreshes a refused ticket (4401) and connects', async () => {
