@@ -8,7 +8,7 @@
  * another origin than the gateway) must read as such, not as an endless silent retry.
  */
 import { encodeQueryValue, type Ticket } from '../protocol/ticket.js';
-import { answered, read } from '../transports/answer.js';
+import { read } from '../transports/answer.js';
 import { withQuery } from '../transports/transport.js';
 import { signTicket } from './signer.js';
 import type { ClientOptions } from './types.js';
@@ -48,10 +48,8 @@ export async function getTicket(options: Pick<ClientOptions, 'auth' | 'secret' |
   let what = ''; // the endpoint and its answer
   if (typeof (ticket as Response)?.json === 'function') {
     const res = ticket as Response;
-    const [text, body] = await read(res);
-    what = `${url || res.url || '`auth`'} ${answered(res, text)}`;
+    [ticket, what] = await read(res, url || res.url || '`auth`');
     if (!res.ok) throw { status: res.status, message: what };
-    ticket = body;
   }
   if (!isTicket(ticket as Partial<Ticket>)) {
     throw {

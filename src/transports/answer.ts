@@ -1,25 +1,23 @@
 /**
  * What came back from a URL that should have been a ticket endpoint or a gateway, in a few words for an error
- * message: the status, the content type, the first characters of the body, and where a redirect ended.
+ * message: where a redirect ended, the status, the content type and the first 80 characters of the body.
  */
 
 /**
- * Reads the body of `res`: its text, and what it holds as JSON (`undefined` when it is not JSON).
- * @example const [text, json] = await read(res);
+ * Reads the body of `res`: what it holds as JSON (`undefined` when it is not JSON), and what `url` answered, in
+ * words.
+ * @example const [json, what] = await read(res, '/rt/ticket'); // what: '/rt/ticket answered 200 text/html "<!doc…"'
  */
-export async function read(res: Response): Promise<[string, unknown?]> {
+export async function read(res: Response, url: string): Promise<[unknown, string]> {
   const text = await res.text();
+  let json: unknown;
   try {
-    return [text, JSON.parse(text)];
+    json = JSON.parse(text);
   } catch {
-    return [text];
+    // not JSON: `json` stays undefined
   }
+  return [
+    json,
+    `${url} ${res.redirected ? `→ ${res.url} ` : ''}answered ${res.status} ${res.headers.get('content-type')} ${JSON.stringify(text.slice(0, 80))}`,
+  ];
 }
-
-/**
- * Describes an HTTP answer whose body is `text`: where a redirect ended, the status, the content type and the
- * first 80 characters.
- * @example answered(res, html) // 'answered 200 text/html "<!doctype html>\\n<html lang=\\"en\\">…"'
- */
-export const answered = (res: Response, text: string): string =>
-  `${res.redirected ? `→ ${res.url} ` : ''}answered ${res.status} ${res.headers.get('content-type')} ${JSON.stringify(text.slice(0, 80))}`;

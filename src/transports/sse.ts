@@ -11,7 +11,7 @@
  */
 import { CloseCode, SSE_REFUSALS } from '../protocol/close-codes.js';
 import { formatSinceList } from '../protocol/sse.js';
-import { answered, read } from './answer.js';
+import { read } from './answer.js';
 import { frameOf, withQuery, type TransportFactory } from './transport.js';
 
 /**
@@ -26,13 +26,13 @@ async function refusal(url: string, base: string): Promise<[number, string, stri
       void res.body?.cancel();
       return [CloseCode.abnormal, 'sse_error'];
     }
-    const [text, body] = await read(res);
+    const [body, what] = await read(res, base);
     const error = (body as { error?: unknown } | undefined)?.error;
     return [
       (error !== 'replay' && SSE_REFUSALS[res.status]) || CloseCode.abnormal,
       String(error ?? res.status),
       // A 5xx page is a proxy in front of a gateway that is down: no misconfiguration.
-      typeof error === 'string' || res.status > 499 ? undefined : `${base} ${answered(res, text)}`,
+      typeof error === 'string' || res.status > 499 ? undefined : what,
     ];
   } catch {
     return [CloseCode.abnormal, 'sse_error'];

@@ -81,7 +81,7 @@ describe('WebSocket transport with ws in Node', () => {
     d.disconnect();
   });
 
-  it('does not crash when a dead-link timeout closes a socket that never said hello', async () => {
+  it('does not crash when the hello deadline closes a socket that never said hello', async () => {
     // A TCP server that accepts and never answers the upgrade: the socket stays CONNECTING until the timeout.
     const sockets = new Set<Socket>();
     const silent = createServer((socket) => void sockets.add(socket));
@@ -90,13 +90,14 @@ describe('WebSocket transport with ws in Node', () => {
     try {
       const c = make({
         url: `ws://127.0.0.1:${(silent.address() as { port: number }).port}/rt`,
-        timeout: 60,
+        helloTimeout: 60,
         logger: (_level, event, data) => {
           if (event === 'close') closes.push((data as { reason: string }).reason);
         },
       });
-      await untilStore(c.status, (v) => v.stats.reconnectCount >= 2);
+      const { error } = await untilStore(c.status, (v) => v.stats.reconnectCount >= 2);
       assert.ok(closes.includes('timeout'));
+      assert.match(error?.reason ?? '', /did not answer as a Lydian gateway: no hello in 60 ms$/);
       c.disconnect();
     } finally {
       for (const socket of sockets) socket.destroy();
