@@ -8,6 +8,10 @@
  * Life of a connection: `dial` gets a ticket and opens the current transport; `hello` makes it open and
  * (re)subscribes every active topic with its `seq` and `epoch`; after `stableAfter` it counts as healthy; its
  * end goes to the reconnect policy. While on a fallback transport, a probe tries the preferred one again.
+ *
+ * Never silent: a ticket failure, or a URL that answers but not as a gateway (a page, no `hello` within
+ * `helloTimeout`), is in `status.error` while the client retries, and every kind of error is told once (a
+ * `problem` to the `logger`, else a `[lydian]` console warning).
  */
 import { CloseCode, closeAction } from '../protocol/close-codes.js';
 import { PROTOCOL_VERSION, type ClientFrame, type HelloFrame, type ServerFrame } from '../protocol/frames.js';
