@@ -17,8 +17,8 @@
  *   least: spread over 8 × `minDelay` (0–4 s by default), the fleet does not return in the same second.
  * - stable: a connection that stayed up for `stableAfter` resets the backoff and its transport's failures
  *   ({@link stayedUp}).
- * - ticket provider: a 401 or 403 stops; a malformed ticket (-1) counts as a refusal; anything else (a 5xx, a
- *   network error) retries with backoff.
+ * - ticket provider: a 401 or 403 stops; a malformed ticket (-1: not a ticket, e.g. a page's `index.html`)
+ *   counts as a refusal; anything else (a 5xx, a network error) retries with backoff.
  * - offline: no retry is scheduled and no backoff step spent; the client dials when the network returns.
  */
 import { CloseCode, closeAction, MAX_AUTH_REFUSALS, type CloseAction } from '../protocol/close-codes.js';
