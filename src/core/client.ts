@@ -109,11 +109,11 @@ export function createClient(options: ClientOptions): Client {
     // Never silent: each kind of error is told once per client, to the `logger` when there is one (the
     // application decides), else on the console, `debug` or not.
     const e = next.error;
-    const kind = e && `${e.source} ${e.code}`;
-    if (kind && !told.has(kind)) {
-      told.add(kind);
+    const key = e && `${e.source} ${e.code}`;
+    if (key && !told.has(key)) {
+      told.add(key);
       if (options.logger) options.logger('warn', 'problem', e);
-      else console.warn(`[lydian] ${e.reason} (${kind})`);
+      else console.warn(`[lydian] ${e.reason} (${key})`);
     }
   };
   const send = (frame: ClientFrame): void => {
