@@ -4,14 +4,15 @@
  *   by esbuild with Lit (`lit`, `lit/*`, `@lit/*`) and the core (`src/core`, `src/transports`,
  *   `src/protocol`, which has its own budget) left out: ≤ 5 KB;
  * - the self-contained `dist/browser/rt-elements.js` (core + elements + Lit), built in memory by the very
- *   rollup config that `npm run build` uses: ≤ 15 KB.
+ *   rollup config that `npm run build` uses: ≤ 16 KB.
  *
- * Why 5 and 15 KB (were 4 and 14): issue #14 added `<rt-sparkline>` (+~730 B gzip in rt-elements.js: the
+ * Why 5 and 16 KB (were 4 and 14): issue #14 added `<rt-sparkline>` (+~730 B gzip in rt-elements.js: the
  * element, its SVG and styles) and targets on `<rt-topic>` (+~450 B: `min`/`max`, the reflected `target`, the
  * announced change, `rt-target`, the shared `TopicElement` base), 14 148 → 15 333 B. Minification won back
  * ~200 B (the `css` literals lose their whitespace; one licence banner for Lit instead of eight copies) and
- * the elements were trimmed to 15 137 B. The elements-only build (esbuild, css literals as written) went
- * from 3 586 to ~4 830 B.
+ * the elements were trimmed to 15 137 B. The client's diagnostics of the same issue (a misconfigured ticket
+ * endpoint or gateway URL said in `status.error`) added ~450 B of core: 15 585 B. The elements-only build
+ * (esbuild, css literals as written) went from 3 586 to ~4 830 B.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -30,7 +31,7 @@ const coreExternal: Plugin = {
 };
 
 describe('size budget: web components', () => {
-  it('the elements without Lit and the core stay within 5 KB gzipped', async () => {
+  it('the elements without Lit and the core stay within 5 KB gzipped', async (t) => {
     const limit = 5 * KB;
     const { code, gzipped } = await measure('src/define/index.ts', {
       // package.json's sideEffects names dist/, not src/: keep the define calls this entry exists for.
@@ -39,13 +40,13 @@ describe('size budget: web components', () => {
       external: ['lit', 'lit/*', '@lit/*'],
       plugins: [coreExternal],
     });
-    report('elements (no lit, no core)', code.length, gzipped, limit);
+    report('elements (no lit, no core)', code.length, gzipped, limit, t);
     assert.match(Buffer.from(code).toString(), /rt-connection/);
     assert.ok(gzipped <= limit, `${gzipped} B > ${limit} B`);
   });
 
-  it('dist/browser/rt-elements.js (core + elements + Lit) stays within 15 KB gzipped', async () => {
-    const limit = 15 * KB;
+  it('dist/browser/rt-elements.js (core + elements + Lit) stays within 16 KB gzipped', async (t) => {
+    const limit = 16 * KB;
     process.chdir(root); // the rollup config's paths are relative to the repository
     const configs = (await import(root + 'rollup.config.mjs')).default as RollupOptions[];
     const config = configs.find((c) => (c.output as OutputOptions).file?.endsWith('/rt-elements.js'));
@@ -55,7 +56,7 @@ describe('size budget: web components', () => {
     await bundle.close();
     const code = output[0].code;
     const gzipped = gzipLength(code);
-    report('dist/browser/rt-elements.js', code.length, gzipped, limit);
+    report('dist/browser/rt-elements.js', code.length, gzipped, limit, t);
     for (const tag of ['rt-connection', 'rt-topic', 'rt-sparkline', 'rt-status', 'rt-feed'])
       assert.ok(code.includes(`"${tag}"`), `registers ${tag}`);
     assert.ok(gzipped <= limit, `${gzipped} B > ${limit} B`);
