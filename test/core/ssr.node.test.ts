@@ -20,8 +20,10 @@ describe('in Node', () => {
     assert.equal(typeof core.createClient, 'function');
   });
 
-  it('connects with an injected WebSocket, signs with the secret, subscribes and receives', async () => {
+  it('connects with an injected WebSocket, signs with the secret, subscribes and receives', async (t) => {
     const { createClient } = await import('../../src/index.js');
+    // Signing in the page is for development only, and the client says so once (restored after the test).
+    const warn = t.mock.method(console, 'warn', () => {});
     const client = createClient({
       url: `ws://127.0.0.1:${gw.port}/rt`,
       secret: 'test-secret',
@@ -46,5 +48,10 @@ describe('in Node', () => {
     assert.equal(client.status.get().transport, 'websocket');
     client.disconnect();
     assert.equal(client.status.get().state, 'closed');
+    // Once, and nothing else: the connection itself had nothing to warn about.
+    assert.deepEqual(
+      warn.mock.calls.map((c) => c.arguments),
+      [['[lydian] `secret` signs tickets in the page: for development only']],
+    );
   });
 });
