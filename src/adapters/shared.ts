@@ -38,8 +38,8 @@ export interface RealtimeTopic<T> {
   connected: boolean;
   /**
    * What went wrong, as a string (renders as is), or `null`; the first that applies: `missing scope: …`, the
-   * reason the client stopped (`scope revoked`, `ticket endpoint answered 401`), the gateway's `sub.err` code
-   * (`forbidden`, `unknown_topic`).
+   * reason the client stopped (`scope revoked`, `/rt/ticket?scopes=ops.admin answered 401 application/json "…"`),
+   * the gateway's `sub.err` code (`forbidden`, `unknown_topic`).
    */
   error: string | null;
   /** The topic's phase: `idle`, `subscribing`, `live`, `error` or `closed`. */

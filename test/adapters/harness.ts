@@ -1,9 +1,10 @@
 /**
- * What the adapter browser tests share: a client on the mock gateway under a fake clock, and a look at the
- * wire (the `sub`/`unsub` frames the gateway double received).
+ * What the adapter browser tests share: a client on the mock gateway under a fake clock, a look at the wire
+ * (the `sub`/`unsub` frames the gateway double received), and the problems the clients told their `logger`
+ * (recorded for the tests to assert, instead of the console warning a client without a `logger` prints).
  */
 import { createClient } from '../../src/core/client.js';
-import type { Client, ClientOptions } from '../../src/core/types.js';
+import type { Client, ClientOptions, RealtimeError } from '../../src/core/types.js';
 import { installClock, type FakeClock } from '../helpers/fake-clock.js';
 import { fakeAuth, FakeWebSocket, MockGateway } from '../helpers/mock-gateway.js';
 
@@ -16,6 +17,8 @@ export interface Harness {
   clock: FakeClock;
   /** Options for `createClient` that reach the mock gateway (for providers that create their own client). */
   options: ClientOptions;
+  /** The errors the clients told once each as a `problem` (their `logger` is the harness's), oldest first. */
+  problems: RealtimeError[];
   /** A connected client (WebSocket only, `linger` = {@link LINGER}). */
   client(extra?: Partial<ClientOptions>): Client;
   /**
@@ -32,6 +35,7 @@ export function harness(): Harness {
   const clock = installClock();
   const gw = new MockGateway({ forbidden: ['secret.topic'] });
   const clients: Client[] = [];
+  const problems: RealtimeError[] = [];
   const options: ClientOptions = {
     url: gw.url,
     auth: fakeAuth().auth,
@@ -39,11 +43,13 @@ export function harness(): Harness {
     transports: ['websocket'],
     linger: LINGER,
     scopes: ['ops.admin'],
+    logger: (_level, event, data) => void (event === 'problem' && problems.push(data as RealtimeError)),
   };
   return {
     gw,
     clock,
     options,
+    problems,
     client(extra) {
       const c = createClient({ ...options, ...extra });
       clients.push(c);

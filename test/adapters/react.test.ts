@@ -130,6 +130,7 @@ describe('React adapter', () => {
       h.gw.last.close(4403, 'scope revoked');
       await h.clock.tick(10);
       expect(text(view.el, '.t')).to.equal('scope revoked|undefined|false|0');
+      expect(h.problems).to.deep.equal([{ source: 'close', code: 4403, reason: 'scope revoked' }]);
     });
 
     it('checks its scopes against the provider: a missing one is an error and nothing is subscribed', async () => {

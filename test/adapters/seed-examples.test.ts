@@ -8,6 +8,7 @@ import { flushSync } from 'react-dom';
 import { createRoot, type Root } from 'react-dom/client';
 import { RealtimeProvider } from '../../src/adapters/react.js';
 import { createClient } from '../../src/core/client.js';
+import type { Logger } from '../../src/core/logger.js';
 import type { Client } from '../../src/core/types.js';
 import { fanout, startGateway, stopGateway, type TestGateway } from '../helpers/commands.js';
 import { untilStore } from '../helpers/until.js';
@@ -100,7 +101,10 @@ describe("the seed's React examples against the real gateway", () => {
     root.unmount();
     client.disconnect();
     const auth = () => Promise.reject({ status: 403, message: 'ticket refused: no ops.admin for this user' });
-    client = createClient({ url: gw.wsUrl, scopes: ['ops.admin'], auth, transports: ['websocket'] });
+    // The client tells each problem once: to this logger, where the test reads it, instead of the console.
+    const problems: unknown[] = [];
+    const logger: Logger = (_level, event, data) => void (event === 'problem' && problems.push(data));
+    client = createClient({ url: gw.wsUrl, scopes: ['ops.admin'], auth, transports: ['websocket'], logger });
     const host = document.createElement('div');
     document.body.append(host);
     root = createRoot(host);
@@ -108,5 +112,8 @@ describe("the seed's React examples against the real gateway", () => {
     expect(await untilText(host, (t) => t.startsWith('Error'))).to.equal(
       'Error: ticket refused: no ops.admin for this user',
     );
+    expect(problems).to.deep.equal([
+      { source: 'ticket', code: 403, reason: 'ticket refused: no ops.admin for this user' },
+    ]);
   });
 });

@@ -108,6 +108,7 @@ describe('Vue adapter', () => {
     rt.gw.last.close(4403, 'scope revoked');
     await rt.clock.tick(10);
     expect(text('.t')).to.equal('scope revoked|undefined|false|0');
+    expect(rt.problems).to.deep.equal([{ source: 'close', code: 4403, reason: 'scope revoked' }]);
   });
 
   it('useRealtimeMulti and useRealtimeConnection: refs of the map and of the connection', async () => {
