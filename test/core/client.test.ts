@@ -3,7 +3,7 @@ import { createClient } from '../../src/core/client.js';
 import type { Client, ClientOptions } from '../../src/core/types.js';
 import { installClock, type FakeClock } from '../helpers/fake-clock.js';
 import { fakeAuth, FakeWebSocket, MockGateway } from '../helpers/mock-gateway.js';
-import { catchExpected } from './expected-errors.js';
+import { catchUncaught, type Uncaught } from '../helpers/uncaught.js';
 
 describe('createClient (WebSocket, mock gateway, fake clock)', () => {
   let clock: FakeClock;
@@ -485,8 +485,8 @@ describe('createClient (WebSocket, mock gateway, fake clock)', () => {
   });
 
   describe('listeners that throw', () => {
-    let uncaught: ReturnType<typeof catchExpected>;
-    beforeEach(() => (uncaught = catchExpected()));
+    let uncaught: Uncaught;
+    beforeEach(() => (uncaught = catchUncaught()));
     afterEach(() => uncaught.restore());
 
     it('a status listener throwing on open does not keep the topics from being subscribed', async () => {

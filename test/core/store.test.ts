@@ -1,6 +1,6 @@
 import { expect } from '@open-wc/testing';
 import { atom } from '../../src/core/store.js';
-import { catchExpected, type Expected } from './expected-errors.js';
+import { catchUncaught, type Uncaught } from '../helpers/uncaught.js';
 
 describe('atom', () => {
   it('subscribe calls the listener at once, then on every change', () => {
@@ -70,8 +70,8 @@ describe('atom', () => {
 });
 
 describe('atom: a listener that throws', () => {
-  let uncaught: Expected;
-  beforeEach(() => (uncaught = catchExpected()));
+  let uncaught: Uncaught;
+  beforeEach(() => (uncaught = catchUncaught()));
   afterEach(() => uncaught.restore());
 
   it('does not keep the other listeners from being called, and the error is reported and rethrown', async () => {
