@@ -56,6 +56,8 @@ if (wantsHelp(argv)) {
 let flags: Parsed<typeof cli.flags>['values'];
 try {
   flags = parseCommandLine(cli, argv).values;
+  // A bad flag value is a usage error too (exit 2), found before anything starts.
+  if (flags.port !== undefined && !/^\d+$/.test(flags.port)) throw new Error('--port must be a non-negative integer');
 } catch (error) {
   process.stderr.write(`rt-gateway: ${(error as Error).message} (see rt-gateway --help)\n`);
   process.exit(2);

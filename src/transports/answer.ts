@@ -18,6 +18,6 @@ export async function read(res: Response, url: string): Promise<[unknown, string
   }
   return [
     json,
-    `${url} ${res.redirected ? `→ ${res.url} ` : ''}answered ${res.status} ${res.headers.get('content-type')} ${JSON.stringify(text.slice(0, 80))}`,
+    `${url} ${res.redirected ? `→ ${res.url} ` : ''}answered ${res.status} ${res.headers.get('content-type') ?? 'no content-type'} ${JSON.stringify(text.slice(0, 80))}`,
   ];
 }
