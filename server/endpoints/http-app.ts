@@ -73,6 +73,8 @@ export function createHttpApp(options: HttpAppOptions): (req: IncomingMessage, r
       return serveDemoTicket(url.searchParams, res, demo.keys.current);
     }
     if (demo && (await serveStatic(req, res, pathname, demo.staticRoots))) return;
+    // Readable by the origins that may read the gateway, so a page with a mistyped path sees "404", not "CORS?".
+    applyCors(req, res, origins, demo !== undefined);
     sendJson(res, 404, { error: 'not_found' });
   };
   return (req, res) => {

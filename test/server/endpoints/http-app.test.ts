@@ -59,6 +59,13 @@ describe('HTTP routes', () => {
     assert.equal(post, 405);
   });
 
+  it('does not let an origin outside its allowlist read a 404', async () => {
+    const res = await fetch(`${gw.url}/nope`, { headers: { origin: 'http://elsewhere.test' } });
+    assert.equal(res.status, 404);
+    assert.equal(res.headers.get('access-control-allow-origin'), null);
+    await res.arrayBuffer();
+  });
+
   it('has no ticket endpoint and no dashboard outside demo mode', async () => {
     assert.equal((await get(`${gw.url}/rt/ticket?scopes=ops.admin`)).status, 404);
     assert.equal((await get(`${gw.url}/`)).status, 404);
@@ -82,6 +89,13 @@ describe('demo mode', () => {
     const hello = await client.next('hello');
     assert.deepEqual(hello.scopes, ['ops.admin', 'liveops.admin']);
     await client.close();
+  });
+
+  it('lets a page on another origin read its 404, so a mistyped ticket path reads as such', async () => {
+    const res = await fetch(`${gw.url}/rt/tickets?scopes=ops.admin`, { headers: { origin: 'http://app.test' } });
+    assert.equal(res.status, 404);
+    assert.equal(res.headers.get('access-control-allow-origin'), '*');
+    assert.deepEqual(await res.json(), { error: 'not_found' });
   });
 
   it('refuses malformed scopes with 400', async () => {
