@@ -115,16 +115,22 @@ describe('the live-ops dashboard, as a user sees it', function () {
     expect(feed.scrollHeight).to.be.at.most(feed.clientHeight + 1); // no inner scroll area
   });
 
-  for (const colorScheme of ['light', 'dark'] as const) {
-    it(`has no axe violations in ${colorScheme}`, async () => {
+  const looks = [360, 1400].flatMap((width) =>
+    (['light', 'dark'] as const).map((colorScheme) => ({ width, colorScheme })),
+  );
+
+  for (const { width, colorScheme } of looks) {
+    it(`has no axe violations at ${width} px in ${colorScheme}`, async () => {
+      dash.resize(width);
       useScheme(colorScheme);
       expect(await axe()).to.deep.equal([]);
     });
   }
 
-  for (const width of [360, 1400]) {
-    it(`fits ${width} px: no sideways scroll, the theme button inside, nothing out of its card, values on one line`, async () => {
+  for (const { width, colorScheme } of looks) {
+    it(`fits ${width} px in ${colorScheme}: no sideways scroll, the theme button inside, nothing out of its card, values on one line`, async () => {
       dash.resize(width);
+      useScheme(colorScheme);
       const root = doc.documentElement;
       expect(dash.win.innerWidth).to.equal(width);
       expect(root.scrollWidth, 'page width').to.be.at.most(root.clientWidth);
