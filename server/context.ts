@@ -16,6 +16,7 @@ import { resolveBackpressure, type BackpressureOptions } from './delivery/backpr
 import { ClusterStats } from './engines/redis/cluster-stats.js';
 import { RedisEngine, type RedisEngineOptions } from './engines/redis/engine.js';
 import { RedisNonceStore } from './engines/redis/nonce-store.js';
+import { connectLink } from './engines/redis/connect.js';
 import { IpLimiter, resolveRateLimits, type RateLimitOptions, type RateLimits } from './limits/rate-limits.js';
 import { systemClock, type Clock } from './clock.js';
 import type { Session } from './delivery/session.js';
@@ -105,21 +106,17 @@ export class GatewayContext {
 
     if (options.redis !== undefined) {
       const redis = typeof options.redis === 'string' ? { url: options.redis } : options.redis;
-      const engine = new RedisEngine({ historySize, ...redis }, this.logger, now);
+      const engine = new RedisEngine({ historySize, ...redis }, this.logger, now, connectLink);
       this.engine = engine;
-      this.nonces =
-        options.nonceStore ??
-        new RedisNonceStore(
-          () => engine.client,
-          redis.prefix,
-          () => engine.ticketsNotBefore,
-        );
+      this.nonces = options.nonceStore ?? new RedisNonceStore(() => engine.redis, redis.prefix, engine);
       this.hub = new Hub(registry, engine, this.logger, this.limits.maxSubscriptions, options.fanout);
       this.cluster = new ClusterStats(
-        () => engine.client,
+        () => engine.redis,
         engine.id,
         () => this.hub.stats(),
         redis.prefix,
+        undefined,
+        now,
       );
     } else {
       this.engine = new MemoryEngine(now);

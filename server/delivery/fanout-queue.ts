@@ -216,6 +216,16 @@ export class FanoutQueue {
     if (sent === Sent.dropped) result.dropped += 1;
   }
 
+  /**
+   * Drops `topic`'s messages still waiting (its order was reset: subscribers learn of the loss by `reset`, and
+   * none may get an older message after it).
+   */
+  discard(topic: Topic<Session>): void {
+    if (!this.backlogs.delete(topic)) return;
+    const kept = this.waiting.filter((delivery) => delivery.topic !== topic);
+    this.waiting.splice(0, this.waiting.length, ...kept);
+  }
+
   /** Drops what is waiting and the next turn (the gateway is closing: its connections are going). */
   dispose(): void {
     if (this.nextTurn) clearImmediate(this.nextTurn);

@@ -9,7 +9,7 @@ import type { Engine, EngineSink, FanoutResult, PublishResult, Resume } from '..
 import type { Logger } from '../ops/log.js';
 import { FanoutQueue, Sent, type FanoutOptions } from './fanout-queue.js';
 import { Outcome } from './backpressure.js';
-import type { PreparedFrame } from './prepared-frame.js';
+import { PreparedFrame } from './prepared-frame.js';
 import type { Session, TransportKind } from './session.js';
 import type { Topic } from './topic.js';
 import type { TopicRegistry, TopicSpec } from './topic-registry.js';
@@ -72,6 +72,8 @@ export interface HubEvents {
    * the turn's fanout budget goes out in later turns; only timed while someone listens).
    */
   fanout: [topic: string, seconds: number];
+  /** The engine reset `topic`'s order (its history was lost or went back) and its subscribers got `reset`. */
+  reset: [topic: string];
 }
 
 /** Live messages held per topic for a subscriber whose resume is still being fetched. */
@@ -189,6 +191,12 @@ export class Hub extends EventEmitter<HubEvents> implements EngineSink {
     }
     let last = resume.seq;
     for (const frame of held) {
+      if (frame.seq === 0) {
+        // An in-band reset that came while the resume was fetched (see `reset`): whatever follows it is new.
+        session.send(frame);
+        last = 0;
+        continue;
+      }
       if (frame.seq <= last) continue;
       session.send(frame);
       last = frame.seq;
@@ -277,9 +285,27 @@ export class Hub extends EventEmitter<HubEvents> implements EngineSink {
     return outcome === Outcome.queuedDropped ? Sent.dropped : Sent.written;
   }
 
-  /** The engine lost `topic`'s order: its subscribers reconnect (1012) and resume, learning of any loss by `reset`. */
-  resync(topic: Topic<Session>): void {
-    for (const session of [...topic.subscribers]) session.close(CloseCode.serviceRestart, 'resync');
+  /**
+   * The engine cannot go on from what it delivered on `topic` (PROTOCOL.md §8): every subscriber gets, on its open
+   * connection, `reset` with the new epoch, then the latest message if any, then live messages. Nothing older
+   * than the reset reaches it after it. A subscriber whose resume is still being fetched gets it after the resume.
+   */
+  reset(topic: Topic<Session>, epoch: string, latest: PreparedFrame | undefined): void {
+    this.fanoutQueue.discard(topic);
+    const reset = PreparedFrame.control({ type: 'reset', topic: topic.name, epoch });
+    for (const session of topic.subscribers) {
+      if (session.isClosed) continue;
+      const held = session.pending?.get(topic);
+      if (held) {
+        // Its resume is still being fetched: the reset follows it, in place of the live messages held so far.
+        held.splice(0, held.length, reset, ...(latest ? [latest] : []));
+        continue;
+      }
+      session.lastSeq?.delete(topic);
+      session.send(reset);
+      if (latest) session.send(latest);
+    }
+    this.emit('reset', topic.name);
   }
 
   /** Connections and subscribers per topic, in the seed's `/rt/stats` shape. */

@@ -48,6 +48,21 @@ export type EngineHealth =
       reason: string;
     };
 
+/** Where an engine keeps its state, and what it recovered after Redis outages (`/health`, metrics, logs). */
+export interface EngineStatus {
+  /** `memory` (one gateway), `redis` (one Redis server) or `redis-cluster` (sharded Pub/Sub). */
+  mode: 'memory' | 'redis' | 'redis-cluster';
+  /** Redis restarts or failovers this gateway came back from. */
+  restarts: number;
+  /** Topics checked after outages: `continued` with nothing lost, or `reset` in-band (history lost or went back). */
+  recovered: {
+    /** Topics whose subscribers went on without a gap. */
+    continued: number;
+    /** Topics whose subscribers got a `reset` frame on their open connection. */
+    reset: number;
+  };
+}
+
 /** The pluggable part of a gateway. */
 export interface Engine {
   /**
@@ -61,6 +76,8 @@ export interface Engine {
   watch(topic: Topic): void;
   /** Health for `/health`. */
   health(): EngineHealth;
+  /** Mode and recovery counts for `/health` and metrics. */
+  status(): EngineStatus;
   /** Starts (connects) the engine. */
   start(sink: EngineSink): Promise<void>;
   /** Stops the engine and releases its connections. */
@@ -71,8 +88,12 @@ export interface Engine {
 export interface EngineSink {
   /** Sends `frame` to this gateway's subscribers of `topic`. */
   deliver(topic: Topic, frame: PreparedFrame): FanoutResult;
-  /** This gateway can no longer guarantee `topic`'s order (its history was lost): its subscribers must resync. */
-  resync(topic: Topic): void;
+  /**
+   * This gateway cannot go on from what it delivered on `topic` (its history was lost, went back, or no longer
+   * reaches back): its subscribers get a `reset` frame with `epoch`, then `latest` when there is one, on their
+   * open connections, and live messages after.
+   */
+  reset(topic: Topic, epoch: string, latest: PreparedFrame | undefined): void;
   /** Looks a topic up by name. */
   topic(name: string): Topic | undefined;
 }

@@ -2,7 +2,7 @@
  * The embedded engine: sequence, epoch and history of each topic in this process (see {@link TopicHistory}).
  * Publishing delivers synchronously, so `fanout()` can report what it did.
  */
-import type { Engine, EngineHealth, EngineSink, PublishResult, Resume } from './engine.js';
+import type { Engine, EngineHealth, EngineSink, EngineStatus, PublishResult, Resume } from './engine.js';
 import { PreparedFrame } from '../delivery/prepared-frame.js';
 import type { Topic } from '../delivery/topic.js';
 
@@ -29,6 +29,10 @@ export class MemoryEngine implements Engine {
 
   health(): EngineHealth {
     return { ok: true };
+  }
+
+  status(): EngineStatus {
+    return { mode: 'memory', restarts: 0, recovered: { continued: 0, reset: 0 } };
   }
 
   start(sink: EngineSink): Promise<void> {

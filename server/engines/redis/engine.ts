@@ -1,25 +1,34 @@
 /**
- * The Redis engine: several gateways share sequence numbers, history, epochs and delivery through Redis.
+ * The Redis engine: several gateways share sequence numbers, history, epochs and delivery through Redis, a single
+ * server or a Cluster (see {@link RedisLink}).
  *
- * - `publish` runs one Lua script that assigns the seq, appends to the capped history and publishes the frame,
- *   atomically; every gateway (the publisher included) delivers what arrives on the topic's channel.
- * - Each gateway tracks the last seq it delivered per topic. A jump (messages missed while its Pub/Sub
- *   connection was down) is filled from history before going on; if history no longer reaches back, or the
- *   epoch changed (Redis lost its data), the topic's local subscribers are told to resync (close 1012), and
- *   they resume with `since` and get a `reset` if anything is truly gone.
+ * - `publish` runs one Lua script that assigns the seq, appends to the capped history and publishes the entry on
+ *   the topic's channel, atomically; every gateway (the publisher included) delivers what arrives there. On a
+ *   Cluster the channel is sharded and shares the topic's slot, so a message travels only to its shard.
+ * - Each gateway remembers, per topic, the last seq it delivered and that entry itself. A jump in seq (messages
+ *   missed while Pub/Sub was cut) is filled from history before going on.
+ * - **Outages close no connection.** While Redis is away, clients stay connected. When it is back, the gateway
+ *   checks each topic against its evidence (RECOVER_SCRIPT): if the history still holds the entry it delivered
+ *   last, unchanged, the topic continues with what was missed; if the history was lost or went back (an older
+ *   snapshot, a failover that lost writes), the topic gets a new epoch and its subscribers an in-band `reset`
+ *   with the latest message, so no client takes a new message for one it holds. Publishing waits for that check.
  * - Raw `PUBLISH <topic> <json>` (the seed's pipeline pattern) is ingested by one gateway at a time, the holder
  *   of a lease, which turns each payload into a sequenced message. At most once: a payload published while no
  *   gateway holds the lease (for up to the lease time after the holder died) or while the holder is
  *   disconnected from Redis is lost, since Pub/Sub keeps nothing. Use `fanout()` when every message counts.
  */
 import { randomBytes } from 'node:crypto';
-import type { Engine, EngineHealth, EngineSink, PublishResult, Resume } from '../engine.js';
+import type { Engine, EngineHealth, EngineSink, EngineStatus, PublishResult, Resume } from '../engine.js';
 import type { Logger } from '../../ops/log.js';
 import { PreparedFrame } from '../../delivery/prepared-frame.js';
 import { createEpoch } from '../../delivery/topic-history.js';
 import type { Topic } from '../../delivery/topic.js';
-import { connectRedis, type RedisClient, type RedisOptions } from './clients.js';
-import { BUMP_EPOCH_SCRIPT, PUBLISH_SCRIPT, RENEW_LEASE_SCRIPT, RESUME_SCRIPT } from './scripts.js';
+import type { RedisOptions } from './clients.js';
+import { IngestLease } from './ingest-lease.js';
+import type { RedisLink } from './link.js';
+import { ScriptRunner } from './script-runner.js';
+import { PUBLISH_SCRIPT, RECOVER_SCRIPT, RESUME_SCRIPT } from './scripts.js';
+import { WriteWitness } from './write-witness.js';
 
 /** Options of the Redis engine. */
 export interface RedisEngineOptions extends RedisOptions {
@@ -36,9 +45,14 @@ export interface RedisEngineOptions extends RedisOptions {
   rawChannel?: (topic: string) => string;
 }
 
+/** Connects the engine's link to Redis (a single server or a Cluster, from the options). */
+export type LinkFactory = (options: RedisEngineOptions, logger: Logger) => Promise<RedisLink>;
+
 interface TopicState {
   /** Last seq delivered locally; -1 until known. */
   lastSeq: number;
+  /** The entry delivered at `lastSeq` (evidence to check against Redis after an outage). */
+  lastEntry: string | undefined;
   epoch: string | undefined;
   /** Incoming messages are handled one after another, so catch-up and live delivery never interleave. */
   chain: Promise<void>;
@@ -46,119 +60,114 @@ interface TopicState {
 
 type ScriptReply = [number, string, number?, string[]?];
 
+const CONTINUE = 0;
+
 /** Sequence, history and delivery shared through Redis. */
 export class RedisEngine implements Engine {
   /** This gateway's id (lease owner, cluster stats). */
   readonly id = randomBytes(8).toString('hex');
-  private commands: RedisClient | undefined;
-  private subscriber: RedisClient | undefined;
+  private link: RedisLink | undefined;
   private sink: EngineSink | undefined;
   private readonly topics = new Map<Topic, TopicState>();
-  private readonly shas = new Map<string, string>();
+  private readonly scripts = new ScriptRunner(() => this.redis);
   private readonly prefix: string;
   private readonly historySize: number;
-  private leaseTimer: ReturnType<typeof setInterval> | undefined;
-  private ingesting = false;
+  private readonly witness: WriteWitness;
+  private lease: IngestLease | undefined;
   private closed = false;
-  /** Messages may have been missed (the Pub/Sub connection dropped): catch up from history when possible. */
-  private behind = false;
-  private restartedAt = 0;
+  /** Who Redis was when last seen (its `run_id`, or its masters'). */
+  private identity = '';
+  /** A restart or failover was seen and its topics are not all checked yet. */
+  private restartPending = false;
+  /** The check after an outage, while it runs: publishing waits for it. */
+  private recovery: Promise<void> | undefined;
   private retry: ReturnType<typeof setTimeout> | undefined;
+  private fence = 0;
+  private readonly counts = { restarts: 0, continued: 0, reset: 0 };
 
   constructor(
     private readonly options: RedisEngineOptions,
     private readonly logger: Logger,
     private readonly now: () => number,
+    private readonly connect: LinkFactory,
   ) {
     this.prefix = options.prefix ?? 'rt:';
     this.historySize = options.historySize ?? 100;
+    this.witness = new WriteWitness(() => this.redis, `${this.prefix}mark:${this.id}`);
   }
 
-  /** The command connection (shared with the nonce store and cluster stats). */
-  get client(): RedisClient {
-    if (!this.commands) throw new Error('Redis engine not started');
-    return this.commands;
+  /** The connection to Redis, shared with the nonce store and the cluster stats. */
+  get redis(): RedisLink {
+    if (!this.link) throw new Error('Redis engine not started');
+    return this.link;
   }
 
   async start(sink: EngineSink): Promise<void> {
     this.sink = sink;
-    this.commands = await connectRedis(this.options, this.logger, 'command');
-    try {
-      this.subscriber = await connectRedis(this.options, this.logger, 'subscriber');
-    } catch (error) {
-      this.commands.destroy();
-      throw error;
+    const link = await this.connect(this.options, this.logger);
+    this.link = link;
+    link.on('restored', () => this.startRecovery());
+    this.identity = await link.identity();
+    this.witness.start();
+    if (this.options.rawPublish !== false) {
+      this.lease = new IngestLease(link, `${this.prefix}ingest-lease`, this.id, this.options.leaseMs ?? 6000, {
+        acquired: () => this.subscribeRaw([...this.topics.keys()]),
+        lost: () => link.unsubscribeRaw([...this.topics.keys()].map((t) => this.rawChannel(t))),
+        logger: this.logger,
+      });
+      this.lease.start();
     }
-    // node-redis resubscribes every channel by itself after a reconnection; what was published meanwhile is
-    // fetched from history once both connections are back.
-    this.subscriber.on('error', () => (this.behind = true));
-    for (const client of [this.commands, this.subscriber]) client.on('ready', () => this.behind && this.catchUpAll());
-    this.commands.on('ready', () => void this.checkRestart().catch(() => {}));
-    await this.checkRestart();
-    if (this.options.rawPublish !== false) this.startLease();
   }
 
   /**
-   * Tickets issued before this time (ms) are refused as possible replays: Redis restarted, and the nonces it held
-   * may be gone. 0 when no restart was seen.
+   * Tickets issued before this time (ms) are refused as possible replays: Redis came back without some of the
+   * writes this gateway had made, so nonces used just before may be gone. 0 when that never happened. On a
+   * Cluster any failover counts, since a promoted replica may lack the last writes of its master.
    */
   get ticketsNotBefore(): number {
-    return this.restartedAt;
+    return this.fence;
   }
 
-  /**
-   * Notices a Redis restart (its `run_id` differs from the one recorded in Redis, or the record is gone) and
-   * makes it safe: tickets issued before it are refused for one window (their nonces may be lost), and each
-   * topic gets a new epoch (its `seq` may have gone back with a snapshot), so clients resume with `reset` rather
-   * than take new messages for ones they hold. One gateway bumps the epochs per restart.
-   */
-  private async checkRestart(): Promise<void> {
-    const client = this.client;
-    const runId = /run_id:(\w+)/.exec(await client.info('server'))?.[1];
-    if (runId === undefined) return;
-    const recorded = `${this.prefix}run-id`;
-    if ((await client.get(recorded)) === runId) return;
-    this.restartedAt = this.now();
-    await client.set(recorded, runId);
-    const first = await client.set(`${this.prefix}restart:${runId}`, '1', {
-      condition: 'NX',
-      expiration: { type: 'EX', value: 600 },
-    });
-    if (first === 'OK') {
-      for (const topic of this.topics.keys()) {
-        await client.eval(BUMP_EPOCH_SCRIPT, { keys: [this.key(topic, 'meta')], arguments: [createEpoch()] });
-      }
-    }
-    if (this.topics.size > 0) {
-      this.logger.warn('Redis', 'Redis restarted: older tickets refused for 5 minutes, topics resume with a new epoch');
-      this.catchUpAll();
-    }
+  /** Resolves once the check after an outage is done (at once when none runs): nonce claims wait for it. */
+  settled(): Promise<void> {
+    return this.recovery ?? Promise.resolve();
+  }
+
+  /** Records that this gateway claimed a nonce (evidence for {@link ticketsNotBefore}). */
+  claimed(): void {
+    this.witness.mark();
   }
 
   health(): EngineHealth {
-    if (this.commands?.isReady && this.subscriber?.isReady) return { ok: true };
+    if (this.link?.ready) return { ok: true };
     return { ok: false, reason: 'redis_unavailable' };
   }
 
+  status(): EngineStatus {
+    const { restarts, continued, reset } = this.counts;
+    return {
+      mode: this.link?.mode === 'cluster' ? 'redis-cluster' : 'redis',
+      restarts,
+      recovered: { continued, reset },
+    };
+  }
+
   watch(topic: Topic): void {
-    if (this.topics.has(topic) || !this.subscriber) return;
-    const state: TopicState = { lastSeq: -1, epoch: undefined, chain: Promise.resolve() };
+    if (this.topics.has(topic) || !this.link) return;
+    const state: TopicState = { lastSeq: -1, lastEntry: undefined, epoch: undefined, chain: Promise.resolve() };
     this.topics.set(topic, state);
     // Subscribe first, then learn where the topic stands: nothing published in between can be missed.
-    const subscribed = this.subscriber.subscribe(this.key(topic, 'ch'), (message) => {
+    const subscribed = this.link.subscribeTopic(this.key(topic, 'ch'), (message) => {
       this.enqueue(topic, () => this.receive(topic, message));
     });
     this.enqueue(topic, async () => {
       await subscribed;
-      const [seq, epoch] = await this.run<ScriptReply>(RESUME_SCRIPT, topic, ['-1', '', createEpoch()]);
-      if (state.lastSeq < 0) state.lastSeq = seq;
-      state.epoch = epoch;
+      await this.learn(topic);
     });
-    if (this.ingesting)
-      void this.subscriber.subscribe(this.rawChannel(topic), (message) => this.ingest(topic, message));
+    if (this.lease?.held) void this.subscribeRaw([topic]);
   }
 
-  publish(topic: Topic, payload: unknown): Promise<PublishResult> {
+  async publish(topic: Topic, payload: unknown): Promise<PublishResult> {
     const data = JSON.stringify(payload);
     if (data === undefined) throw new TypeError('fanout: payload must be JSON-serializable');
     return this.append(topic, data);
@@ -172,21 +181,11 @@ export class RedisEngine implements Engine {
 
   async close(): Promise<void> {
     this.closed = true;
-    if (this.leaseTimer) clearInterval(this.leaseTimer);
     if (this.retry) clearTimeout(this.retry);
-    const lease = `${this.prefix}ingest-lease`;
-    if (this.ingesting && this.commands?.isReady) {
-      await this.commands
-        .eval(`if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`, {
-          keys: [lease],
-          arguments: [this.id],
-        })
-        .catch(() => {});
-    }
+    this.witness.stop();
+    await this.lease?.stop();
     await Promise.all([...this.topics.values()].map((s) => s.chain));
-    for (const client of [this.subscriber, this.commands]) {
-      if (client?.isOpen) await client.close().catch(() => client.destroy());
-    }
+    await this.link?.close();
   }
 
   private rawChannel(topic: Topic): string {
@@ -198,25 +197,23 @@ export class RedisEngine implements Engine {
   }
 
   private async append(topic: Topic, data: string): Promise<PublishResult> {
-    const args = [topic.name, data, String(this.now()), String(this.historySize), createEpoch(), this.key(topic, 'ch')];
+    // After an outage, nothing is published before the topics were checked: a new epoch must come first.
+    if (this.recovery) await this.recovery;
+    const args = [
+      topic.name,
+      data,
+      String(this.now()),
+      String(this.historySize),
+      createEpoch(),
+      this.key(topic, 'ch'),
+      this.redis.publishCommand,
+    ];
     const [seq, epoch] = await this.run<ScriptReply>(PUBLISH_SCRIPT, topic, args);
     return { seq, epoch };
   }
 
-  /** Runs a script by SHA, loading it on first use or after Redis forgot it (a restart). */
-  private async run<T>(script: string, topic: Topic, args: string[]): Promise<T> {
-    const client = this.client;
-    const keys = [this.key(topic, 'meta'), this.key(topic, 'hist')];
-    const sha = this.shas.get(script);
-    if (sha !== undefined) {
-      try {
-        return (await client.evalSha(sha, { keys, arguments: args })) as T;
-      } catch (error) {
-        if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
-      }
-    }
-    this.shas.set(script, String(await client.scriptLoad(script)));
-    return (await client.eval(script, { keys, arguments: args })) as T;
+  private run<T>(script: string, topic: Topic, args: string[]): Promise<T> {
+    return this.scripts.run<T>(script, [this.key(topic, 'meta'), this.key(topic, 'hist')], args);
   }
 
   private frame(topic: Topic, entry: string): PreparedFrame {
@@ -224,9 +221,8 @@ export class RedisEngine implements Engine {
     return PreparedFrame.fromJson(topic.name, Number(entry.slice(0, cut)), entry.slice(cut + 1));
   }
 
-  private enqueue(topic: Topic, work: () => unknown): void {
-    const state = this.topics.get(topic);
-    if (!state) return;
+  private enqueue(topic: Topic, work: () => unknown): Promise<void> {
+    const state = this.topics.get(topic) as TopicState;
     state.chain = state.chain
       .then(async () => void (await work()))
       .catch((error: unknown) => {
@@ -234,29 +230,81 @@ export class RedisEngine implements Engine {
           error: error instanceof Error ? error.message : 'unknown',
         });
       });
+    return state.chain;
   }
 
-  /** Catches every topic up, now if both connections are ready, else as soon as they are. */
-  private catchUpAll(): void {
+  /** Where a watched topic stands: its seq, epoch and latest entry. */
+  private async learn(topic: Topic): Promise<void> {
+    const state = this.topics.get(topic) as TopicState;
+    const [seq, epoch, , entries] = await this.run<ScriptReply>(RESUME_SCRIPT, topic, ['-1', '', createEpoch()]);
+    if (state.lastSeq >= 0) return;
+    state.lastSeq = seq;
+    state.lastEntry = entries?.[0];
+    state.epoch = epoch;
+  }
+
+  /** Redis is back: check every topic, once both connections are up, and publish only after. */
+  private startRecovery(): void {
     if (this.closed) return;
-    this.behind = true;
-    if (!this.commands?.isReady || !this.subscriber?.isReady) return;
-    this.behind = false;
-    for (const topic of this.topics.keys()) this.enqueue(topic, () => this.tryCatchUp(topic));
+    const pass = this.recover().finally(() => {
+      if (this.recovery === pass) this.recovery = undefined;
+    });
+    this.recovery = pass;
   }
 
-  /** A catch-up that failed (Redis away again) is retried shortly, never skipped. */
-  private async tryCatchUp(topic: Topic): Promise<boolean> {
+  private async recover(): Promise<void> {
     try {
-      await this.catchUp(topic);
+      const identity = await this.redis.identity();
+      if (identity !== this.identity) {
+        this.identity = identity;
+        this.restartPending = true;
+        this.counts.restarts += 1;
+      }
+      if (!(await this.witness.kept()) || (this.restartPending && this.redis.mode === 'cluster')) {
+        this.fence = this.now();
+        this.logger.warn('Redis', 'Redis came back without some recent writes: tickets issued before now are refused');
+      }
+    } catch {
+      return this.retryLater();
+    }
+    const before = { ...this.counts };
+    const outcomes = await Promise.all([...this.topics.keys()].map((topic) => this.checkTopic(topic)));
+    if (outcomes.includes(false)) return this.retryLater();
+    const continued = this.counts.continued - before.continued;
+    const reset = this.counts.reset - before.reset;
+    if (this.restartPending || reset > 0) {
+      this.logger.warn('Redis', `Redis ${this.restartPending ? 'restarted' : 'reconnected'}: topics checked`, {
+        continued,
+        reset,
+      });
+    }
+    this.restartPending = false;
+  }
+
+  /** Checks one topic in its delivery order. Resolves false when Redis failed meanwhile. */
+  private checkTopic(topic: Topic): Promise<boolean> {
+    let ok = false;
+    return this.enqueue(topic, async () => {
+      ok = await this.tryCatchUp(topic, true);
+    }).then(() => ok);
+  }
+
+  /** A check that failed (Redis away again) is retried shortly, never skipped. */
+  private retryLater(): void {
+    if (this.closed || this.retry) return;
+    this.retry = setTimeout(() => {
+      this.retry = undefined;
+      if (this.redis.ready) this.startRecovery();
+    }, 250);
+    this.retry.unref();
+  }
+
+  private async tryCatchUp(topic: Topic, counted = false): Promise<boolean> {
+    try {
+      await this.catchUp(topic, counted);
       return true;
     } catch {
-      this.behind = true;
-      this.retry ??= setTimeout(() => {
-        this.retry = undefined;
-        this.catchUpAll();
-      }, 250);
-      this.retry.unref();
+      this.retryLater();
       return false;
     }
   }
@@ -268,61 +316,51 @@ export class RedisEngine implements Engine {
     // A gap: fill it from history first. If that fails, this message waits in history for the retry.
     if (state.lastSeq >= 0 && frame.seq > state.lastSeq + 1 && !(await this.tryCatchUp(topic))) return;
     if (frame.seq <= state.lastSeq) return;
+    this.deliver(topic, state, frame, entry);
+  }
+
+  private deliver(topic: Topic, state: TopicState, frame: PreparedFrame, entry: string): void {
     state.lastSeq = frame.seq;
+    state.lastEntry = entry;
     this.sink?.deliver(topic, frame);
   }
 
-  /** Delivers what this gateway missed from history, or makes the topic's subscribers resync. */
-  private async catchUp(topic: Topic): Promise<void> {
+  /** Delivers what this gateway missed, or resets the topic's subscribers in-band when it cannot. */
+  private async catchUp(topic: Topic, counted: boolean): Promise<void> {
     const state = this.topics.get(topic) as TopicState;
-    const resume = await this.resume(topic, Math.max(state.lastSeq, 0), state.epoch);
-    state.epoch = resume.epoch;
-    if (resume.reset) {
-      this.logger.warn('Redis', `${topic.name}: history lost or too short to catch up; subscribers resync`);
-      state.lastSeq = resume.seq;
-      this.sink?.resync(topic);
+    if (state.lastSeq < 0) return this.learn(topic);
+    const args = [
+      state.epoch ?? '',
+      String(state.lastSeq),
+      state.lastEntry ?? '',
+      createEpoch(),
+      this.restartPending ? '1' : '0',
+    ];
+    const [seq, epoch, verdict, entries = []] = await this.run<ScriptReply>(RECOVER_SCRIPT, topic, args);
+    if (verdict === CONTINUE) {
+      for (const entry of entries) {
+        const frame = this.frame(topic, entry);
+        if (frame.seq > state.lastSeq) this.deliver(topic, state, frame, entry);
+      }
+      if (counted) this.counts.continued += 1;
       return;
     }
-    for (const frame of resume.frames) {
-      if (frame.seq <= state.lastSeq) continue;
-      state.lastSeq = frame.seq;
-      this.sink?.deliver(topic, frame);
-    }
+    const renewed = epoch !== state.epoch;
+    this.logger.warn('Redis', `${topic.name}: ${renewed ? 'history lost or went back' : 'too much missed'}: reset`, {
+      delivered: state.lastSeq,
+      seq,
+    });
+    const latest = entries[0];
+    state.epoch = epoch;
+    state.lastSeq = seq;
+    state.lastEntry = latest;
+    this.counts.reset += 1;
+    this.sink?.reset(topic, epoch, latest === undefined ? undefined : this.frame(topic, latest));
   }
 
-  /** Takes or renews the raw-publish lease; the holder subscribes to the topics' raw channels. */
-  private startLease(): void {
-    const leaseMs = this.options.leaseMs ?? 6000;
-    const lease = `${this.prefix}ingest-lease`;
-    const tick = async () => {
-      const client = this.commands;
-      if (!client?.isReady || this.closed) return this.setIngesting(false);
-      try {
-        const held = this.ingesting
-          ? (await client.eval(RENEW_LEASE_SCRIPT, { keys: [lease], arguments: [this.id, String(leaseMs)] })) === 1
-          : (await client.set(lease, this.id, { condition: 'NX', expiration: { type: 'PX', value: leaseMs } })) ===
-            'OK';
-        await this.setIngesting(held);
-      } catch {
-        await this.setIngesting(false);
-      }
-    };
-    this.leaseTimer = setInterval(() => void tick(), Math.max(50, Math.floor(leaseMs / 3)));
-    this.leaseTimer.unref();
-    void tick();
-  }
-
-  private async setIngesting(on: boolean): Promise<void> {
-    if (on === this.ingesting || !this.subscriber) return;
-    this.ingesting = on;
-    const names = [...this.topics.keys()];
-    if (on) {
-      for (const topic of names)
-        await this.subscriber.subscribe(this.rawChannel(topic), (message) => this.ingest(topic, message));
-      this.logger.info('Redis', 'Ingesting raw PUBLISH on topic channels');
-    } else if (this.subscriber.isReady) {
-      await this.subscriber.unsubscribe(names.map((t) => this.rawChannel(t))).catch(() => {});
-    }
+  private async subscribeRaw(topics: Topic[]): Promise<void> {
+    for (const topic of topics)
+      await this.redis.subscribeRaw(this.rawChannel(topic), (message) => this.ingest(topic, message));
   }
 
   private ingest(topic: Topic, message: string): void {

@@ -5,28 +5,34 @@
  */
 import { TICKET_WINDOW_S } from '../../../src/protocol/index.js';
 import type { NonceStore } from '../../admission/nonce-store.js';
-import type { RedisClient } from './clients.js';
+import type { RedisLink } from './link.js';
+
+/** What the store asks of the engine about Redis outages (see `RedisEngine.ticketsNotBefore`). */
+export interface ReplayFence {
+  /** Tickets issued before this time (ms) count as replays: Redis came back without some recent writes. */
+  readonly ticketsNotBefore: number;
+  /** Resolves once the check after an outage is done, so no claim slips in before the fence is known. */
+  settled(): Promise<void>;
+  /** A nonce was claimed (the engine keeps evidence that Redis holds it). */
+  claimed(): void;
+}
 
 /** Nonces in Redis, expiring with their tickets. */
 export class RedisNonceStore implements NonceStore {
-  /**
-   * @param notBefore tickets issued before this time (ms) count as replays: Redis restarted and may have lost
-   * their nonces (see `RedisEngine.ticketsNotBefore`)
-   */
   constructor(
-    private readonly client: () => RedisClient,
+    private readonly link: () => RedisLink,
     private readonly prefix = 'rt:',
-    private readonly notBefore: () => number = () => 0,
+    private readonly fence?: ReplayFence,
   ) {}
 
   async claim(nonce: string, expiresAtMs: number): Promise<boolean> {
+    await this.fence?.settled();
     // The ticket's ts, in ms, from the expiry the verifier derived from it.
     const issuedAtMs = expiresAtMs - (TICKET_WINDOW_S + 1) * 1000;
-    if (issuedAtMs < this.notBefore() - 1000) return false;
-    const reply = await this.client().set(`${this.prefix}nonce:${nonce}`, '1', {
-      condition: 'NX',
-      expiration: { type: 'PXAT', value: expiresAtMs },
-    });
+    if (issuedAtMs < (this.fence?.ticketsNotBefore ?? 0) - 1000) return false;
+    const key = `${this.prefix}nonce:${nonce}`;
+    const reply = await this.link().command(key, ['SET', key, '1', 'NX', 'PXAT', String(expiresAtMs)]);
+    if (reply === 'OK') this.fence?.claimed();
     return reply === 'OK';
   }
 

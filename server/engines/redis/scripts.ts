@@ -9,7 +9,8 @@
 
 /**
  * Publishes one message. KEYS: meta, hist. ARGV: topic, data JSON, ts (ms), history size, epoch candidate,
- * channel. Returns `{seq, epoch}`. A topic without meta (new, or its history lost) starts a new epoch.
+ * channel, publish command (`PUBLISH`, or `SPUBLISH` on a cluster, where the channel shares the keys' slot).
+ * Returns `{seq, epoch}`. A topic without meta (new, or its history lost) starts a new epoch.
  */
 export const PUBLISH_SCRIPT = `
 local epoch = redis.call('HGET', KEYS[1], 'epoch')
@@ -22,7 +23,7 @@ local seq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
 local entry = seq .. '\\n{"type":"msg","topic":"' .. ARGV[1] .. '","seq":' .. seq .. ',"ts":' .. ARGV[3] .. ',"data":' .. ARGV[2] .. '}'
 redis.call('RPUSH', KEYS[2], entry)
 redis.call('LTRIM', KEYS[2], -tonumber(ARGV[4]), -1)
-redis.call('PUBLISH', ARGV[6], entry)
+redis.call(ARGV[7], ARGV[6], entry)
 return {seq, epoch}
 `;
 
@@ -54,8 +55,41 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[
 return 0
 `;
 
-/** Gives an existing topic a new epoch (after a Redis restart). KEYS: meta. ARGV: the new epoch. */
-export const BUMP_EPOCH_SCRIPT = `
-if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('HSET', KEYS[1], 'epoch', ARGV[1]) end
-return 0
+/**
+ * Checks a gateway's evidence about a topic against Redis after an outage, and says how its subscribers go on
+ * (PROTOCOL.md §8). KEYS: meta, hist. ARGV: the epoch the gateway delivered, its last delivered seq, the entry it
+ * delivered at that seq ('' for none), an epoch candidate, '1' when Redis restarted or failed over since.
+ * Returns `{seq, epoch, verdict, entries}`:
+ * - verdict 0, *continue*: the history still holds the gateway's last entry, unchanged; `entries` follow it;
+ * - verdict 1, *reset*: the gateway cannot go on from what it delivered; `entries` is the latest message. The
+ *   epoch is new when the history was lost or went back (a snapshot older than what was delivered), so that no
+ *   client can mistake a new message for one it holds, and when Redis restarted and the history no longer holds
+ *   the gateway's last entry to compare; it stays when the history is intact but no longer reaches back far
+ *   enough (too much was published meanwhile) on a Redis that did not restart.
+ */
+export const RECOVER_SCRIPT = `
+local latest = function() return redis.call('LRANGE', KEYS[2], -1, -1) end
+local renew = function()
+  redis.call('HSET', KEYS[1], 'epoch', ARGV[4])
+  return ARGV[4]
+end
+local epoch = redis.call('HGET', KEYS[1], 'epoch')
+if not epoch then
+  redis.call('DEL', KEYS[2])
+  return {0, renew(), 1, {}}
+end
+local seq = tonumber(redis.call('HGET', KEYS[1], 'seq') or '0')
+if epoch ~= ARGV[1] then return {seq, epoch, 1, latest()} end
+local since = tonumber(ARGV[2])
+if since > seq then return {seq, renew(), 1, latest()} end
+local oldest = seq - redis.call('LLEN', KEYS[2]) + 1
+if since > 0 and since >= oldest then
+  if redis.call('LINDEX', KEYS[2], since - seq - 1) ~= ARGV[3] then return {seq, renew(), 1, latest()} end
+elseif since > 0 and ARGV[5] == '1' then
+  return {seq, renew(), 1, latest()}
+elseif since < oldest - 1 then
+  return {seq, epoch, 1, latest()}
+end
+if since == seq then return {seq, epoch, 0, {}} end
+return {seq, epoch, 0, redis.call('LRANGE', KEYS[2], since - seq, -1)}
 `;
