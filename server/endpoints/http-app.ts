@@ -47,7 +47,13 @@ export function createHttpApp(options: HttpAppOptions): (req: IncomingMessage, r
       const engine = context.health();
       const status = context.draining ? 'draining' : engine.ok ? 'ok' : 'degraded';
       const uptimeS = Math.round((context.clock.now() - startedAt) / 1000);
-      const body = { status, ...(engine.ok ? {} : { reason: engine.reason }), uptimeS, ...context.hub.counters() };
+      const body = {
+        status,
+        ...(engine.ok ? {} : { reason: engine.reason }),
+        uptimeS,
+        ...context.hub.counters(),
+        engine: context.engine.status(),
+      };
       return sendJson(res, status === 'ok' ? 200 : 503, body);
     }
     if (

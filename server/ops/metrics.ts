@@ -91,6 +91,34 @@ export class GatewayMetrics {
       registers,
     });
     hub.on('rateLimited', (kind, transport) => limits.inc({ kind, transport }));
+
+    new Gauge({
+      name: 'rt_engine_info',
+      help: 'Where sequence and history live: 1 for the mode the engine runs in (memory, redis, redis-cluster)',
+      labelNames: ['mode'] as const,
+      registers,
+      collect() {
+        this.reset();
+        this.set({ mode: hub.engine.status().mode }, 1);
+      },
+    });
+    cumulative(
+      'rt_engine_restarts_total',
+      'Redis restarts or failovers this gateway came back from',
+      () => hub.engine.status().restarts,
+    );
+    new Counter({
+      name: 'rt_engine_recovered_topics_total',
+      help: 'Topics checked after Redis outages, by outcome: continued (nothing lost) or reset (in-band reset frame)',
+      labelNames: ['outcome'] as const,
+      registers,
+      collect() {
+        const { continued, reset } = hub.engine.status().recovered;
+        this.reset();
+        this.inc({ outcome: 'continued' }, continued);
+        this.inc({ outcome: 'reset' }, reset);
+      },
+    });
   }
 
   /** The exposition text. */

@@ -19,6 +19,7 @@ describe('HTTP routes', () => {
     const body = JSON.parse(res.body) as Record<string, unknown>;
     assert.equal(body['status'], 'ok');
     assert.deepEqual(body['connections'], { websocket: 0, sse: 0 });
+    assert.deepEqual(body['engine'], { mode: 'memory', restarts: 0, recovered: { continued: 0, reset: 0 } });
   });
 
   it('GET /rt/stats follows connections and subscriptions as clients come and go, in the seed shape', async () => {

@@ -24,6 +24,9 @@ describe('observability', () => {
         /rt_refusals_total\{reason="bad_sig",transport="websocket"\} 1/,
         /rt_subscribe_refusals_total\{code="forbidden"\} 1/,
         /rt_process_resident_memory_bytes/,
+        /rt_engine_info\{mode="memory"\} 1/,
+        /rt_engine_restarts_total 0/,
+        /rt_engine_recovered_topics_total\{outcome="reset"\} 0/,
       ]) {
         assert.match(res.body, line);
       }
