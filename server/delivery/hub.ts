@@ -287,10 +287,11 @@ export class Hub extends EventEmitter<HubEvents> implements EngineSink {
 
   /**
    * The engine cannot go on from what it delivered on `topic` (PROTOCOL.md §8): every subscriber gets, on its open
-   * connection, `reset` with the new epoch, then the latest message if any, then live messages. Nothing older
-   * than the reset reaches it after it. A subscriber whose resume is still being fetched gets it after the resume.
+   * connection, `reset` with the epoch, then `frames` (the latest message as the epoch began, and those after it),
+   * then live messages. Nothing older than the reset reaches it after it. A subscriber whose resume is still being
+   * fetched gets it after the resume.
    */
-  reset(topic: Topic<Session>, epoch: string, latest: PreparedFrame | undefined): void {
+  reset(topic: Topic<Session>, epoch: string, frames: readonly PreparedFrame[]): void {
     this.fanoutQueue.discard(topic);
     const reset = PreparedFrame.control({ type: 'reset', topic: topic.name, epoch });
     for (const session of topic.subscribers) {
@@ -298,12 +299,12 @@ export class Hub extends EventEmitter<HubEvents> implements EngineSink {
       const held = session.pending?.get(topic);
       if (held) {
         // Its resume is still being fetched: the reset follows it, in place of the live messages held so far.
-        held.splice(0, held.length, reset, ...(latest ? [latest] : []));
+        held.splice(0, held.length, reset, ...frames);
         continue;
       }
       session.lastSeq?.delete(topic);
       session.send(reset);
-      if (latest) session.send(latest);
+      for (const frame of frames) session.send(frame);
     }
     this.emit('reset', topic.name);
   }

@@ -90,10 +90,10 @@ export interface EngineSink {
   deliver(topic: Topic, frame: PreparedFrame): FanoutResult;
   /**
    * This gateway cannot go on from what it delivered on `topic` (its history was lost, went back, or no longer
-   * reaches back): its subscribers get a `reset` frame with `epoch`, then `latest` when there is one, on their
-   * open connections, and live messages after.
+   * reaches back): its subscribers get a `reset` frame with `epoch` on their open connections, then `frames`
+   * (the latest message as the epoch began, and every one after it), then live messages.
    */
-  reset(topic: Topic, epoch: string, latest: PreparedFrame | undefined): void;
+  reset(topic: Topic, epoch: string, frames: readonly PreparedFrame[]): void;
   /** Looks a topic up by name. */
   topic(name: string): Topic | undefined;
 }

@@ -350,12 +350,12 @@ export class RedisEngine implements Engine {
       delivered: state.lastSeq,
       seq,
     });
-    const latest = entries[0];
+    const frames = entries.map((entry) => this.frame(topic, entry));
     state.epoch = epoch;
     state.lastSeq = seq;
-    state.lastEntry = latest;
+    state.lastEntry = entries.at(-1);
     this.counts.reset += 1;
-    this.sink?.reset(topic, epoch, latest === undefined ? undefined : this.frame(topic, latest));
+    this.sink?.reset(topic, epoch, frames);
   }
 
   private async subscribeRaw(topics: Topic[]): Promise<void> {

@@ -3,7 +3,7 @@
  * never disagree between gateways (the approach of Centrifugo's Redis engine).
  *
  * Keys per topic share a hash tag (`{topic}`) so they land in one slot under Redis Cluster:
- * `<prefix>{<topic>}:meta` (hash: `seq`, `epoch`) and `<prefix>{<topic>}:hist` (list of entries).
+ * `<prefix>{<topic>}:meta` (hash: `seq`, `epoch`, and `from`, the seq a renewed epoch began at) and `<prefix>{<topic>}:hist` (list of entries).
  * An entry is `<seq>\n<msg frame JSON>`: gateways read the seq without parsing JSON, and forward the frame as is.
  */
 
@@ -61,35 +61,45 @@ return 0
  * delivered at that seq ('' for none), an epoch candidate, '1' when Redis restarted or failed over since.
  * Returns `{seq, epoch, verdict, entries}`:
  * - verdict 0, *continue*: the history still holds the gateway's last entry, unchanged; `entries` follow it;
- * - verdict 1, *reset*: the gateway cannot go on from what it delivered; `entries` is the latest message. The
- *   epoch is new when the history was lost or went back (a snapshot older than what was delivered), so that no
- *   client can mistake a new message for one it holds, and when Redis restarted and the history no longer holds
- *   the gateway's last entry to compare; it stays when the history is intact but no longer reaches back far
- *   enough (too much was published meanwhile) on a Redis that did not restart.
+ * - verdict 1, *reset*: the gateway cannot go on from what it delivered; `entries` are the latest message as the
+ *   epoch began (or as of now) and every message after it. The epoch is new when the history was lost or went
+ *   back (a snapshot older than what was delivered), so that no client can mistake a new message for one it
+ *   holds, and when Redis restarted and the history no longer holds the gateway's last entry to compare; it
+ *   stays when the history is intact but no longer reaches back far enough (too much was published meanwhile) on
+ *   a Redis that did not restart. A new epoch records in meta `from`, the seq it began at.
  */
 export const RECOVER_SCRIPT = `
-local latest = function() return redis.call('LRANGE', KEYS[2], -1, -1) end
-local renew = function()
-  redis.call('HSET', KEYS[1], 'epoch', ARGV[4])
-  return ARGV[4]
+local seq = tonumber(redis.call('HGET', KEYS[1], 'seq') or '0')
+local function since(first)
+  local oldest = seq - redis.call('LLEN', KEYS[2]) + 1
+  if first < oldest then first = oldest end
+  if first < 1 then first = 1 end
+  if first > seq then return {} end
+  return redis.call('LRANGE', KEYS[2], first - seq - 1, -1)
+end
+local function renew()
+  redis.call('HSET', KEYS[1], 'epoch', ARGV[4], 'from', seq)
+  return {seq, ARGV[4], 1, since(seq)}
 end
 local epoch = redis.call('HGET', KEYS[1], 'epoch')
 if not epoch then
-  redis.call('DEL', KEYS[2])
-  return {0, renew(), 1, {}}
+  redis.call('DEL', KEYS[1], KEYS[2])
+  seq = 0
+  return renew()
 end
-local seq = tonumber(redis.call('HGET', KEYS[1], 'seq') or '0')
-if epoch ~= ARGV[1] then return {seq, epoch, 1, latest()} end
-local since = tonumber(ARGV[2])
-if since > seq then return {seq, renew(), 1, latest()} end
+if epoch ~= ARGV[1] then
+  return {seq, epoch, 1, since(tonumber(redis.call('HGET', KEYS[1], 'from') or '0'))}
+end
+local last = tonumber(ARGV[2])
+if last > seq then return renew() end
 local oldest = seq - redis.call('LLEN', KEYS[2]) + 1
-if since > 0 and since >= oldest then
-  if redis.call('LINDEX', KEYS[2], since - seq - 1) ~= ARGV[3] then return {seq, renew(), 1, latest()} end
-elseif since > 0 and ARGV[5] == '1' then
-  return {seq, renew(), 1, latest()}
-elseif since < oldest - 1 then
-  return {seq, epoch, 1, latest()}
+if last > 0 and last >= oldest then
+  if redis.call('LINDEX', KEYS[2], last - seq - 1) ~= ARGV[3] then return renew() end
+elseif last > 0 and ARGV[5] == '1' then
+  return renew()
+elseif last < oldest - 1 then
+  return {seq, epoch, 1, since(seq)}
 end
-if since == seq then return {seq, epoch, 0, {}} end
-return {seq, epoch, 0, redis.call('LRANGE', KEYS[2], since - seq, -1)}
+if last == seq then return {seq, epoch, 0, {}} end
+return {seq, epoch, 0, redis.call('LRANGE', KEYS[2], last - seq, -1)}
 `;
