@@ -25,8 +25,8 @@ export const CloseCode = {
   /** The gateway failed unexpectedly. */
   internalError: 1011,
   /**
-   * The gateway is shutting down or restarting (`service_restart`), or lost a topic's order (`resync`):
-   * reconnect, probably to another instance, and resume.
+   * The gateway is shutting down or restarting (`service_restart`), or a resume fell too far behind the live
+   * messages (`resync`): reconnect, probably to another instance, and resume.
    */
   serviceRestart: 1012,
   /** The gateway cannot take the connection now (capacity, a dependency down): retry later. */
