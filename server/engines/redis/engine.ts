@@ -79,8 +79,11 @@ export class RedisEngine implements Engine {
   private identity = '';
   /** A restart or failover was seen and its topics are not all checked yet. */
   private restartPending = false;
-  /** The check after an outage, while it runs: publishing waits for it. */
-  private recovery: Promise<void> | undefined;
+  /** From an outage until every topic was checked after it: publishing and nonce claims wait for it. */
+  private outage: { done: Promise<void>; end: () => void } | undefined;
+  private recovering = false;
+  /** Connections lost so far: a pass during which one more was lost does not end the outage. */
+  private losses = 0;
   private retry: ReturnType<typeof setTimeout> | undefined;
   private fence = 0;
   private readonly counts = { restarts: 0, continued: 0, reset: 0 };
@@ -106,6 +109,7 @@ export class RedisEngine implements Engine {
     this.sink = sink;
     const link = await this.connect(this.options, this.logger);
     this.link = link;
+    link.on('lost', () => this.beginOutage());
     link.on('restored', () => this.startRecovery());
     this.identity = await link.identity();
     this.witness.start();
@@ -128,9 +132,14 @@ export class RedisEngine implements Engine {
     return this.fence;
   }
 
-  /** Resolves once the check after an outage is done (at once when none runs): nonce claims wait for it. */
-  settled(): Promise<void> {
-    return this.recovery ?? Promise.resolve();
+  /**
+   * Resolves once the topics were checked after an outage (at once when there was none). Rejects while Redis is
+   * still away, so a caller fails fast instead of waiting for it.
+   */
+  async settled(): Promise<void> {
+    if (!this.outage) return;
+    if (!this.redis.ready) throw new Error('Redis unavailable');
+    await this.outage.done;
   }
 
   /** Records that this gateway claimed a nonce (evidence for {@link ticketsNotBefore}). */
@@ -198,7 +207,7 @@ export class RedisEngine implements Engine {
 
   private async append(topic: Topic, data: string): Promise<PublishResult> {
     // After an outage, nothing is published before the topics were checked: a new epoch must come first.
-    if (this.recovery) await this.recovery;
+    await this.settled();
     const args = [
       topic.name,
       data,
@@ -243,16 +252,27 @@ export class RedisEngine implements Engine {
     state.epoch = epoch;
   }
 
-  /** Redis is back: check every topic, once both connections are up, and publish only after. */
+  private beginOutage(): void {
+    this.losses += 1;
+    if (this.outage) return;
+    let end!: () => void;
+    const done = new Promise<void>((resolve) => (end = resolve));
+    this.outage = { done, end };
+  }
+
+  /** Redis is back (both connections): check every topic, then let publishing go on. */
   private startRecovery(): void {
-    if (this.closed) return;
-    const pass = this.recover().finally(() => {
-      if (this.recovery === pass) this.recovery = undefined;
+    if (this.closed || this.recovering) return;
+    this.beginOutage();
+    this.recovering = true;
+    void this.recover().finally(() => {
+      this.recovering = false;
+      if (this.outage) this.retryLater(); // this pass did not finish the job
     });
-    this.recovery = pass;
   }
 
   private async recover(): Promise<void> {
+    const losses = this.losses;
     try {
       const identity = await this.redis.identity();
       if (identity !== this.identity) {
@@ -278,7 +298,10 @@ export class RedisEngine implements Engine {
         reset,
       });
     }
+    if (losses !== this.losses) return; // lost again meanwhile: the next `restored` checks again
     this.restartPending = false;
+    this.outage?.end();
+    this.outage = undefined;
   }
 
   /** Checks one topic in its delivery order. Resolves false when Redis failed meanwhile. */

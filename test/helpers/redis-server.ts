@@ -1,0 +1,139 @@
+/**
+ * A real `redis-server` for tests that restart, kill or snapshot it: its own port and directory, started and
+ * stopped by PID, killed with the test process if that ends first. No automatic snapshots (`--save ""`): a test
+ * takes one when it wants a stale RDB.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createClient } from 'redis';
+
+/** How the server persists: an append-only file (fsync always), RDB snapshots only, or nothing. */
+export type Persistence = 'aof' | 'rdb' | 'none';
+
+/** A port free on loopback now (bound, then released). */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** Every server a test process started, killed if it exits without stopping them. */
+const running = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
+/** One redis-server process, restartable on the same port and directory. */
+export class RedisServer {
+  private child: ChildProcess | undefined;
+
+  private constructor(
+    readonly port: number,
+    readonly dir: string,
+    readonly persistence: Persistence,
+  ) {}
+
+  /** Starts a server with `persistence` on a free port. */
+  static async start(options: { persistence?: Persistence } = {}): Promise<RedisServer> {
+    const server = new RedisServer(
+      await freePort(),
+      mkdtempSync(join(tmpdir(), 'rt-redis-')),
+      options.persistence ?? 'none',
+    );
+    await server.restart();
+    return server;
+  }
+
+  /** `redis://127.0.0.1:<port>`. */
+  get url(): string {
+    return `redis://127.0.0.1:${this.port}`;
+  }
+
+  /** The running process's id (undefined while stopped). */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  /** Starts it (again) on its port and directory; resolves once it accepts connections, its data loaded. */
+  async restart(): Promise<void> {
+    const aof =
+      this.persistence === 'aof' ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no'];
+    const child = spawn(
+      'redis-server',
+      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', ...aof, '--dir', this.dir],
+      { stdio: ['ignore', 'pipe', 'ignore'] },
+    );
+    this.child = child;
+    running.add(child);
+    child.once('exit', () => running.delete(child));
+    let out = '';
+    child.stdout?.setEncoding('utf8');
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`redis-server did not start in 10 s: ${out}`)), 10_000);
+      child.stdout?.on('data', (chunk: string) => {
+        out += chunk;
+        if (out.includes('Ready to accept connections')) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+      child.once('exit', () => {
+        clearTimeout(timer);
+        reject(new Error(`redis-server exited: ${out}`));
+      });
+    });
+    child.stdout?.removeAllListeners('data');
+    child.stdout?.resume();
+  }
+
+  /** Runs one command on a short-lived connection. */
+  async command(args: string[]): Promise<unknown> {
+    const client = createClient({ url: this.url, socket: { reconnectStrategy: false } });
+    client.on('error', () => {});
+    await client.connect();
+    try {
+      return await client.sendCommand(args);
+    } finally {
+      client.destroy();
+    }
+  }
+
+  /** Writes an RDB snapshot now (`SAVE`): what a later kill and restart of an `rdb` server comes back to. */
+  async snapshot(): Promise<void> {
+    await this.command(['SAVE']);
+  }
+
+  /** `SHUTDOWN SAVE` or `SHUTDOWN NOSAVE`, as an operator stops it; resolves once the process exited. */
+  async shutdown({ save }: { save: boolean }): Promise<void> {
+    const child = this.child;
+    if (!child || child.exitCode !== null) return;
+    const exited = once(child, 'exit');
+    // The connection drops as the server exits: that is the answer.
+    await this.command(['SHUTDOWN', save ? 'SAVE' : 'NOSAVE']).catch(() => {});
+    await exited;
+    this.child = undefined;
+  }
+
+  /** SIGKILL by PID, as a crash: what was not persisted is gone. */
+  async kill(): Promise<void> {
+    const child = this.child;
+    this.child = undefined;
+    if (!child || child.exitCode !== null) return;
+    const exited = once(child, 'exit');
+    child.kill('SIGKILL');
+    await exited;
+  }
+
+  /** Kills it for good and removes its directory. */
+  async dispose(): Promise<void> {
+    await this.kill();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
