@@ -13,6 +13,11 @@ export type RedisClient = ReturnType<typeof createClient>;
 export interface RedisOptions {
   /** `redis://[[user]:password@]host:port[/db]` (default `redis://127.0.0.1:6379`). */
   url?: string;
+  /**
+   * Nodes of a Redis Cluster to start from (`redis://host:port` each; a few are enough, the rest are discovered).
+   * Given, the engine runs on the Cluster with sharded Pub/Sub (Redis ≥ 7) and `url` is ignored.
+   */
+  clusterNodes?: readonly string[];
   /** Prefix of every key and channel (default `rt:`), to share a Redis between deployments. */
   prefix?: string;
   /** How long the first connection may take before the start fails (default 5 000 ms). */
@@ -30,7 +35,7 @@ export function reconnectDelay(retries: number, maxMs: number, random: () => num
 export const REDIS_RANGE = '^6.3.1';
 
 /** Loaded at first use: `redis` is an optional peer dependency, installed only by gateways that use Redis. */
-async function loadRedis(): Promise<typeof import('redis')> {
+export async function loadRedis(): Promise<typeof import('redis')> {
   try {
     return await import('redis');
   } catch (error) {

@@ -8,109 +8,14 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import WebSocket from 'ws';
-import type { MsgFrame, ServerFrame } from '../../../../src/protocol/index.js';
-import type { PublishResult } from '../../../../server/engines/engine.js';
-import { issueTicket } from '../../../../server/admission/tickets.js';
-import { createGateway, type Gateway } from '../../../../server/gateway.js';
+import { createGateway } from '../../../../server/gateway.js';
 import { silentLogger } from '../../../../server/ops/log.js';
-import { createClient } from '../../../../src/core/client.js';
-import type { Client } from '../../../../src/core/types.js';
 import { RedisServer, type Persistence } from '../../../helpers/redis-server.js';
 import { eventually } from '../../../helpers/until.js';
-import { NO_RATE_LIMITS, SECRET, SseReader, signedQuery } from '../../helpers.js';
+import { NO_RATE_LIMITS, SECRET } from '../../helpers.js';
+import { Publisher, sseViewer, wsViewer, type RedisGateway } from './viewers.js';
 
-type RedisGateway = Gateway<Promise<PublishResult>>;
 const TOPIC = 'ops.feed';
-
-/** What one client saw, checked the way a client's store would. */
-class Viewer {
-  /** Data ids received, per epoch (a second one in the same epoch is a duplicate). */
-  readonly seen = new Map<string, Set<number>>();
-  duplicates = 0;
-  gaps = 0;
-  resets = 0;
-  epoch = '';
-  private seq = 0;
-
-  constructor(readonly name: string) {}
-
-  frame(frame: ServerFrame): void {
-    if (frame.type === 'sub.ok') this.epoch = frame.epoch;
-    else if (frame.type === 'reset') {
-      this.resets += 1;
-      this.epoch = frame.epoch;
-      this.seq = 0;
-    } else if (frame.type === 'msg') this.message(frame);
-  }
-
-  message(frame: MsgFrame): void {
-    if (this.seq > 0 && frame.seq <= this.seq) this.duplicates += 1;
-    else if (this.seq > 0 && frame.seq > this.seq + 1) this.gaps += 1;
-    this.seq = Math.max(this.seq, frame.seq);
-    const ids = this.seen.get(this.epoch) ?? new Set<number>();
-    if (ids.has((frame.data as { id: number }).id)) this.duplicates += 1;
-    ids.add((frame.data as { id: number }).id);
-    this.seen.set(this.epoch, ids);
-  }
-
-  has(id: number): boolean {
-    return [...this.seen.values()].some((ids) => ids.has(id));
-  }
-}
-
-/** The core client over WebSocket, counting what a storm would be made of. */
-function wsViewer(
-  gw: RedisGateway,
-  name: string,
-): { viewer: Viewer; client: Client; tickets: () => number; opens: () => number } {
-  const viewer = new Viewer(name);
-  let tickets = 0;
-  const client = createClient({
-    url: `${gw.url.replace(/^http/, 'ws')}/rt`,
-    auth: (scopes) => {
-      tickets += 1;
-      return Promise.resolve(issueTicket(SECRET, scopes));
-    },
-    WebSocket: WebSocket as unknown as typeof globalThis.WebSocket,
-    transports: ['websocket'],
-    logger: () => {},
-  });
-  const store = client.topic(TOPIC);
-  store.subscribe(() => {});
-  client.on('reset', ({ epoch }) => viewer.frame({ type: 'reset', topic: TOPIC, epoch }));
-  let opens = 0;
-  let connected = false;
-  client.status.subscribe((status) => {
-    if (status.connected && !connected) opens += 1;
-    connected = status.connected;
-  });
-  client.on('message', (frame) => {
-    viewer.epoch = store.get().epoch ?? '';
-    viewer.message(frame);
-  });
-  return { viewer, client, tickets: () => tickets, opens: () => opens };
-}
-
-/** An SSE stream, read frame by frame. */
-function sseViewer(
-  gw: RedisGateway,
-  name: string,
-): { viewer: Viewer; stream: SseReader; read: () => void; ended: () => boolean } {
-  const viewer = new Viewer(name);
-  const stream = new SseReader(`${gw.url}/rt/sse?${signedQuery([])}&topics=${TOPIC}`);
-  let read = 0;
-  let ended = false;
-  void stream.ended.then(() => (ended = true));
-  return {
-    viewer,
-    stream,
-    ended: () => ended,
-    read: () => {
-      for (; read < stream.events.length; read++) viewer.frame((stream.events[read] as { data: ServerFrame }).data);
-    },
-  };
-}
 
 interface Scenario {
   name: string;
@@ -160,60 +65,42 @@ describe('Redis restarts under three gateways, messages flowing', () => {
           ? 'closes nothing, fetches no ticket, loses nothing, sends nothing twice, resets nothing'
           : 'closes nothing, fetches no ticket, resets each client once in-band, and no new message passes for an old one',
         async () => {
-          const ws = gateways.map((gw, i) => wsViewer(gw, `ws@${i}`));
-          const sse = gateways.map((gw, i) => sseViewer(gw, `sse@${i}`));
+          const ws = gateways.map((gw, i) => wsViewer(gw, `ws@${i}`, [TOPIC]));
+          const sse = gateways.map((gw, i) => sseViewer(gw, `sse@${i}`, [TOPIC]));
           const viewers = [...ws.map((w) => w.viewer), ...sse.map((s) => s.viewer)];
           const readAll = () => sse.forEach((s) => s.read());
+          let publisher: Publisher | undefined;
           try {
-            await eventually(() => ws.every((w) => w.client.status.get().state === 'open'), { what: 'clients open' });
-            await eventually(() => (readAll(), sse.every((s) => s.viewer.epoch !== '')), { what: 'streams open' });
+            await eventually(() => ws.every((w) => w.opens() === 1), { what: 'clients open' });
+            await eventually(() => sse.every((s) => s.stream.events.some((e) => e.data.type === 'sub.ok')), {
+              what: 'streams open',
+            });
 
-            // A publisher sends through each gateway in turn; an accepted message is one that got its seq.
-            const accepted = new Map<number, PublishResult>();
-            let next = 0;
-            let running = true;
-            const publishing = (async () => {
-              for (let round = 0; running && round < 5000; round++) {
-                const id = next++;
-                const gw = gateways[id % 3] as RedisGateway;
-                await gw.fanout(TOPIC, { id }).then(
-                  (result) => accepted.set(id, result),
-                  () => new Promise((resolve) => setTimeout(resolve, 5)), // Redis away: not accepted
-                );
-              }
-            })();
-            const acceptedAtLeast = (n: number) =>
-              eventually(() => accepted.size >= n, { what: `${n} messages accepted`, tries: 2000 });
-
-            await acceptedAtLeast(30);
+            publisher = new Publisher(gateways, [TOPIC]);
+            await publisher.more(30);
             if (scenario.stop === 'kill-after-snapshot') {
               await redis.snapshot();
-              await acceptedAtLeast(accepted.size + 20); // beyond the snapshot: gone after the kill
+              await publisher.more(20); // beyond the snapshot: gone after the kill
             }
-            const epochBefore = [...accepted.values()].at(-1)?.epoch;
+            const epochBefore = [...(publisher.accepted.get(TOPIC)?.values() ?? [])].at(-1)?.epoch;
             if (scenario.stop === 'shutdown-save') await redis.shutdown({ save: true });
             else await redis.kill();
             await eventually(() => gateways.every((gw) => !gw.context.health().ok), { what: 'gateways notice' });
             await redis.restart();
             await eventually(() => gateways.every((gw) => gw.context.health().ok), { what: 'gateways reconnect' });
-            const resumedAt = accepted.size;
-            await acceptedAtLeast(resumedAt + 30);
-            running = false;
-            await publishing;
+            await publisher.more(30);
+            await publisher.stop();
 
-            const missing = () =>
-              viewers.flatMap((v) =>
-                [...accepted].filter(([id]) => !v.has(id)).map(([id, r]) => `${v.name} #${id} (seq ${r.seq})`),
-              );
-            await eventually(() => (readAll(), missing().length === 0), { tries: 300 }).catch(() => {
-              assert.deepEqual(missing(), [], 'every accepted message reached every client');
+            const p = publisher;
+            await eventually(() => (readAll(), p.missing(viewers).length === 0), { tries: 300 }).catch(() => {
+              assert.deepEqual(p.missing(viewers), [], 'every accepted message reached every client');
             });
             for (const viewer of viewers) {
               assert.equal(viewer.duplicates, 0, `${viewer.name}: nothing twice`);
               assert.equal(viewer.gaps, 0, `${viewer.name}: no gap`);
               assert.equal(viewer.resets, scenario.kept ? 0 : 1, `${viewer.name}: resets`);
             }
-            const epochAfter = [...accepted.values()].at(-1)?.epoch;
+            const epochAfter = [...(publisher.accepted.get(TOPIC)?.values() ?? [])].at(-1)?.epoch;
             if (scenario.kept) assert.equal(epochAfter, epochBefore, 'the epoch goes on');
             else assert.notEqual(epochAfter, epochBefore, 'a new epoch');
             assert.deepEqual(
@@ -234,6 +121,7 @@ describe('Redis restarts under three gateways, messages flowing', () => {
               if (scenario.kept) assert.ok(recovered.continued >= 1, 'topics continued');
             }
           } finally {
+            await publisher?.stop();
             for (const w of ws) w.client.disconnect();
             for (const s of sse) s.stream.close();
           }
