@@ -33,6 +33,8 @@ class TopicView {
 /** What one client saw, checked the way a client's store would. */
 export class Viewer {
   duplicates = 0;
+  /** The first duplicates and gaps, described for a failure message. */
+  readonly oddities: string[] = [];
   gaps = 0;
   resets = 0;
   private readonly topics = new Map<string, TopicView>();
@@ -56,12 +58,24 @@ export class Viewer {
   message(frame: MsgFrame, epoch: string): void {
     const view = this.view(frame.topic);
     view.epoch = epoch;
-    if (view.seq > 0 && frame.seq <= view.seq) this.duplicates += 1;
-    else if (view.seq > 0 && frame.seq > view.seq + 1) this.gaps += 1;
+    const { id } = frame.data as Payload;
+    const odd = (what: string) => {
+      if (this.oddities.length < 5)
+        this.oddities.push(`${what}: ${frame.topic} seq ${frame.seq} #${id} after ${view.seq}`);
+    };
+    if (view.seq > 0 && frame.seq <= view.seq) {
+      this.duplicates += 1;
+      odd('seq again');
+    } else if (view.seq > 0 && frame.seq > view.seq + 1) {
+      this.gaps += 1;
+      odd('gap');
+    }
     view.seq = Math.max(view.seq, frame.seq);
     const ids = view.seen.get(epoch) ?? new Set<number>();
-    const { id } = frame.data as Payload;
-    if (ids.has(id)) this.duplicates += 1;
+    if (ids.has(id)) {
+      this.duplicates += 1;
+      odd('id again');
+    }
     ids.add(id);
     view.seen.set(epoch, ids);
   }
@@ -140,12 +154,14 @@ export function sseViewer(gw: RedisGateway, name: string, topics: readonly strin
   };
 }
 
+/** Ids are unique across publishers, so a test's messages never pass for an earlier test's. */
+let nextId = 0;
+
 /** Sends `{ id }` payloads round-robin over gateways and topics until stopped; accepted ones got a seq. */
 export class Publisher {
   /** `topic` → id → receipt. */
   readonly accepted = new Map<string, Map<number, PublishResult>>();
   private running = true;
-  private next = 0;
   private readonly done: Promise<void>;
 
   constructor(
@@ -185,7 +201,7 @@ export class Publisher {
 
   private async loop(): Promise<void> {
     for (let round = 0; this.running && round < 20_000; round++) {
-      const id = this.next++;
+      const id = nextId++;
       const gw = this.gateways[id % this.gateways.length] as RedisGateway;
       const topic = this.topics[Math.floor(id / this.gateways.length) % this.topics.length] as string;
       await gw.fanout(topic, { id }).then(
