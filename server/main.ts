@@ -14,6 +14,7 @@ import type { PublishResult } from './engines/engine.js';
 import { KeyRing, readKeyFile, watchKeyFile } from './admission/keyring.js';
 import { createLogger, LogLevel, type LogLevelName } from './ops/log.js';
 import { defineCommand, helpText, parseCommandLine, wantsHelp, type Parsed } from './cli/args.js';
+import { redisFromEnv } from './cli/redis-env.js';
 
 const cli = defineCommand({
   name: 'rt-gateway',
@@ -36,7 +37,10 @@ const cli = defineCommand({
     RT_DEMO_INTERVAL_MS: 'demo publisher pace (default 2000)',
     RT_ALLOWED_ORIGINS: 'comma-separated origin allowlist (default: any)',
     RT_HISTORY_SIZE: 'messages kept per topic (default 100)',
-    REDIS_URL: 'share sequence, history, fanout and nonces with other gateways (npm install redis)',
+    REDIS_URL:
+      'share sequence, history, fanout and nonces with other gateways (npm install redis); a comma-separated list: Cluster nodes',
+    REDIS_CLUSTER_NODES:
+      'run on a Redis Cluster (7+, sharded Pub/Sub) reached through these host:port nodes, comma-separated',
     RT_REDIS_PREFIX: "prefix of the gateway's Redis keys and channels (default rt:)",
     'RT_TLS_CERT, RT_TLS_KEY': 'PEM files: serve https and wss',
     RT_STATS_TOKEN: 'bearer token required by /rt/stats and /metrics',
@@ -120,6 +124,7 @@ const allowedOrigins = env['RT_ALLOWED_ORIGINS']
   ?.split(',')
   .map((o) => o.trim())
   .filter(Boolean);
+const redis = redisFromEnv(env);
 let gateway: Gateway<FanoutResult | Promise<PublishResult>>;
 try {
   gateway = await createGateway({
@@ -134,7 +139,7 @@ try {
     port: numberFromEnv(flags.port === undefined ? 'PORT' : '--port', 3100, flags.port ?? env['PORT']),
     host: flags.host || env['HOST'] || '127.0.0.1',
     historySize: numberFromEnv('RT_HISTORY_SIZE', 100) || 1,
-    ...(env['REDIS_URL'] ? { redis: { url: env['REDIS_URL'], prefix: env['RT_REDIS_PREFIX'] || 'rt:' } } : {}),
+    ...(redis ? { redis } : {}),
     demo,
     logger,
   });

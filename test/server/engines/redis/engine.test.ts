@@ -3,13 +3,7 @@
  * file starts itself. Each test uses its own key prefix and topic, so runs never see each other's data.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createClient } from 'redis';
 import type { MsgFrame } from '../../../../src/protocol/index.js';
@@ -20,9 +14,10 @@ import type { RedisEngine } from '../../../../server/engines/redis/engine.js';
 import { NO_RATE_LIMITS, SECRET, TestClient, connect, get, signedQuery, wsUrl } from '../../helpers.js';
 import { TcpProxy } from '../../tcp-proxy.js';
 import { eventually } from '../../../helpers/until.js';
+import { RedisServer, freePort } from '../../../helpers/redis-server.js';
 
 let REDIS_URL = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
-let ownRedis: RedisProcess | undefined;
+let ownRedis: RedisServer | undefined;
 
 /** Uses the configured Redis if it answers, else starts one (redis-server must be installed). */
 async function ensureRedis(): Promise<void> {
@@ -32,7 +27,7 @@ async function ensureRedis(): Promise<void> {
     await probe.connect();
     await probe.close();
   } catch {
-    ownRedis = await RedisProcess.start();
+    ownRedis = await RedisServer.start();
     REDIS_URL = ownRedis.url;
   }
 }
@@ -319,7 +314,7 @@ describe('Redis engine', () => {
     });
 
     it('survives Redis restarting without its data: the open connection gets reset in-band, with a new epoch', async () => {
-      const redis = await RedisProcess.start();
+      const redis = await RedisServer.start();
       const prefix = `rt-test-${unique()}:`;
       const topic = `t${unique()}.feed`;
       const {
@@ -332,16 +327,23 @@ describe('Redis engine', () => {
         const before = await client.next('sub.ok');
         await gw.fanout(topic, 1);
         await client.next('msg');
-        await redis.stop();
+        const oldTicket = signedQuery([], { nowMs: Date.now() - 5000 }); // issued before the restart
+        await redis.kill();
         await eventually(() => !gw.context.health().ok, { what: 'the gateway notices' });
         await client.roundTrip(); // still served
-        await redis.restart(); // no persistence: the history and epoch are gone
+        await redis.restart(); // no persistence: the history, the epoch and the used nonces are gone
         const reset = await client.next('reset');
         assert.notEqual(reset.epoch, before.epoch, 'a new epoch: seq 1 of it is not the seq 1 the client holds');
         await gw.fanout(topic, 2);
         const next = await client.next('msg');
         assert.deepEqual([next.seq, next.data], [1, 2], 'live messages follow on the same connection');
         assert.equal(gw.context.engine.status().recovered.reset, 1);
+        assert.deepEqual(
+          await new TestClient(wsUrl(asGateway(gw), oldTicket)).closed,
+          { code: 4401, reason: 'replay' },
+          'Redis lost writes: a ticket from before may have been used, its nonce gone',
+        );
+        await (await connect(asGateway(gw), [])).close(); // a fresh ticket is welcome
         await client.close();
       } finally {
         await gw.close();
@@ -371,7 +373,7 @@ describe('Redis engine', () => {
     });
 
     it('after a Redis restart that kept its data (AOF), goes on with no reset, no gap, and old tickets still valid', async () => {
-      const redis = await RedisProcess.start({ persist: true });
+      const redis = await RedisServer.start({ persistence: 'aof' });
       const prefix = `rt-test-${unique()}:`;
       const topic = `t${unique()}.feed`;
       const {
@@ -385,7 +387,7 @@ describe('Redis engine', () => {
         for (let i = 0; i < 3; i++) await gw.fanout(topic, i);
         const last = (await messages(client, 3)).at(-1) as MsgFrame;
         const oldTicket = signedQuery([], { nowMs: Date.now() - 5000 }); // issued before the restart, never used
-        await redis.stop();
+        await redis.kill();
         await eventually(() => !gw.context.health().ok, { what: 'the gateway notices' });
         await redis.restart(); // the AOF brings everything back
         await eventually(() => gw.context.engine.status().recovered.continued === 1, { what: 'the topic checked' });
@@ -419,68 +421,3 @@ describe('Redis engine', () => {
     });
   });
 });
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-/** A throwaway redis-server on a free port (no persistence). */
-class RedisProcess {
-  private child: ChildProcess | undefined;
-  private constructor(
-    readonly port: number,
-    private readonly dir: string,
-  ) {}
-  get url(): string {
-    return `redis://127.0.0.1:${this.port}`;
-  }
-  private persist = false;
-
-  static async start(options: { persist?: boolean } = {}): Promise<RedisProcess> {
-    const redis = new RedisProcess(await freePort(), mkdtempSync(join(tmpdir(), 'rt-redis-')));
-    redis.persist = options.persist === true;
-    await redis.restart();
-    return redis;
-  }
-  async restart(): Promise<void> {
-    const persistence = this.persist ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no'];
-    const child = spawn(
-      'redis-server',
-      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', ...persistence, '--dir', this.dir],
-      {
-        stdio: ['ignore', 'pipe', 'ignore'],
-      },
-    );
-    this.child = child;
-    // Never outlive the test process, even one cut short by a timeout.
-    process.once('exit', () => child.kill('SIGKILL'));
-    let out = '';
-    child.stdout?.setEncoding('utf8');
-    await new Promise<void>((resolve, reject) => {
-      child.stdout?.on('data', (chunk: string) => {
-        out += chunk;
-        if (out.includes('Ready to accept connections')) resolve();
-      });
-      child.once('exit', () => reject(new Error(`redis-server exited: ${out}`)));
-    });
-  }
-  async stop(): Promise<void> {
-    const child = this.child;
-    this.child = undefined;
-    if (!child || child.exitCode !== null) return;
-    const exited = once(child, 'exit');
-    child.kill('SIGKILL');
-    await exited;
-  }
-
-  /** Stops it for good and removes its directory. */
-  async dispose(): Promise<void> {
-    await this.stop();
-    rmSync(this.dir, { recursive: true, force: true });
-  }
-}
