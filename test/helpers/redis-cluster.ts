@@ -143,6 +143,11 @@ export class RedisCluster {
   async killMaster(slot: number): Promise<ClusterNode> {
     const port = await this.masterOf(slot);
     const node = this.nodes.find((n) => n.port === port) as ClusterNode;
+    // A replica still syncing could not take over: wait until it streams from its master.
+    const replica = await this.replicaOf(port);
+    await poll('the replica streams from its master', async () =>
+      String(await nodeCommand(replica, ['INFO', 'replication'])).includes('master_link_status:up'),
+    );
     await this.stopNode(node);
     await poll('a replica takes over', async () => (await this.masterOf(slot)) !== port, 400);
     await this.settled();
