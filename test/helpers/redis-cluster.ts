@@ -4,21 +4,14 @@
  * stopped by PID (and killed with the test process if that ends first). Failover and slot migration as an
  * operator does them.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
+import { execFile, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { createClient } from 'redis';
-import { freePort } from './redis-server.js';
+import { freePort, killRedis, redisCommand, spawnRedis } from './redis-server.js';
 
 const run = promisify(execFile);
-
-const running = new Set<ChildProcess>();
-process.once('exit', () => {
-  for (const child of running) child.kill('SIGKILL');
-});
 
 /** One node of the cluster. */
 export interface ClusterNode {
@@ -37,16 +30,7 @@ async function poll(what: string, check: () => Promise<boolean>, tries = 200): P
 }
 
 /** Runs one command on a node over a short-lived connection. */
-export async function nodeCommand(port: number, args: string[]): Promise<unknown> {
-  const client = createClient({ url: `redis://127.0.0.1:${port}`, socket: { reconnectStrategy: false } });
-  client.on('error', () => {});
-  await client.connect();
-  try {
-    return await client.sendCommand(args);
-  } finally {
-    client.destroy();
-  }
-}
+export const nodeCommand = redisCommand;
 
 /** A free port whose cluster bus port (+10 000) is free too. */
 async function clusterPort(): Promise<number> {
@@ -223,57 +207,29 @@ export class RedisCluster {
   }
 
   private async startNode(node: ClusterNode): Promise<void> {
-    const child = spawn(
-      'redis-server',
-      [
-        '--port',
-        String(node.port),
-        '--bind',
-        '127.0.0.1',
-        '--cluster-enabled',
-        'yes',
-        '--cluster-config-file',
-        join(node.dir, 'nodes.conf'),
-        '--cluster-node-timeout',
-        '1000',
-        '--appendonly',
-        'yes',
-        '--save',
-        '',
-        '--dir',
-        node.dir,
-      ],
-      { stdio: ['ignore', 'pipe', 'ignore'] },
-    );
-    node.child = child;
-    running.add(child);
-    child.once('exit', () => running.delete(child));
-    let out = '';
-    child.stdout?.setEncoding('utf8');
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`redis-server did not start in 10 s: ${out}`)), 10_000);
-      child.stdout?.on('data', (chunk: string) => {
-        out += chunk;
-        if (out.includes('Ready to accept connections')) {
-          clearTimeout(timer);
-          resolve();
-        }
-      });
-      child.once('exit', () => {
-        clearTimeout(timer);
-        reject(new Error(`redis-server exited: ${out}`));
-      });
-    });
-    child.stdout?.removeAllListeners('data');
-    child.stdout?.resume();
+    node.child = await spawnRedis([
+      '--port',
+      String(node.port),
+      '--bind',
+      '127.0.0.1',
+      '--cluster-enabled',
+      'yes',
+      '--cluster-config-file',
+      join(node.dir, 'nodes.conf'),
+      '--cluster-node-timeout',
+      '1000',
+      '--appendonly',
+      'yes',
+      '--save',
+      '',
+      '--dir',
+      node.dir,
+    ]);
   }
 
   private async stopNode(node: ClusterNode): Promise<void> {
     const child = node.child;
     node.child = undefined;
-    if (!child || child.exitCode !== null) return;
-    const exited = once(child, 'exit');
-    child.kill('SIGKILL');
-    await exited;
+    await killRedis(child);
   }
 }

@@ -30,6 +30,52 @@ process.once('exit', () => {
   for (const child of running) child.kill('SIGKILL');
 });
 
+/** Starts `redis-server` with `args`; resolves once it accepts connections, its data loaded. */
+export async function spawnRedis(args: readonly string[]): Promise<ChildProcess> {
+  const child = spawn('redis-server', [...args], { stdio: ['ignore', 'pipe', 'ignore'] });
+  running.add(child);
+  child.once('exit', () => running.delete(child));
+  let out = '';
+  child.stdout?.setEncoding('utf8');
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`redis-server did not start in 10 s: ${out}`)), 10_000);
+    child.stdout?.on('data', (chunk: string) => {
+      out += chunk;
+      if (out.includes('Ready to accept connections')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.once('exit', () => {
+      clearTimeout(timer);
+      reject(new Error(`redis-server exited: ${out}`));
+    });
+  });
+  child.stdout?.removeAllListeners('data');
+  child.stdout?.resume();
+  return child;
+}
+
+/** SIGKILL by PID, as a crash; resolves once the process exited. */
+export async function killRedis(child: ChildProcess | undefined): Promise<void> {
+  if (!child || child.exitCode !== null) return;
+  const exited = once(child, 'exit');
+  child.kill('SIGKILL');
+  await exited;
+}
+
+/** Runs one command on a short-lived connection to the server on `port`. */
+export async function redisCommand(port: number, args: readonly string[]): Promise<unknown> {
+  const client = createClient({ url: `redis://127.0.0.1:${port}`, socket: { reconnectStrategy: false } });
+  client.on('error', () => {});
+  await client.connect();
+  try {
+    return await client.sendCommand([...args]);
+  } finally {
+    client.destroy();
+  }
+}
+
 /** One redis-server process, restartable on the same port and directory. */
 export class RedisServer {
   private child: ChildProcess | undefined;
@@ -65,44 +111,22 @@ export class RedisServer {
   async restart(): Promise<void> {
     const aof =
       this.persistence === 'aof' ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no'];
-    const child = spawn(
-      'redis-server',
-      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', ...aof, '--dir', this.dir],
-      { stdio: ['ignore', 'pipe', 'ignore'] },
-    );
-    this.child = child;
-    running.add(child);
-    child.once('exit', () => running.delete(child));
-    let out = '';
-    child.stdout?.setEncoding('utf8');
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`redis-server did not start in 10 s: ${out}`)), 10_000);
-      child.stdout?.on('data', (chunk: string) => {
-        out += chunk;
-        if (out.includes('Ready to accept connections')) {
-          clearTimeout(timer);
-          resolve();
-        }
-      });
-      child.once('exit', () => {
-        clearTimeout(timer);
-        reject(new Error(`redis-server exited: ${out}`));
-      });
-    });
-    child.stdout?.removeAllListeners('data');
-    child.stdout?.resume();
+    this.child = await spawnRedis([
+      '--port',
+      String(this.port),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      ...aof,
+      '--dir',
+      this.dir,
+    ]);
   }
 
   /** Runs one command on a short-lived connection. */
-  async command(args: string[]): Promise<unknown> {
-    const client = createClient({ url: this.url, socket: { reconnectStrategy: false } });
-    client.on('error', () => {});
-    await client.connect();
-    try {
-      return await client.sendCommand(args);
-    } finally {
-      client.destroy();
-    }
+  command(args: string[]): Promise<unknown> {
+    return redisCommand(this.port, args);
   }
 
   /** Writes an RDB snapshot now (`SAVE`): what a later kill and restart of an `rdb` server comes back to. */
@@ -125,10 +149,7 @@ export class RedisServer {
   async kill(): Promise<void> {
     const child = this.child;
     this.child = undefined;
-    if (!child || child.exitCode !== null) return;
-    const exited = once(child, 'exit');
-    child.kill('SIGKILL');
-    await exited;
+    await killRedis(child);
   }
 
   /** Kills it for good and removes its directory. */
