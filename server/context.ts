@@ -21,6 +21,15 @@ import { IpLimiter, resolveRateLimits, type RateLimitOptions, type RateLimits } 
 import { systemClock, type Clock } from './clock.js';
 import type { Session } from './delivery/session.js';
 import { SEED_TOPICS, TopicRegistry, type TopicSpec } from './delivery/topic-registry.js';
+import { AccessControl } from './access/access-control.js';
+import { localBus, type ControlBus } from './access/control.js';
+import { ExpiryWatch } from './access/expiry-watch.js';
+import { MemoryRevocationStore, type RevocationStore } from './access/revocations.js';
+import { RedisControlBus } from './engines/redis/control-bus.js';
+import { RedisRevocationStore } from './engines/redis/revocation-store.js';
+
+/** The default maximum connection age: a day, the seed's key rotation period. */
+export const DEFAULT_MAX_CONNECTION_AGE_MS = 24 * 60 * 60 * 1000;
 
 /** Settings shared by every endpoint of a gateway. All optional; defaults follow the seed. */
 export interface ContextOptions {
@@ -53,6 +62,11 @@ export interface ContextOptions {
   processMetrics?: boolean;
   /** Where used nonces are kept (default: in memory, or in Redis with `redis`). */
   nonceStore?: NonceStore;
+  /**
+   * The longest a connection's authority lasts without a refresh (default 24 h; 0 = no cap): the end of a
+   * ticket without `exp`, and a cap on the `exp` of those that have one (`RT_MAX_CONNECTION_AGE`).
+   */
+  maxConnectionAgeMs?: number;
   /** Topics registered at start (default: the seed's four). */
   topics?: Readonly<Record<string, TopicSpec>>;
   /** Clock and interval timers (default: the system clock, its intervals `unref`ed; tests inject a fake). */
@@ -83,6 +97,13 @@ export class GatewayContext {
   readonly metrics: GatewayMetrics;
   /** Cluster-wide stats, with the Redis engine. */
   readonly cluster: ClusterStats | undefined;
+  /** Revocation and forced disconnects, spread to every gateway. */
+  readonly access: AccessControl;
+  /** Closes connections whose authority ended. */
+  readonly expiry: ExpiryWatch;
+  /** See {@link ContextOptions.maxConnectionAgeMs}. */
+  readonly maxConnectionAgeMs: number;
+  private readonly bus: ControlBus;
   /** Set when shutdown begins: new connections are refused with 1013 / 503, `/health` answers 503. */
   draining = false;
   /** Connections past the cheap checks whose ticket is being verified (they count against the cap). */
@@ -101,6 +122,10 @@ export class GatewayContext {
       : undefined;
     this.clientIp = options.clientIp ?? ((req) => req.socket.remoteAddress ?? 'unknown');
     const now = () => this.clock.now();
+    this.maxConnectionAgeMs = options.maxConnectionAgeMs ?? DEFAULT_MAX_CONNECTION_AGE_MS;
+    if (!Number.isSafeInteger(this.maxConnectionAgeMs) || this.maxConnectionAgeMs < 0)
+      throw new RangeError('maxConnectionAgeMs must be a whole number of ms ≥ 0');
+    let fences: RevocationStore;
     const registry = new TopicRegistry<Session>(historySize);
     for (const [name, spec] of Object.entries(options.topics ?? SEED_TOPICS)) registry.register(name, spec);
 
@@ -118,12 +143,18 @@ export class GatewayContext {
         undefined,
         now,
       );
+      fences = new RedisRevocationStore(() => engine.redis, redis.prefix);
+      this.bus = new RedisControlBus(() => engine.redis, this.logger, redis.prefix);
     } else {
       this.engine = new MemoryEngine(now);
       this.nonces = options.nonceStore ?? new MemoryNonceStore({ now });
       this.hub = new Hub(registry, this.engine, this.logger, this.limits.maxSubscriptions, options.fanout);
       this.cluster = undefined;
+      fences = new MemoryRevocationStore(now);
+      this.bus = localBus;
     }
+    this.access = new AccessControl(this.hub, fences, this.bus, this.logger, now, this.newId());
+    this.expiry = new ExpiryWatch(this.hub, this.clock);
     this.metrics = new GatewayMetrics(this.hub, { processMetrics: options.processMetrics !== false });
     this.heartbeat = new Heartbeat(this.hub, this.clock, this.heartbeatMs, options.timeoutMs ?? 30_000, this.logger);
   }
@@ -134,6 +165,8 @@ export class GatewayContext {
       await this.engine.start(this.hub);
       for (const topic of this.hub.registry.all()) this.engine.watch(topic);
       this.cluster?.start();
+      await this.access.start();
+      this.expiry.start();
     })());
   }
 
@@ -156,6 +189,8 @@ export class GatewayContext {
   /** Stops the heartbeat, the fanout still waiting, the engine and the nonce store. */
   async close(): Promise<void> {
     this.heartbeat.stop();
+    this.expiry.stop();
+    await this.bus.close();
     this.hub.dispose();
     await this.cluster?.stop();
     await this.nonces.close();

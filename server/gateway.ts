@@ -17,6 +17,7 @@ import type { RedisEngineOptions } from './engines/redis/engine.js';
 import { createHttpApp } from './endpoints/http-app.js';
 import { SseEndpoint } from './endpoints/sse.js';
 import type { TopicSpec } from './delivery/topic-registry.js';
+import type { AccessTarget } from './access/control.js';
 import { WebSocketEndpoint } from './endpoints/websocket.js';
 
 /** Options of {@link createGateway}. */
@@ -36,6 +37,11 @@ export interface GatewayOptions extends ContextOptions, AuthOptions {
   tls?: { cert: string | Buffer; key: string | Buffer };
   /** When set, `/rt/stats` and `/metrics` require `Authorization: Bearer <token>`. */
   statsToken?: string;
+  /**
+   * Turns the admin API on (`POST /rt/admin/disconnect`, `/rt/admin/revoke`) for `Authorization: Bearer <token>`
+   * (at least 16 characters; `RT_ADMIN_TOKEN`). Unset: those paths answer 404.
+   */
+  adminToken?: string;
   /**
    * Time a client has to send its request headers (default 10 000 ms): slow-loris connections are dropped.
    * A WebSocket upgrade or SSE request is then bounded by the ticket check; the heartbeat takes over after.
@@ -69,6 +75,22 @@ export interface Gateway<F extends FanoutResult | Promise<PublishResult> = Fanou
   publish(topic: string, payload: unknown): Promise<PublishResult>;
   /** Registers (or updates) a topic. */
   registerTopic(name: string, spec: TopicSpec): void;
+  /**
+   * Ends the target's connections on every gateway (close 4410 with `reason`, which clients take as final); for a
+   * subject, also refuses its tickets issued up to now until they expire.
+   * @returns the connections ended on this gateway
+   * @throws TypeError for a malformed target or reason; Error when it reached this gateway only (Redis down)
+   * @example await gw.disconnect({ subject: user.id }, 'offboarded')
+   */
+  disconnect(target: AccessTarget, reason?: string): Promise<number>;
+  /**
+   * Takes `scopes` from the target's connections on every gateway; the topics they no longer cover end with
+   * `sub.err` `forbidden`. For a subject, its older tickets carrying those scopes are refused until they expire.
+   * @returns the connections narrowed on this gateway
+   * @throws as {@link Gateway.disconnect}
+   * @example await gw.revoke({ subject: user.id }, ['economy.admin'])
+   */
+  revoke(target: AccessTarget, scopes: readonly string[], reason?: string): Promise<number>;
   /** `/rt/stats` of this gateway. */
   stats(): Stats;
   /** `/rt/stats` of this gateway (`'gateway'`) or summed over every gateway sharing the Redis engine (`'cluster'`). */
@@ -109,6 +131,8 @@ export function createGateway(options: GatewayOptions): Promise<Gateway<FanoutRe
 export async function createGateway(options: GatewayOptions): Promise<Gateway<FanoutResult | Promise<PublishResult>>> {
   if (options.statsToken !== undefined && options.statsToken.length < 8)
     throw new TypeError('statsToken must have at least 8 characters');
+  if (options.adminToken !== undefined && options.adminToken.length < 16)
+    throw new TypeError('adminToken must have at least 16 characters');
   const auth = toAuthOptions({ ...options, corsAnyOrigin: options.demo === true || options.corsAnyOrigin === true });
   const context = new GatewayContext(options);
   await context.start();
@@ -121,7 +145,15 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway<Fa
   const sse = new SseEndpoint(context, auth);
   const startedAt = context.clock.now();
   const demo = options.demo ? { keys: auth.keys, staticRoots: options.staticRoots ?? dashboardRoots() } : undefined;
-  const app = createHttpApp({ context, sse, origins: sse.origins, demo, startedAt, statsToken: options.statsToken });
+  const app = createHttpApp({
+    context,
+    sse,
+    origins: sse.origins,
+    demo,
+    startedAt,
+    statsToken: options.statsToken,
+    adminToken: options.adminToken,
+  });
   const headersTimeout = options.headersTimeoutMs ?? 10_000;
   const serverOptions = {
     headersTimeout,
@@ -172,6 +204,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway<Fa
     fanout: (topic, payload) => context.hub.fanout(topic, payload),
     publish: (topic, payload) => context.hub.publish(topic, payload),
     registerTopic: (name, spec) => context.hub.registerTopic(name, spec),
+    disconnect: (target, reason) => context.access.disconnect(target, reason),
+    revoke: (target, scopes, reason) => context.access.revoke(target, scopes, reason),
     stats: ((scope?: 'gateway' | 'cluster') =>
       scope === undefined ? context.hub.stats() : context.stats(scope)) as Gateway['stats'],
     close: () => (closing ??= close()),

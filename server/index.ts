@@ -24,7 +24,11 @@ export {
 /** Tickets: sign and issue them in your backend, verify them (with a nonce store) in a gateway of your own. */
 export { createNonce, issueTicket, rbacHas, sign, verifyHMAC, verifyTicket } from './admission/tickets.js';
 /** A signature, what a ticket check needs, and its verdict. */
-export type { Signature, TicketCheck, TicketVerdict } from './admission/tickets.js';
+export type { IssueOptions, Signature, TicketCheck, TicketVerdict } from './admission/tickets.js';
+/** Who an operator's `disconnect` or `revoke` applies to (v1.1). */
+export type { AccessTarget } from './access/control.js';
+/** The digest logs, the audit log and revocations name a subject by. */
+export { subjectDigest } from './access/subject.js';
 /** How endpoints authenticate connections: one secret, or a key ring; allowed origins. */
 export type { AuthOptions } from './admission/gatekeeper.js';
 /** Signing keys with ids, for rotation; read from a file and reloaded when it changes. */

@@ -4,7 +4,8 @@
  * own wire (close code or HTTP status, PROTOCOL.md §2.6).
  */
 import type { IncomingMessage } from 'node:http';
-import { CloseCode, FORBIDDEN_ORIGIN, RATE_LIMITED, type ParsedTicket } from '../../src/protocol/index.js';
+import { AuthFailure, CloseCode, FORBIDDEN_ORIGIN, RATE_LIMITED } from '../../src/protocol/index.js';
+import { authorityOf, type Authority } from '../access/authority.js';
 import { verifyTicket } from './tickets.js';
 import type { GatewayContext } from '../context.js';
 import { KeyRing, type SigningKey } from './keyring.js';
@@ -42,8 +43,8 @@ export function toAuthOptions(secretOrOptions: string | AuthOptions): ResolvedAu
 
 /** The outcome of {@link Gatekeeper.admit}. */
 export type Admission =
-  | { ok: true; ticket: ParsedTicket }
-  | { ok: false; status: 401 | 403 | 429 | 503; closeCode: number; reason: string; retryAfterS?: number };
+  | { ok: true; authority: Authority }
+  | { ok: false; status: 401 | 403 | 410 | 429 | 503; closeCode: number; reason: string; retryAfterS?: number };
 
 type Refusal = Exclude<Admission, { ok: true }>;
 
@@ -100,8 +101,13 @@ export class Gatekeeper {
         nonces: context.nonces,
         now: () => context.clock.now(),
       });
-      if (verdict.ok) return verdict;
-      return refuse({ ok: false, status: 401, closeCode: CloseCode.unauthorized, reason: verdict.reason });
+      if (!verdict.ok)
+        return refuse({ ok: false, status: 401, closeCode: CloseCode.unauthorized, reason: verdict.reason });
+      // A subject revoked since the ticket was issued: final, as for the connections it had.
+      if (await context.access.refuses(verdict.ticket)) {
+        return refuse({ ok: false, status: 410, closeCode: CloseCode.revoked, reason: AuthFailure.revoked });
+      }
+      return { ok: true, authority: authorityOf(verdict.ticket, context.clock.now(), context.maxConnectionAgeMs) };
     } catch (error) {
       context.logger.error(tag, 'Nonce store failed:', { error: error instanceof Error ? error.message : 'unknown' });
       return refuse(UNAVAILABLE);

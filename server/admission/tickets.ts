@@ -5,6 +5,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import {
   AuthFailure,
+  SUBJECT,
   TICKET_WINDOW_S,
   connectBody,
   isFresh,
@@ -68,26 +69,44 @@ export function rbacHas(granted: readonly string[], required: readonly string[])
   return required.every((scope) => granted.includes(scope));
 }
 
+/** Options of {@link issueTicket}. */
+export interface IssueOptions {
+  /** The key id the ticket names (default: none; a gateway checks such a ticket against its current key). */
+  kid?: string;
+  /** The signing time in ms since the Unix epoch (default `Date.now()`). */
+  nowMs?: number;
+  /**
+   * v1.1: how long the connection's authority lasts, in seconds from signing (`exp` = `ts` + this). The client
+   * refreshes before it ends; without it the gateway's maximum connection age applies.
+   */
+  ttlS?: number;
+  /** v1.1: the subject, the application's id of the user (revocation targets it; logged only as a digest). */
+  sub?: string;
+}
+
 /**
  * Issues a connection ticket for `scopes`: what an application's ticket endpoint returns after it has
  * authenticated its user and decided which scopes they get.
- * @param options `kid`: the key id the ticket names (default: none; a gateway checks such a ticket against its
- *   current key); `nowMs`: the signing time in ms since the Unix epoch (default `Date.now()`)
- * @throws TypeError when a scope name is malformed
- * @example res.json(issueTicket(process.env.WS_HMAC_SECRET!, ['ops.admin']))
+ * @throws TypeError when a scope name, `sub` or `ttlS` is malformed
+ * @example res.json(issueTicket(process.env.WS_HMAC_SECRET!, ['ops.admin'], { ttlS: 3600, sub: user.id }))
  */
-export function issueTicket(
-  secret: string,
-  scopes: readonly string[],
-  options: { kid?: string; nowMs?: number } = {},
-): Ticket {
+export function issueTicket(secret: string, scopes: readonly string[], options: IssueOptions = {}): Ticket {
   const list = scopes.join(',');
   // Each name on its own first: ['a,b'] must not turn into two scopes once joined.
   if (!scopes.every(isScopeName) || !parseScopeList(list))
     throw new TypeError('issueTicket: malformed or duplicate scope name');
-  const { ts, nonce, sig } = sign(connectBody(list), secret, options.nowMs);
+  const { ttlS, sub } = options;
+  if (ttlS !== undefined && !(Number.isSafeInteger(ttlS) && ttlS > 0))
+    throw new TypeError('issueTicket: ttlS must be a whole number of seconds > 0');
+  if (sub !== undefined && !SUBJECT.test(sub))
+    throw new TypeError('issueTicket: sub must be 1-128 characters of A-Z a-z 0-9 . _ : @ -');
+  const nowMs = options.nowMs ?? Date.now();
+  const exp = ttlS === undefined ? undefined : Math.floor(nowMs / 1000) + ttlS;
+  const { ts, nonce, sig } = sign(connectBody(list, { exp, sub }), secret, nowMs);
   const ticket: Ticket = { ts, nonce, scopes: list, sig };
   if (options.kid !== undefined) ticket.kid = options.kid;
+  if (exp !== undefined) ticket.exp = exp;
+  if (sub !== undefined) ticket.sub = sub;
   return ticket;
 }
 
@@ -127,8 +146,16 @@ export type TicketVerdict =
  */
 export async function verifyTicket(query: URLSearchParams, check: TicketCheck): Promise<TicketVerdict> {
   const parsed = parseTicket(query);
-  if (!parsed.ok) return parsed;
-  const { ticket } = parsed;
+  return parsed.ok ? verifyParsedTicket(parsed.ticket, check) : parsed;
+}
+
+/**
+ * Verifies a well-formed ticket (from a query, or a `refresh` frame through `parseTicketObject`): the window, the
+ * key, the signature over its scopes and claims, its `exp`, then its nonce, recorded only once everything else
+ * has passed.
+ * @throws when the nonce store fails: the caller refuses as unavailable
+ */
+export async function verifyParsedTicket(ticket: ParsedTicket, check: TicketCheck): Promise<TicketVerdict> {
   const nowMs = check.now();
   if (!isFresh(ticket.ts, Math.floor(nowMs / 1000))) return { ok: false, reason: AuthFailure.staleTs };
   const secret = check.keys
@@ -137,9 +164,9 @@ export async function verifyTicket(query: URLSearchParams, check: TicketCheck): 
       ? check.secret
       : undefined;
   if (secret === undefined) return { ok: false, reason: AuthFailure.unknownKid };
-  if (!verifyHMAC(ticket.sig, ticket.ts, ticket.nonce, connectBody(ticket.scopes), secret)) {
-    return { ok: false, reason: AuthFailure.badSig };
-  }
+  const body = connectBody(ticket.scopes, { exp: ticket.exp, sub: ticket.sub });
+  if (!verifyHMAC(ticket.sig, ticket.ts, ticket.nonce, body, secret)) return { ok: false, reason: AuthFailure.badSig };
+  if (ticket.exp !== undefined && ticket.exp * 1000 <= nowMs) return { ok: false, reason: AuthFailure.expired };
   // Remembered for as long as the ticket could still pass the window check, and not a second longer.
   const expiresAtMs = (ticket.ts + TICKET_WINDOW_S + 1) * 1000;
   if (!(await check.nonces.claim(ticket.nonce, expiresAtMs))) return { ok: false, reason: AuthFailure.replay };

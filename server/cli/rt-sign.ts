@@ -3,7 +3,7 @@
  * `rt-sign`: prints a signed connection URL for manual tests with `wscat` or `curl`, signed with the key the
  * gateway uses (`WS_HMAC_KEYS_FILE`, else `WS_HMAC_SECRET`). `rt-sign --help` lists the flags.
  */
-import { MAX_SSE_TOPICS, parseTopicList, ticketQuery } from '../../src/protocol/index.js';
+import { MAX_SSE_TOPICS, SUBJECT, parseTopicList, ticketQuery } from '../../src/protocol/index.js';
 import { KeyRing, readKeyFile } from '../admission/keyring.js';
 import { issueTicket } from '../admission/tickets.js';
 import { CliError, defineCommand, runCli, UsageError } from './args.js';
@@ -11,7 +11,10 @@ import { CliError, defineCommand, runCli, UsageError } from './args.js';
 const cli = defineCommand({
   name: 'rt-sign',
   summary: 'prints a signed connection URL (or the ticket) for manual tests with wscat or curl.',
-  usage: ['rt-sign [--scopes a,b] [--url <ws-url>] [--kid <id>] [--json]', 'rt-sign --sse --topics a,b [--scopes a,b]'],
+  usage: [
+    'rt-sign [--scopes a,b] [--ttl <s>] [--sub <id>] [--url <ws-url>] [--kid <id>] [--json]',
+    'rt-sign --sse --topics a,b [--scopes a,b]',
+  ],
   flags: {
     scopes: { type: 'string', value: '<a,b>', default: '', defaultHelp: 'none', help: 'scopes the ticket grants' },
     url: {
@@ -29,6 +32,13 @@ const cli = defineCommand({
       help: 'the key id to sign with',
     },
     json: { type: 'boolean', default: false, help: 'print the ticket as JSON instead of a URL' },
+    ttl: {
+      type: 'string',
+      value: '<s>',
+      defaultHelp: "none: the gateway's maximum connection age",
+      help: "seconds the connection's authority lasts (the ticket's exp = now + s)",
+    },
+    sub: { type: 'string', value: '<id>', defaultHelp: 'none', help: 'the subject (user id) the ticket is for' },
   },
   env: {
     WS_HMAC_KEYS_FILE: 'the gateway\'s key file ({"keys":[{"kid","secret"},…]}, current first); wins over the secret',
@@ -96,10 +106,20 @@ await runCli(cli, async ({ values }) => {
   if (values.topics !== undefined && !values.sse) throw new UsageError('--topics goes with --sse');
   const scopes = values.scopes === '' ? [] : values.scopes.split(',');
 
+  const ttlS = values.ttl === undefined ? undefined : Number(values.ttl);
+  if (ttlS !== undefined && !(/^[1-9][0-9]*$/.test(values.ttl ?? '') && Number.isSafeInteger(ttlS)))
+    throw new UsageError(`--ttl must be a whole number of seconds > 0: ${values.ttl}`);
+  if (values.sub !== undefined && !SUBJECT.test(values.sub))
+    throw new UsageError('--sub must be 1-128 characters of A-Z a-z 0-9 . _ : @ -');
+
   const key = await signingKey(values.kid);
   let ticket;
   try {
-    ticket = issueTicket(key.secret, scopes, key.kid === undefined ? {} : { kid: key.kid });
+    ticket = issueTicket(key.secret, scopes, {
+      ...(key.kid === undefined ? {} : { kid: key.kid }),
+      ...(ttlS === undefined ? {} : { ttlS }),
+      ...(values.sub === undefined ? {} : { sub: values.sub }),
+    });
   } catch {
     throw new UsageError(`malformed or repeated scope in --scopes ${values.scopes}`);
   }

@@ -74,6 +74,38 @@ export interface HubEvents {
   fanout: [topic: string, seconds: number];
   /** The engine reset `topic`'s order (its history was lost or went back) and its subscribers got `reset`. */
   reset: [topic: string];
+  /** A connection's authority changed or ended (v1.1): expiry, refresh, revocation, forced disconnect. */
+  authority: [session: Session, change: AuthorityChange];
+  /** An operator revoked access through this gateway (API, HTTP or CLI); every gateway applies it. */
+  revocation: [revocation: Revocation];
+}
+
+/** What happened to a connection's authority. */
+export interface AuthorityChange {
+  /**
+   * `expired`: it ended without a valid refresh (closed 4401); `refreshed`: a refresh applied; `refresh_refused`:
+   * a refresh was refused (the authority stays); `narrowed`: an operator took scopes from it; `disconnected`: an
+   * operator ended it (closed 4410).
+   */
+  event: 'expired' | 'refreshed' | 'refresh_refused' | 'narrowed' | 'disconnected';
+  /** The refusal reason, or the operator's reason. */
+  reason?: string;
+}
+
+/** An operator's command, as logs and the audit log see it: subjects only as digests. */
+export interface Revocation {
+  /** `disconnect` ends connections; `revoke` takes scopes from them. */
+  op: 'disconnect' | 'revoke';
+  /** What it targets: `subject` (with `subjectDigest`), `connection` or `scope`. */
+  kind: 'subject' | 'connection' | 'scope';
+  /** The subject's digest, for a subject. */
+  subjectDigest?: string;
+  /** The scopes it revoked (`revoke`), or the scope it targets. */
+  scopes?: string[];
+  /** The operator's reason. */
+  reason: string;
+  /** Connections it ended or narrowed on this gateway. */
+  applied: number;
 }
 
 /** Live messages held per topic for a subscriber whose resume is still being fetched. */
@@ -204,6 +236,25 @@ export class Hub extends EventEmitter<HubEvents> implements EngineSink {
     (session.lastSeq ??= new Map()).set(topic, last);
   }
 
+  /**
+   * Ends the subscriptions `session`'s scopes no longer cover (after a refresh with fewer scopes, or a
+   * revocation): each gets `sub.err` `forbidden`, unasked, and no message published after it follows.
+   * @returns how many ended
+   */
+  narrow(session: Session): number {
+    let ended = 0;
+    for (const topic of [...session.topics]) {
+      if (rbacHas(session.scopes, topic.scopes)) continue;
+      topic.removeSubscriber(session);
+      session.topics.delete(topic);
+      session.pending?.delete(topic);
+      session.lastSeq?.delete(topic);
+      this.refuseSub(session, topic.name, SubError.forbidden);
+      ended += 1;
+    }
+    return ended;
+  }
+
   /** Unsubscribes a session (idempotent) and confirms with `unsub.ok`. */
   unsubscribe(session: Session, topicName: string): void {
     const topic = this.registry.get(topicName);
@@ -266,6 +317,8 @@ export class Hub extends EventEmitter<HubEvents> implements EngineSink {
   /** Sends one message to one subscriber, minding a resume in progress and what its resume already sent. */
   private sendTo(session: Session, topic: Topic<Session>, frame: PreparedFrame): Sent {
     if (session.isClosed) return Sent.skipped; // until its socket's close event, it is still subscribed
+    // A delivery waiting for a later turn holds the subscribers it was published to: one may have left since.
+    if (!session.topics.has(topic)) return Sent.skipped;
     if (session.pending !== undefined || session.lastSeq !== undefined) {
       const held = session.pending?.get(topic);
       if (held) {

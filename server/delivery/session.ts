@@ -1,8 +1,9 @@
 /**
  * One client connection, whatever its transport: its scopes, its subscriptions and its outbound queue.
  */
-import type { ServerFrame } from '../../src/protocol/index.js';
+import type { HelloFrame, ServerFrame } from '../../src/protocol/index.js';
 import { CloseCode, PROTOCOL_VERSION } from '../../src/protocol/index.js';
+import type { Authority } from '../access/authority.js';
 import { OutboundQueue, Outcome, type BackpressureOptions, type Peer } from './backpressure.js';
 import { PreparedFrame } from './prepared-frame.js';
 import type { Subscriber, Topic } from './topic.js';
@@ -14,7 +15,7 @@ export type TransportKind = 'websocket' | 'sse';
 export interface SessionPeer extends Peer {
   /** Whether the peer answers pings (WebSocket), so that its silence means the link is dead. */
   readonly answers: boolean;
-  /** Closes the connection (a WebSocket close code; SSE simply ends the stream). */
+  /** Closes the connection (a WebSocket close frame; on SSE a last `close` frame, then the end of the stream). */
   close(code: number, reason: string): void;
   /** Drops the connection without a closing handshake. */
   terminate(): void;
@@ -38,8 +39,16 @@ export class Session implements Subscriber {
    * the resume read travel on different connections, so the same message can arrive twice and must go out once.
    */
   lastSeq: Map<Topic, number> | undefined;
+  /** The scopes the connection holds now (its ticket's, until a refresh or a revocation changes them). */
+  scopes: readonly string[];
   /** The key id the ticket was signed with, if it named one. */
   kid: string | undefined;
+  /** When the connection's authority ends (ms), unless a refresh moves it; `undefined`: never. */
+  endsAt: number | undefined;
+  /** The ticket's subject: compared on refresh, never logged (logs name {@link Session.subjectDigest}). */
+  subject: string | undefined;
+  /** The subject's digest, what logs, the audit log and revocations name. */
+  subjectDigest: string | undefined;
   /** When the last sign of life (any frame, a pong) arrived, in ms. */
   lastSeen: number;
   private readonly queue: OutboundQueue;
@@ -50,13 +59,30 @@ export class Session implements Subscriber {
   constructor(
     readonly id: string,
     readonly transport: TransportKind,
-    readonly scopes: readonly string[],
+    authority: Authority,
     private readonly peer: SessionPeer,
     now: number,
     limits?: BackpressureOptions,
   ) {
     this.lastSeen = now;
     this.queue = new OutboundQueue(peer, limits);
+    this.scopes = authority.scopes;
+    this.kid = authority.kid;
+    this.endsAt = authority.endsAt;
+    this.subject = authority.subject;
+    this.subjectDigest = authority.subjectDigest;
+  }
+
+  /** Takes on a refreshed authority: new scopes, new end (the subject stays: a refresh cannot change it). */
+  grant(authority: Authority): void {
+    this.scopes = authority.scopes;
+    this.kid = authority.kid;
+    this.endsAt = authority.endsAt;
+  }
+
+  /** Milliseconds from `now` until the authority ends (0 once it has); `undefined` when it never does. */
+  expiresIn(now: number): number | undefined {
+    return this.endsAt === undefined ? undefined : Math.max(0, Math.floor(this.endsAt - now));
   }
 
   /** The transport's tag in log lines (`[RT WS]`, `[RT SSE]`). */
@@ -64,9 +90,18 @@ export class Session implements Subscriber {
     return this.transport === 'sse' ? 'SSE' : 'WS';
   }
 
-  /** Sends `hello`, the first frame of every accepted connection. */
-  greet(heartbeatMs: number): void {
-    this.sendFrame({ type: 'hello', v: PROTOCOL_VERSION, id: this.id, scopes: [...this.scopes], heartbeatMs });
+  /** Sends `hello`, the first frame of every accepted connection, with the time its authority has left. */
+  greet(heartbeatMs: number, now: number): void {
+    const hello: HelloFrame = {
+      type: 'hello',
+      v: PROTOCOL_VERSION,
+      id: this.id,
+      scopes: [...this.scopes],
+      heartbeatMs,
+    };
+    const expiresIn = this.expiresIn(now);
+    if (expiresIn !== undefined) hello.expiresIn = expiresIn;
+    this.sendFrame(hello);
   }
 
   /** Messages dropped by backpressure on this connection. */

@@ -8,6 +8,7 @@ import type { GatewayContext } from '../context.js';
 import { answerPreflight, applyCors } from '../admission/cors.js';
 import { serveDemoTicket, serveStatic } from '../demo/routes.js';
 import { requestUrl, sendJson } from './http-util.js';
+import { ADMIN_PATHS, serveAdmin } from './admin.js';
 import type { KeyRing } from '../admission/keyring.js';
 import type { SseEndpoint } from './sse.js';
 import type { OriginPolicy } from '../admission/origin.js';
@@ -23,6 +24,8 @@ export interface HttpAppOptions {
   startedAt: number;
   /** When set, `/rt/stats` and `/metrics` require `Authorization: Bearer <token>`. */
   statsToken?: string | undefined;
+  /** When set, the admin API (`/rt/admin/*`) is on, for `Authorization: Bearer <token>`. */
+  adminToken?: string | undefined;
 }
 
 /** Whether the request carries the bearer token (compared in constant time). */
@@ -34,10 +37,18 @@ function hasToken(req: IncomingMessage, token: string): boolean {
 
 /** Creates the request listener. */
 export function createHttpApp(options: HttpAppOptions): (req: IncomingMessage, res: ServerResponse) => void {
-  const { context, sse, origins, demo, startedAt, statsToken } = options;
+  const { context, sse, origins, demo, startedAt, statsToken, adminToken } = options;
   const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = requestUrl(req);
     const { pathname } = url;
+    const admin = ADMIN_PATHS.find((path) => path === pathname);
+    if (admin && adminToken !== undefined) {
+      if (!hasToken(req, adminToken)) {
+        res.setHeader('WWW-Authenticate', 'Bearer');
+        return sendJson(res, 401, { error: 'unauthorized' });
+      }
+      return serveAdmin(req, res, admin, context);
+    }
     if (req.method !== 'GET' && req.method !== 'HEAD' && req.method !== 'OPTIONS') {
       res.setHeader('Allow', 'GET, HEAD, OPTIONS');
       return sendJson(res, 405, { error: 'method_not_allowed' });

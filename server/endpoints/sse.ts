@@ -3,7 +3,8 @@
  * each, for networks where WebSocket cannot pass. One-way: the topic set is fixed by the URL.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { parseSinceList, parseTopicList, type SseResume } from '../../src/protocol/index.js';
+import { CloseCode, parseSinceList, parseTopicList, type SseResume } from '../../src/protocol/index.js';
+import { PreparedFrame } from '../delivery/prepared-frame.js';
 import type { GatewayContext } from '../context.js';
 import { answerPreflight, applyCors } from '../admission/cors.js';
 import { Gatekeeper, toAuthOptions, type AuthOptions } from '../admission/gatekeeper.js';
@@ -40,6 +41,7 @@ export class SseEndpoint {
   ) {
     this.gatekeeper = new Gatekeeper(context, toAuthOptions(auth));
     context.heartbeat.start();
+    context.expiry.start();
   }
 
   /** A plain `(req, res)` handler, usable from `http`, Express or Connect. */
@@ -58,11 +60,12 @@ export class SseEndpoint {
     return this.gatekeeper.origins;
   }
 
-  /** Ends every open stream (clients reconnect, with a fresh ticket, elsewhere). */
+  /** Ends every open stream with a `close` frame 1012 (clients reconnect, with a fresh ticket, elsewhere). */
   closeAll(): void {
+    const last = PreparedFrame.control({ type: 'close', code: CloseCode.serviceRestart, reason: 'service_restart' });
     for (const [res, session] of this.streams) {
       this.context.hub.remove(session); // nothing may be written after the end
-      res.end();
+      if (!res.writableEnded) res.end(last.sse);
     }
   }
 
@@ -100,14 +103,18 @@ export class SseEndpoint {
         return res.writableLength;
       },
       write: (frame) => void (res.writableEnded || res.write(frame.sse)),
-      close: () => res.end(),
+      // SSE has no close code: a last frame says what a WebSocket's close would have (PROTOCOL.md §6).
+      close: (code, reason) => {
+        if (res.writableEnded) return;
+        res.write(PreparedFrame.control({ type: 'close', code, reason }).sse);
+        res.end();
+      },
       terminate: () => res.destroy(),
       ping: () => void (res.writableEnded || res.write(HEARTBEAT)),
     };
     res.on('error', (error) => logger.debug('SSE', 'Stream error:', { error: error.message }));
-    const { ticket } = admission;
-    const session = new Session(context.newId(), 'sse', ticket.scopeList, peer, clock.now(), context.backpressure);
-    session.kid = ticket.kid;
+    const { authority } = admission;
+    const session = new Session(context.newId(), 'sse', authority, peer, clock.now(), context.backpressure);
     this.streams.set(res, session);
     hub.add(session);
     res.on('close', () => {
@@ -115,8 +122,12 @@ export class SseEndpoint {
       hub.remove(session);
       logger.info('SSE', 'Client disconnected:', { id: session.id });
     });
-    session.greet(context.heartbeatMs);
-    logger.info('SSE', 'Client connected:', { id: session.id, scopes: ticket.scopeList });
+    session.greet(context.heartbeatMs, clock.now());
+    logger.info('SSE', 'Client connected:', {
+      id: session.id,
+      scopes: authority.scopes,
+      ...(authority.subjectDigest && { subject: authority.subjectDigest }),
+    });
     for (const topic of request.topics) hub.subscribe(session, { type: 'sub', topic, ...request.resume.get(topic) });
   }
 }

@@ -11,8 +11,9 @@ import {
   MAX_CLIENT_FRAME_BYTES,
   RATE_LIMITED,
   parseClientFrame,
-  type ParsedTicket,
 } from '../../src/protocol/index.js';
+import type { Authority } from '../access/authority.js';
+import { Refresher } from '../access/refresh.js';
 import type { GatewayContext } from '../context.js';
 import { Gatekeeper, toAuthOptions, type AuthOptions } from '../admission/gatekeeper.js';
 import { requestUrl } from './http-util.js';
@@ -107,6 +108,7 @@ export class WebSocketEndpoint {
   /** The underlying `ws` server (no HTTP server of its own). */
   readonly wss: WebSocketServer;
   private readonly gatekeeper: Gatekeeper;
+  private readonly refresher: Refresher;
   /** Every upgraded socket until it closes, accepted or being refused. */
   private readonly sockets = new Set<WebSocket>();
   /** Upgrades whose ticket is being checked. */
@@ -119,6 +121,7 @@ export class WebSocketEndpoint {
     readonly path = '/rt',
   ) {
     this.gatekeeper = new Gatekeeper(context, toAuthOptions(auth));
+    this.refresher = new Refresher(context, this.gatekeeper);
     this.wss = new WebSocketServer({
       noServer: true,
       maxPayload: MAX_CLIENT_FRAME_BYTES,
@@ -126,6 +129,7 @@ export class WebSocketEndpoint {
       clientTracking: false,
     });
     context.heartbeat.start();
+    context.expiry.start();
   }
 
   /**
@@ -163,7 +167,7 @@ export class WebSocketEndpoint {
         ws.on('error', (error) => this.context.logger.debug('WS', 'Socket error:', { error: error.message }));
         this.sockets.add(ws);
         ws.on('close', () => this.sockets.delete(ws));
-        if (admission.ok) this.accept(ws, socket, admission.ticket);
+        if (admission.ok) this.accept(ws, socket, admission.authority, req.headers.origin);
         else ws.close(admission.closeCode, admission.reason);
       });
     } finally {
@@ -191,19 +195,11 @@ export class WebSocketEndpoint {
     await Promise.all(closing);
   }
 
-  private accept(ws: WebSocket, socket: Duplex, ticket: ParsedTicket): void {
+  private accept(ws: WebSocket, socket: Duplex, authority: Authority, origin: string | undefined): void {
     const { context } = this;
     const { hub, logger, clock } = context;
     const peer = new WebSocketPeer(ws, socket, hub.writes);
-    const session = new Session(
-      context.newId(),
-      'websocket',
-      ticket.scopeList,
-      peer,
-      clock.now(),
-      context.backpressure,
-    );
-    session.kid = ticket.kid;
+    const session = new Session(context.newId(), 'websocket', authority, peer, clock.now(), context.backpressure);
     const guard = new FrameGuard(context.limits.framesPerConnection, clock.now());
     hub.add(session);
 
@@ -235,6 +231,7 @@ export class WebSocketEndpoint {
       if (frame.type === 'sub') hub.subscribe(session, frame);
       else if (frame.type === 'unsub') hub.unsubscribe(session, frame.topic);
       else if (frame.type === 'ping') session.sendFrame({ type: 'pong' });
+      else if (frame.type === 'refresh') void this.refresher.handle(session, frame, origin);
     });
     ws.on('pong', () => {
       session.lastSeen = clock.now();
@@ -244,7 +241,11 @@ export class WebSocketEndpoint {
       logger.info('WS', 'Client disconnected:', { id: session.id, code });
     });
 
-    session.greet(context.heartbeatMs);
-    logger.info('WS', 'Client connected:', { id: session.id, scopes: ticket.scopeList });
+    session.greet(context.heartbeatMs, clock.now());
+    logger.info('WS', 'Client connected:', {
+      id: session.id,
+      scopes: authority.scopes,
+      ...(authority.subjectDigest && { subject: authority.subjectDigest }),
+    });
   }
 }

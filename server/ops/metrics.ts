@@ -91,6 +91,29 @@ export class GatewayMetrics {
       registers,
     });
     hub.on('rateLimited', (kind, transport) => limits.inc({ kind, transport }));
+    const authority = new Counter({
+      name: 'rt_authority_changes_total',
+      help: 'Connection authority changes: expired (closed 4401), refreshed, refresh_refused, narrowed, disconnected (4410)',
+      labelNames: ['event', 'transport'] as const,
+      registers,
+    });
+    hub.on('authority', (session, { event }) => authority.inc({ event, transport: session.transport }));
+    const refreshRefusals = new Counter({
+      name: 'rt_refresh_refusals_total',
+      help: 'Refresh frames refused, by code (bad_sig, replay, expired, subject_mismatch, rate_limited, …)',
+      labelNames: ['code'] as const,
+      registers,
+    });
+    hub.on('authority', (_session, { event, reason }) => {
+      if (event === 'refresh_refused' && reason !== undefined) refreshRefusals.inc({ code: reason });
+    });
+    const revocations = new Counter({
+      name: 'rt_revocations_total',
+      help: 'Operator commands issued through this gateway, by op (disconnect, revoke) and target kind',
+      labelNames: ['op', 'target'] as const,
+      registers,
+    });
+    hub.on('revocation', ({ op, kind }) => revocations.inc({ op, target: kind }));
 
     new Gauge({
       name: 'rt_engine_info',

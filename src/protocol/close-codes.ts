@@ -31,12 +31,21 @@ export const CloseCode = {
   serviceRestart: 1012,
   /** The gateway cannot take the connection now (capacity, a dependency down): retry later. */
   tryAgainLater: 1013,
-  /** The ticket was refused; the reason names why. Fetch a fresh ticket and retry. */
+  /**
+   * The ticket was refused, or (v1.1, reason `expired`) the connection's authority ended without a valid
+   * refresh; the reason names why. Fetch a fresh ticket and retry (resuming with `since`).
+   */
   unauthorized: 4401,
   /** The page's `Origin` is not allowed. */
   forbidden: 4403,
   /** The connection stayed backed up for too long: the peer stalled (its queue stayed full for the timeout). */
   timeout: 4408,
+  /**
+   * v1.1: access was ended by the operator: the subject was revoked, or the connection was disconnected on
+   * purpose. The reason is `revoked` or the operator's own. Terminal: do not reconnect until the application
+   * decides (a new `connect()`).
+   */
+  revoked: 4410,
   /** Rate limited: retry later. */
   rateLimited: 4429,
 } as const;
@@ -67,6 +76,7 @@ const NOT_RETRY = {
   1013: 'busy', // tryAgainLater
   4401: 'reauth', // unauthorized
   4403: 'stop', // forbidden
+  4410: 'stop', // revoked
   4429: 'busy', // rateLimited
 } as const satisfies Partial<Record<CloseCode, Exclude<CloseAction, 'retry'>>>;
 
@@ -107,5 +117,6 @@ export const SSE_REFUSALS: Readonly<Record<number, CloseCode>> = {
   400: CloseCode.policyViolation,
   401: CloseCode.unauthorized,
   403: CloseCode.forbidden,
+  410: CloseCode.revoked,
   503: CloseCode.tryAgainLater,
 };

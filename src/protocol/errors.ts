@@ -19,6 +19,13 @@ export const AuthFailure = {
   unknownKid: 'unknown_kid',
   /** The nonce was already used inside the acceptance window. */
   replay: 'replay',
+  /**
+   * v1.1: the ticket's `exp` has passed; as a close reason (4401), the connection's authority ended without a
+   * valid `refresh` (its ticket's `exp`, or the gateway's maximum connection age).
+   */
+  expired: 'expired',
+  /** v1.1: the ticket's subject was revoked after the ticket was issued (close 4410, HTTP 410). */
+  revoked: 'revoked',
 } as const;
 
 /** A reason from {@link AuthFailure}. */
@@ -30,9 +37,33 @@ export const FORBIDDEN_ORIGIN = 'forbidden_origin';
 /** Close reason (4429), error body (HTTP 429) and `error` frame code for a rate limit. */
 export const RATE_LIMITED = 'rate_limited';
 
+/**
+ * Codes of a `refresh.err` frame (v1.1): the refresh was refused and the connection keeps the authority it had.
+ * Besides these, any {@link AuthFailure} reason (`bad_sig`, `stale_ts`, `replay`, `expired`, …).
+ */
+export const RefreshError = {
+  /** The new ticket names another subject than the connection's. */
+  subjectMismatch: 'subject_mismatch',
+  /** The connection's `Origin` is no longer allowed (the gateway's origin list changed). */
+  forbiddenOrigin: 'forbidden_origin',
+  /** Refreshes come faster than the gateway allows (one per {@link REFRESH_INTERVAL_S} seconds, with a burst of 3). */
+  rateLimited: 'rate_limited',
+  /** The gateway cannot check the ticket now (its nonce store is down); try again before the authority ends. */
+  unavailable: 'unavailable',
+} as const;
+
+/** A code of a `refresh.err` frame: a {@link RefreshError} or an {@link AuthFailure} reason. */
+export type RefreshError = (typeof RefreshError)[keyof typeof RefreshError] | AuthFailure;
+
+/** The least time between two refreshes a connection may make, beyond a burst of 3 (seconds). */
+export const REFRESH_INTERVAL_S = 10;
+
 /** Codes of a `sub.err` frame. */
 export const SubError = {
-  /** The connection's scopes do not cover the topic. */
+  /**
+   * The connection's scopes do not cover the topic; also sent unasked (v1.1) for a topic whose scope the
+   * connection lost (a `refresh` with fewer scopes, a revocation): the subscription has ended.
+   */
   forbidden: 'forbidden',
   /** No such topic is registered. */
   unknownTopic: 'unknown_topic',

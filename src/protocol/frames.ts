@@ -2,8 +2,9 @@
  * The frames of wire protocol v1 (PROTOCOL.md §Frames): JSON text, one object per frame, a `type` in each.
  * The same JSON travels over WebSocket messages and SSE `data:` lines.
  */
-import { FrameError, SubError } from './errors.js';
+import { FrameError, SubError, type RefreshError } from './errors.js';
 import { isTopicName } from './names.js';
+import type { Ticket } from './ticket.js';
 
 /** Protocol version announced in `hello`. */
 export const PROTOCOL_VERSION = 1;
@@ -40,8 +41,18 @@ export interface PongFrame {
   type: 'pong';
 }
 
+/**
+ * Client → gateway (v1.1, WebSocket): a fresh ticket for the open connection, before its authority ends. The
+ * gateway checks it as at connect; on success its scopes and end replace the connection's.
+ */
+export interface RefreshFrame {
+  type: 'refresh';
+  /** The ticket exactly as the application's ticket endpoint returned it. */
+  ticket: Ticket;
+}
+
 /** Any frame a client may send. */
-export type ClientFrame = SubFrame | UnsubFrame | PingFrame | PongFrame;
+export type ClientFrame = SubFrame | UnsubFrame | PingFrame | PongFrame | RefreshFrame;
 
 /** Gateway → client, first frame of every connection. */
 export interface HelloFrame {
@@ -54,6 +65,37 @@ export interface HelloFrame {
   scopes: string[];
   /** How often the gateway sends `ping`; silence for twice this long means the link is dead. */
   heartbeatMs: number;
+  /**
+   * v1.1: milliseconds from this frame until the connection's authority ends (its ticket's `exp`, or the
+   * gateway's maximum connection age); absent when it never ends. Refresh before it (WebSocket) or expect the
+   * gateway to close with 4401 `expired`.
+   */
+  expiresIn?: number;
+}
+
+/** Gateway → client (v1.1): the `refresh` was applied; the connection now holds these scopes until its new end. */
+export interface RefreshOkFrame {
+  type: 'refresh.ok';
+  /** The scopes the new ticket granted. */
+  scopes: string[];
+  /** Milliseconds from this frame until the new end; absent when it never ends. */
+  expiresIn?: number;
+}
+
+/** Gateway → client (v1.1): the `refresh` was refused; the connection keeps the authority it had. */
+export interface RefreshErrFrame {
+  type: 'refresh.err';
+  code: RefreshError;
+}
+
+/**
+ * Gateway → client (v1.1, SSE only): the last frame of a stream the gateway ends, with the close code and reason
+ * a WebSocket would have got (4401 `expired`, 4410 `revoked`, 1012 `service_restart`).
+ */
+export interface CloseFrame {
+  type: 'close';
+  code: number;
+  reason: string;
 }
 
 /** Gateway → client: the subscription is active. */
@@ -107,7 +149,18 @@ export interface ErrorFrame {
 
 /** Any frame the gateway may send. */
 export type ServerFrame =
-  HelloFrame | SubOkFrame | SubErrFrame | UnsubOkFrame | MsgFrame | ResetFrame | PingFrame | PongFrame | ErrorFrame;
+  | HelloFrame
+  | SubOkFrame
+  | SubErrFrame
+  | UnsubOkFrame
+  | MsgFrame
+  | ResetFrame
+  | PingFrame
+  | PongFrame
+  | ErrorFrame
+  | RefreshOkFrame
+  | RefreshErrFrame
+  | CloseFrame;
 
 /** The outcome of {@link parseClientFrame}: a frame, or the frame to answer with. */
 export type ClientFrameResult = { ok: true; frame: ClientFrame } | { ok: false; reply: ErrorFrame | SubErrFrame };
@@ -143,6 +196,14 @@ export function parseClientFrame(text: string): ClientFrameResult {
     }
     case 'sub':
       return parseSub(frame);
+    case 'refresh': {
+      // Checked field by field where it is verified (parseTicketObject): here only its shape.
+      const ticket = frame['ticket'];
+      if (typeof ticket !== 'object' || ticket === null || Array.isArray(ticket)) {
+        return fail(FrameError.badFrame, 'refresh needs a ticket object');
+      }
+      return { ok: true, frame: { type: 'refresh', ticket: ticket as Ticket } };
+    }
     default:
       return fail(FrameError.badFrame, 'unknown frame type');
   }
@@ -210,7 +271,12 @@ function hasItsFields(f: Record<string, unknown>): boolean {
     case 'reset':
       return topic && epoch;
     case 'error':
+    case 'refresh.err':
       return typeof f['code'] === 'string';
+    case 'refresh.ok':
+      return Array.isArray(f['scopes']) && (f['expiresIn'] === undefined || isSeq(f['expiresIn']));
+    case 'close':
+      return typeof f['code'] === 'number' && typeof f['reason'] === 'string';
     case 'ping':
     case 'pong':
       return true;

@@ -73,6 +73,7 @@ describe('close codes', () => {
         unauthorized: 4401,
         forbidden: 4403,
         timeout: 4408,
+        revoked: 4410,
         rateLimited: 4429,
       },
     );
@@ -80,7 +81,7 @@ describe('close codes', () => {
 
   it('looks every code of the protocol up to the action the table gives it', () => {
     const table: [number[], CloseAction][] = [
-      [[1000, 4403, 1008, 1009, 1002, 1003, 1007], 'stop'],
+      [[1000, 4403, 4410, 1008, 1009, 1002, 1003, 1007], 'stop'],
       [[1001, 1006, 1011, 1012, 4408], 'retry'],
       [[1013, 4429], 'busy'],
       [[4401], 'reauth'],

@@ -28,6 +28,7 @@ const PUBLIC_NAMES = [
   'registerTopic',
   'sign',
   'startWebSocketServer',
+  'subjectDigest',
   'verifyAuditLog',
   'verifyHMAC',
   'verifyTicket',

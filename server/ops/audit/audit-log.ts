@@ -15,7 +15,14 @@ import { AUDIT_VERSION, AuditEvent, type AuditEntry, type AuditRecord } from './
 import { endsMidLine, fileNameOf, listAuditFiles, readAnchor, readTail, utcDay } from './files.js';
 import { GENESIS, entryHash } from './hash.js';
 import { RATE_LIMITED } from '../../../src/protocol/index.js';
-import { connectRecord, disconnectRecord, refuseRecord, subRefusedRecord } from './hub-records.js';
+import {
+  authorityRecord,
+  connectRecord,
+  disconnectRecord,
+  refuseRecord,
+  revocationRecord,
+  subRefusedRecord,
+} from './hub-records.js';
 import { RateLimitDigest } from './rate-limit-digest.js';
 import { pruneAuditDir } from './retention.js';
 
@@ -117,6 +124,8 @@ export class AuditLog {
     // A refusal for a rate limit is already in the digested `rate_limited` entries.
     listen('refuse', (refusal) => refusal.reason !== RATE_LIMITED && this.record(refuseRecord(refusal)));
     listen('subRefused', (session, topic, code) => this.record(subRefusedRecord(hub, session, topic, code)));
+    listen('authority', (session, change) => this.record(authorityRecord(session, change)));
+    listen('revocation', (revocation) => this.record(revocationRecord(revocation)));
     const digest = new RateLimitDigest((record) => this.record(record), this.now);
     listen('rateLimited', (kind, transport) => digest.hit(kind, transport));
     this.detachers.push(() => digest.flush());

@@ -25,7 +25,7 @@ export function shapeProblem(value: unknown): string | undefined {
   if (!Number.isSafeInteger(e['seq']) || (e['seq'] as number) < 1) return 'seq is not a positive integer';
   if (typeof e['prev'] !== 'string' || !HASH.test(e['prev'])) return 'prev is not a SHA-256 hex digest';
   if (typeof e['hash'] !== 'string' || !HASH.test(e['hash'])) return 'hash is not a SHA-256 hex digest';
-  for (const key of ['id', 'kid', 'topic', 'reason'] as const) {
+  for (const key of ['id', 'kid', 'topic', 'reason', 'subject', 'op', 'target'] as const) {
     if (key in e && !isString(e[key])) return `${key} is not a string`;
   }
   if ('transport' in e && e['transport'] !== 'websocket' && e['transport'] !== 'sse')
@@ -35,7 +35,9 @@ export function shapeProblem(value: unknown): string | undefined {
   if ('code' in e && !Number.isSafeInteger(e['code'])) return 'code is not an integer';
   if (e['event'] === AuditEvent.gap && !(Number.isSafeInteger(e['lost']) && (e['lost'] as number) > 0))
     return 'lost is not a positive integer';
-  if ('count' in e && !(Number.isSafeInteger(e['count']) && (e['count'] as number) > 0))
-    return 'count is not a positive integer';
+  // A revocation may have found no connection on this gateway: its count may be 0.
+  const least = e['event'] === AuditEvent.revocation ? 0 : 1;
+  if ('count' in e && !(Number.isSafeInteger(e['count']) && (e['count'] as number) >= least))
+    return `count is not an integer ≥ ${least}`;
   return undefined;
 }

@@ -13,7 +13,7 @@ export const AuditEvent = {
   start: 'start',
   /** The audit log was closed cleanly (gateway stop). */
   stop: 'stop',
-  /** A session was accepted: `id`, `transport`, `scopes`, `kid`. */
+  /** A session was accepted: `id`, `transport`, `scopes`, `kid`, `subject` (its digest, v1.1). */
   connect: 'connect',
   /** A connection attempt was refused: `transport`, `reason`, `code` (close code on WebSocket, HTTP status on SSE). */
   refuse: 'refuse',
@@ -25,6 +25,22 @@ export const AuditEvent = {
   rateLimited: 'rate_limited',
   /** `lost` entries could not be written (queue full while the disk stalled, or a write error). */
   gap: 'gap',
+  /** v1.1: a connection's authority ended without a valid refresh (closed 4401 `expired`): `id`, `transport`, `subject`. */
+  expire: 'expire',
+  /** v1.1: a refresh applied: `id`, `transport`, `scopes` (the new ones), `subject`. */
+  refresh: 'refresh',
+  /** v1.1: a refresh was refused, the authority unchanged: `id`, `transport`, `reason`. */
+  refreshRefused: 'refresh_refused',
+  /** v1.1: an operator took scopes from a connection: `id`, `transport`, `scopes` (what it keeps), `reason`. */
+  narrow: 'narrow',
+  /** v1.1: an operator ended a connection (closed 4410): `id`, `transport`, `reason`, `subject`. */
+  forcedDisconnect: 'forced_disconnect',
+  /**
+   * v1.1: an operator's command issued through this gateway (each gateway records the connections it ends as
+   * `forced_disconnect`): `op`, `target`, `subject` (a subject's digest), `scopes`, `reason`, `count` (connections
+   * it applied to on this gateway).
+   */
+  revocation: 'revocation',
 } as const;
 
 /** An event name from {@link AuditEvent}. */
@@ -50,8 +66,14 @@ export interface AuditRecord {
   code?: number;
   /** Entries lost before this point (`gap`). */
   lost?: number;
-  /** How many hits a `rate_limited` entry stands for. */
+  /** How many hits a `rate_limited` entry stands for; the connections a `revocation` applied to here. */
   count?: number;
+  /** v1.1: the connection's subject as its digest (`subjectDigest`), never in clear. */
+  subject?: string;
+  /** v1.1: the operator command of a `revocation`: `disconnect` or `revoke`. */
+  op?: string;
+  /** v1.1: what a `revocation` targeted: `subject`, `connection` or `scope`. */
+  target?: string;
 }
 
 /** One line of the log. */
@@ -83,6 +105,9 @@ export const ENTRY_FIELDS: readonly string[] = [
   'code',
   'lost',
   'count',
+  'subject',
+  'op',
+  'target',
   'prev',
   'hash',
 ];
@@ -91,10 +116,16 @@ export const ENTRY_FIELDS: readonly string[] = [
 export const EVENT_FIELDS: Readonly<Record<AuditEvent, readonly (keyof AuditRecord)[]>> = {
   start: [],
   stop: [],
-  connect: ['id', 'transport', 'scopes', 'kid'],
+  connect: ['id', 'transport', 'scopes', 'kid', 'subject'],
   refuse: ['transport', 'reason', 'code'],
   sub_refused: ['id', 'transport', 'reason', 'topic'],
   disconnect: ['id', 'transport', 'code'],
   rate_limited: ['transport', 'reason', 'count'],
   gap: ['lost'],
+  expire: ['id', 'transport', 'subject'],
+  refresh: ['id', 'transport', 'scopes', 'subject'],
+  refresh_refused: ['id', 'transport', 'reason'],
+  narrow: ['id', 'transport', 'scopes', 'reason'],
+  forced_disconnect: ['id', 'transport', 'reason', 'subject'],
+  revocation: ['op', 'target', 'subject', 'scopes', 'reason', 'count'],
 };

@@ -4,7 +4,7 @@
  * no address, no payload, no ticket.
  */
 import type { SubError } from '../../../src/protocol/index.js';
-import type { Hub, Refusal } from '../../delivery/hub.js';
+import type { AuthorityChange, Hub, Refusal, Revocation } from '../../delivery/hub.js';
 import type { Session } from '../../delivery/session.js';
 import { AuditEvent, type AuditRecord } from './entry.js';
 
@@ -17,6 +17,40 @@ export function connectRecord(session: Session): AuditRecord {
     scopes: [...session.scopes],
   };
   if (session.kid !== undefined) record.kid = session.kid;
+  if (session.subjectDigest !== undefined) record.subject = session.subjectDigest;
+  return record;
+}
+
+/** A change of a connection's authority (v1.1): expiry, refresh, refusal, narrowing, forced disconnect. */
+export function authorityRecord(session: Session, change: AuthorityChange): AuditRecord {
+  const base = { id: session.id, transport: session.transport };
+  const subject = session.subjectDigest === undefined ? {} : { subject: session.subjectDigest };
+  const reason = change.reason === undefined ? {} : { reason: change.reason };
+  switch (change.event) {
+    case 'expired':
+      return { event: AuditEvent.expire, ...base, ...subject };
+    case 'refreshed':
+      return { event: AuditEvent.refresh, ...base, scopes: [...session.scopes], ...subject };
+    case 'refresh_refused':
+      return { event: AuditEvent.refreshRefused, ...base, ...reason };
+    case 'narrowed':
+      return { event: AuditEvent.narrow, ...base, scopes: [...session.scopes], ...reason };
+    case 'disconnected':
+      return { event: AuditEvent.forcedDisconnect, ...base, ...reason, ...subject };
+  }
+}
+
+/** An operator's command issued through this gateway (v1.1); a subject only as its digest. */
+export function revocationRecord(revocation: Revocation): AuditRecord {
+  const record: AuditRecord = {
+    event: AuditEvent.revocation,
+    op: revocation.op,
+    target: revocation.kind,
+    reason: revocation.reason,
+    count: revocation.applied,
+  };
+  if (revocation.subjectDigest !== undefined) record.subject = revocation.subjectDigest;
+  if (revocation.scopes !== undefined) record.scopes = revocation.scopes;
   return record;
 }
 

@@ -51,7 +51,7 @@ describe('heartbeat', () => {
     const gw = await startGateway({ clock });
     try {
       const { heartbeat } = gw.context;
-      assert.deepEqual(clock.periods, [15_000 / HEARTBEAT_SLOTS], 'the timer visits a slot every interval / 16');
+      assert.ok(clock.periods.includes(15_000 / HEARTBEAT_SLOTS), 'the timer visits a slot every interval / 16');
       const clients = await Promise.all(Array.from({ length: 2 * HEARTBEAT_SLOTS }, () => connect(gw, [])));
       const visits = Array.from({ length: HEARTBEAT_SLOTS }, () => {
         clock.advance(heartbeat.stepMs);

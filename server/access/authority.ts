@@ -1,0 +1,37 @@
+/**
+ * A connection's authority: the scopes its ticket granted, whose they are, and when they end. A `refresh`
+ * replaces it on the open connection; the expiry watch closes the connection when it ends.
+ */
+import type { ParsedTicket } from '../../src/protocol/index.js';
+import { subjectDigest } from './subject.js';
+
+/** What a verified ticket grants a connection. */
+export interface Authority {
+  /** The scopes granted. */
+  scopes: readonly string[];
+  /** When the authority ends (ms since the Unix epoch); `undefined`: never. */
+  endsAt: number | undefined;
+  /** The ticket's subject, compared on refresh and never logged. */
+  subject: string | undefined;
+  /** {@link subjectDigest} of the subject: what logs, the audit log and revocations name. */
+  subjectDigest: string | undefined;
+  /** The key id the ticket was signed with, if it named one. */
+  kid: string | undefined;
+}
+
+/**
+ * The authority a ticket grants at `nowMs`: until its `exp`, capped by the gateway's maximum connection age
+ * (`maxAgeMs`, 0 = no cap). A ticket without `exp` (v1) gets the whole maximum age.
+ */
+export function authorityOf(ticket: ParsedTicket, nowMs: number, maxAgeMs: number): Authority {
+  const capMs = maxAgeMs > 0 ? nowMs + maxAgeMs : undefined;
+  const expMs = ticket.exp === undefined ? undefined : ticket.exp * 1000;
+  const endsAt = expMs === undefined ? capMs : capMs === undefined ? expMs : Math.min(expMs, capMs);
+  return {
+    scopes: ticket.scopeList,
+    endsAt,
+    subject: ticket.sub,
+    subjectDigest: ticket.sub === undefined ? undefined : subjectDigest(ticket.sub),
+    kid: ticket.kid,
+  };
+}
