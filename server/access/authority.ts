@@ -19,12 +19,21 @@ export interface Authority {
   kid: string | undefined;
 }
 
+/** The share of the maximum connection age taken off at random, so connections opened together do not all end together. */
+export const MAX_AGE_JITTER = 0.1;
+
 /**
  * The authority a ticket grants at `nowMs`: until its `exp`, capped by the gateway's maximum connection age
- * (`maxAgeMs`, 0 = no cap). A ticket without `exp` (v1) gets the whole maximum age.
+ * (`maxAgeMs`, 0 = no cap). A ticket without `exp` (v1) gets the maximum age, less up to a tenth at random: the
+ * connections of a fleet that reconnected together (after a deploy) then come back spread out, not in one second.
  */
-export function authorityOf(ticket: ParsedTicket, nowMs: number, maxAgeMs: number): Authority {
-  const capMs = maxAgeMs > 0 ? nowMs + maxAgeMs : undefined;
+export function authorityOf(
+  ticket: ParsedTicket,
+  nowMs: number,
+  maxAgeMs: number,
+  random: () => number = Math.random,
+): Authority {
+  const capMs = maxAgeMs > 0 ? nowMs + maxAgeMs - Math.floor(random() * maxAgeMs * MAX_AGE_JITTER) : undefined;
   const expMs = ticket.exp === undefined ? undefined : ticket.exp * 1000;
   const endsAt = expMs === undefined ? capMs : capMs === undefined ? expMs : Math.min(expMs, capMs);
   return {

@@ -42,7 +42,9 @@ export function createHttpApp(options: HttpAppOptions): (req: IncomingMessage, r
     const url = requestUrl(req);
     const { pathname } = url;
     const admin = ADMIN_PATHS.find((path) => path === pathname);
-    if (admin && adminToken !== undefined) {
+    if (admin) {
+      // Off, it answers as an unknown path would, but says why: an operator's first call must not be a riddle.
+      if (adminToken === undefined) return sendJson(res, 404, { error: 'not_found', detail: 'admin API off' });
       if (!hasToken(req, adminToken)) {
         res.setHeader('WWW-Authenticate', 'Bearer');
         return sendJson(res, 401, { error: 'unauthorized' });

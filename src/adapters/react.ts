@@ -132,7 +132,7 @@ export function useRealtime<T = unknown>(topic: string, options?: RealtimeOption
 }
 
 /**
- * The connection: `{ connected, state, transport, error, stats }` (`stats.reconnectCount`,
+ * The connection: `{ connected, state, transport, error, expiresAt, stats }` (`stats.reconnectCount`,
  * `stats.messagesReceived`, `stats.latencyMs`); `error` is a string.
  * @example const { connected, stats } = useRealtimeConnection();
  */

@@ -80,6 +80,7 @@ const INITIAL: RealtimeConnection = {
   state: 'closed',
   transport: null,
   error: null,
+  expiresAt: null,
   stats: { messagesReceived: 0, reconnectCount: 0, latencyMs: null },
 };
 

@@ -115,7 +115,7 @@ export function useRealtimeMulti<T = unknown>(
 }
 
 /**
- * The connection as a ref of `{ connected, state, transport, error, stats }` (`error` is a string).
+ * The connection as a ref of `{ connected, state, transport, error, expiresAt, stats }` (`error` is a string).
  * @example const conn = useRealtimeConnection(); // {{ conn.stats.reconnectCount }}
  */
 export function useRealtimeConnection(): Readonly<ShallowRef<RealtimeConnection>> {

@@ -2,16 +2,19 @@
  * The realtime client: the wiring of one connection (WebSocket, SSE as fallback) to its tickets, its topics
  * and its reconnection. Each rule lives in its own module: tickets.ts (a fresh ticket per attempt), topics.ts
  * (ref-counted topic stores and how frames fold into them), liveness.ts (the dead-link rule and its watch),
- * page-events.ts (network and visibility) and reconnect-policy.ts (after a close or a ticket failure: stop, or
- * when to retry and over which transport; PROTOCOL.md §7 is its table for people).
+ * page-events.ts (network and visibility), refresh.ts (when an open WebSocket renews its authority with a fresh
+ * ticket) and reconnect-policy.ts (after a close or a ticket failure: stop, or when to retry and over which
+ * transport; PROTOCOL.md §7 is its table for people).
  *
  * Life of a connection: `dial` gets a ticket and opens the current transport; `hello` makes it open and
  * (re)subscribes every active topic with its `seq` and `epoch`; after `stableAfter` it counts as healthy; its
- * end goes to the reconnect policy. While on a fallback transport, a probe tries the preferred one again.
+ * end goes to the reconnect policy. While on a fallback transport, a probe tries the preferred one again. When
+ * `hello` says the connection's authority ends (`expiresIn`), a WebSocket sends a fresh ticket (`refresh`)
+ * before it does; an SSE stream ends then, and the client redials.
  *
- * Never silent: a ticket failure, or a URL that answers but not as a gateway (a page, no `hello` within
- * `helloTimeout`), is in `status.error` while the client retries, and every kind of error is told once (a
- * `problem` to the `logger`, else a `[lydian]` console warning).
+ * Never silent: a ticket failure, a URL that answers but not as a gateway (a page, no `hello` within
+ * `helloTimeout`) or a failed refresh is in `status.error` while the client retries, and every kind of error is
+ * told once (a `problem` to the `logger`, else a `[lydian]` console warning).
  */
 import { CloseCode, closeAction } from '../protocol/close-codes.js';
 import { PROTOCOL_VERSION, type ClientFrame, type HelloFrame, type ServerFrame } from '../protocol/frames.js';
@@ -32,8 +35,9 @@ import {
   stayedUp,
   type Ending,
 } from './reconnect-policy.js';
+import { refresher } from './refresh.js';
 import { atom, notify, readonly } from './store.js';
-import { getTicket, ticketFailure } from './tickets.js';
+import { getTicket, ticketFailure, type TicketFailure } from './tickets.js';
 import { createEntry, patch, receive, resumePoints, subFrame, type TopicEntry } from './topics.js';
 import type { Client, ClientEvents, ClientOptions, ConnectionState, RealtimeError, TopicOptions } from './types.js';
 
@@ -74,6 +78,7 @@ export function createClient(options: ClientOptions): Client {
       state: 'closed',
       transport: null,
       error: null,
+      expiresAt: null,
       stats: { messagesReceived: 0, reconnectCount: 0, latencyMs: null },
     },
     undefined,
@@ -99,6 +104,7 @@ export function createClient(options: ClientOptions): Client {
   const retryT = timer();
   const stableT = timer();
   const probeT = timer();
+  const refresh = refresher(renew);
   let limit = options.timeout ?? 30_000; // silence that counts as a dead link
 
   const setStatus = (patch: Partial<ConnectionState>, stats?: Partial<ConnectionState['stats']>): void => {
@@ -161,6 +167,7 @@ export function createClient(options: ClientOptions): Client {
     link.stop();
     stableT.clear();
     probeT.clear();
+    refresh.stop();
     for (const e of entries.values()) if (e.store.get().status === 'live') patch(e, { status: 'subscribing' });
   }
 
@@ -181,7 +188,7 @@ export function createClient(options: ClientOptions): Client {
     // closed, so the connection is not open any more: `connecting`, or still `reconnecting`).
     if (name === 'sse' && !resumePoints(entries.values()).size) {
       const { state } = status.get();
-      return setStatus({ connected: false, state: state === 'reconnecting' ? state : 'connecting' });
+      return setStatus({ connected: false, expiresAt: null, state: state === 'reconnecting' ? state : 'connecting' });
     }
     let ticket: Ticket;
     dialing = true;
@@ -215,6 +222,16 @@ export function createClient(options: ClientOptions): Client {
         return send({ type: 'pong' });
       case 'error':
         return log('warn', 'gateway.error', f);
+      case 'refresh.ok': {
+        const { error } = status.get();
+        return setStatus({
+          expiresAt: refresh.start(f.expiresIn, true),
+          error: error?.source === 'refresh' ? null : error, // renewed: solved
+        });
+      }
+      case 'refresh.err':
+        return refreshFailed({ code: CloseCode.unauthorized, reason: `refresh refused: ${f.code}` });
+      case 'close': // SSE's last frame: its transport reports the close
       case 'pong':
       case 'unsub.ok':
         return;
@@ -245,8 +262,29 @@ export function createClient(options: ClientOptions): Client {
     // The wire first, listeners after: whatever a listener does, every active topic is subscribed.
     const active = [...entries.values()].filter((e) => e.active);
     if (conn?.duplex) active.forEach((e) => send(subFrame(e)));
-    setStatus({ connected: true, state: 'open', transport: kind ?? null, error: null });
+    // Only a WebSocket can send a fresh ticket; an SSE stream just ends with the authority.
+    const expiresAt = refresh.start(f.expiresIn, !!conn?.duplex);
+    setStatus({ connected: true, state: 'open', transport: kind ?? null, error: null, expiresAt });
     for (const e of active) if (e.store.get().status === 'error') patch(e, { status: 'subscribing' });
+  }
+
+  /** Renews the open connection's authority with a fresh ticket; abandoned if the connection ends meanwhile. */
+  async function renew(): Promise<void> {
+    const t = conn;
+    try {
+      const ticket = await getTicket(options);
+      if (t === conn) send({ type: 'refresh', ticket });
+    } catch (error) {
+      if (t === conn) refreshFailed(ticketFailure(error));
+    }
+  }
+
+  /** A refresh failed: the connection keeps its authority until it ends, and the error is shown meanwhile. */
+  function refreshFailed({ code, reason }: TicketFailure): void {
+    const error: RealtimeError = { source: 'refresh', code, reason };
+    log('warn', 'refresh.error', error);
+    setStatus({ error });
+    refresh.retry();
   }
 
   /** The connection ended; `answer`: its URL answered, but not as a gateway (what came back). */
@@ -270,6 +308,7 @@ export function createClient(options: ClientOptions): Client {
     rs = state;
     setStatus({
       connected: false,
+      expiresAt: null,
       state: offline ? 'offline' : 'reconnecting',
       ...(!offline && shown && { error: shown }),
     });
@@ -370,7 +409,7 @@ export function createClient(options: ClientOptions): Client {
       }
       patch(e, { status: e.active ? 'closed' : 'idle' });
     }
-    setStatus({ connected: false, state: 'closed', error: null, ...final });
+    setStatus({ connected: false, state: 'closed', error: null, expiresAt: null, ...final });
   }
 
   function connect(): void {

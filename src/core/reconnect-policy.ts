@@ -5,7 +5,9 @@
  *
  * On top of each close code's action (src/protocol/close-codes.ts):
  * - refusals: a refused ticket (4401, or a malformed ticket from the provider) counts; `MAX_AUTH_REFUSALS` (3)
- *   in a row stop; a `hello` starts the count over ({@link helloReceived}).
+ *   in a row stop; a `hello` starts the count over ({@link helloReceived}). A 4401 after `hello` (`expired`:
+ *   the connection's authority ended) refused no ticket: it does not count, and its retry is not spread (each
+ *   connection's authority ends at its own time), so the client is back within `minDelay` with a fresh ticket.
  * - transport switch: a transport counts as working only once it stayed up. A `retry` close of a connection
  *   that was not stable yet, and had not said hello or died abnormally (1006: a proxy killing it), counts
  *   against its transport; the {@link SWITCH_AFTER}th in a row moves to the next transport. A clean close the
@@ -101,7 +103,7 @@ export function reconnect(
         ? 'reauth'
         : 'retry'
     : closeAction(code);
-  if (action === 'stop' || (action === 'reauth' && ++next.refusals >= MAX_AUTH_REFUSALS)) {
+  if (action === 'stop' || (action === 'reauth' && !open && ++next.refusals >= MAX_AUTH_REFUSALS)) {
     return { stop: { source, code, reason } };
   }
   const early = !ticket && !ending.stable && (!open || code === CloseCode.abnormal);
@@ -112,7 +114,12 @@ export function reconnect(
   const delay = ending.offline
     ? undefined
     : (action === 'busy' ? (options.busyDelay ?? 5_000) : 0) +
-      backoff(Math.max(next.attempt++, open ? SPREAD_STEP : 0), options.minDelay, options.maxDelay, random);
+      backoff(
+        Math.max(next.attempt++, open && action !== 'reauth' ? SPREAD_STEP : 0),
+        options.minDelay,
+        options.maxDelay,
+        random,
+      );
   return { state: next, delay };
 }
 

@@ -34,11 +34,20 @@ export interface SignOptions {
   now?: number;
   /** The nonce (default: 16 random bytes as 32 hex characters). Never reuse one. */
   nonce?: string;
+  /**
+   * The end of the connection's authority, in Unix seconds (protocol v1.1; default: none, the gateway's maximum
+   * connection age applies).
+   */
+  exp?: number;
+  /** The subject, an opaque user id that revocation targets (protocol v1.1; default: none). */
+  sub?: string;
 }
 
 /**
- * Signs a connection ticket for `scopes` with `secret`, exactly as the gateway's `issueTicket` does.
+ * Signs a connection ticket for `scopes` with `secret`, exactly as the gateway's `issueTicket` does: with `exp`
+ * or `sub`, both are under the signature (`connectBody`).
  * @example const ticket = await signTicket('dev-secret', ['ops.admin']);
+ * @example await signTicket('dev-secret', ['ops.admin'], { exp: Math.floor(Date.now() / 1000) + 600, sub: 'u-42' });
  */
 export async function signTicket(
   secret: string,
@@ -47,13 +56,16 @@ export async function signTicket(
 ): Promise<Ticket> {
   const ts = Math.floor((options.now ?? Date.now()) / 1000);
   const nonce = options.nonce ?? hex(globalThis.crypto.getRandomValues(new Uint8Array(16)));
+  const { kid, exp, sub } = options;
   const list = scopes.join(',');
   const ticket: Ticket = {
     ts,
     nonce,
     scopes: list,
-    sig: await hmacSha256Hex(secret, signingInput(ts, nonce, connectBody(list))),
+    sig: await hmacSha256Hex(secret, signingInput(ts, nonce, connectBody(list, { exp, sub }))),
   };
-  if (options.kid !== undefined) ticket.kid = options.kid;
+  if (kid !== undefined) ticket.kid = kid;
+  if (exp !== undefined) ticket.exp = exp;
+  if (sub !== undefined) ticket.sub = sub;
   return ticket;
 }

@@ -80,11 +80,16 @@ export interface ClientOptions {
 /** Why the client stopped, or what went wrong last. */
 export interface RealtimeError {
   /**
-   * `close`: the gateway closed the connection; `ticket`: the ticket provider failed; `transport`: none is
-   * available, or the URL did not answer as a Lydian gateway.
+   * `close`: the gateway closed the connection (4410: access revoked, the client stopped); `ticket`: the ticket
+   * provider failed; `transport`: none is available, or the URL did not answer as a Lydian gateway; `refresh`:
+   * renewing an open connection's authority failed (the gateway's `refresh.err`, or no ticket), while the
+   * connection goes on and the client retries until the authority ends.
    */
-  source: 'close' | 'ticket' | 'transport';
-  /** The close code (1006 for no gateway), or the ticket endpoint's HTTP status (0: none, -1: not a ticket). */
+  source: 'close' | 'ticket' | 'transport' | 'refresh';
+  /**
+   * The close code (1006 for no gateway), or the ticket endpoint's HTTP status (0: none, -1: not a ticket); for
+   * `refresh`, 4401 when the gateway refused it (the reason names its `refresh.err` code), else the ticket's.
+   */
   code: number;
   /** The close reason or error message: for a ticket or no gateway, the URL and what came back. */
   reason: string;
@@ -105,10 +110,18 @@ export interface ConnectionState {
   /** The transport in use or being tried. */
   transport: TransportName | null;
   /**
-   * The last error: set when the client stopped because of one, and while it retries after a ticket failure
-   * (until a ticket comes) or a URL that is no gateway (until a `hello`).
+   * The last error: set when the client stopped because of one, while it retries after a ticket failure
+   * (until a ticket comes) or a URL that is no gateway (until a `hello`), and while an open connection's
+   * refresh fails (until one succeeds or the connection ends).
    */
   error: RealtimeError | null;
+  /**
+   * When the open connection's authority ends (`Date.now()` ms, from the gateway's `expiresIn`), or `null`: it
+   * never ends, or no connection is open. On WebSocket the client refreshes it well before (between 60 and 80 %
+   * of its lifetime, with a fresh ticket from `auth`); on SSE the stream ends then and the client resumes on a
+   * new one.
+   */
+  expiresAt: number | null;
   /** Counters. */
   stats: {
     /** `msg` frames received over the client's life. */

@@ -56,7 +56,7 @@ export const RefreshError = {
 export type RefreshError = (typeof RefreshError)[keyof typeof RefreshError] | AuthFailure;
 
 /** The least time between two refreshes a connection may make, beyond a burst of 3 (seconds). */
-export const REFRESH_INTERVAL_S = 10;
+export const REFRESH_INTERVAL_S = 2;
 
 /** Codes of a `sub.err` frame. */
 export const SubError = {

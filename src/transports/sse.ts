@@ -8,6 +8,9 @@
  * and the answer maps onto the close code a WebSocket would have seen: the mapping is `SSE_REFUSALS` in
  * src/protocol/close-codes.ts, described in PROTOCOL.md §7. An answer that is not the gateway's (a dev
  * server's `index.html`, another server's 404) is also reported as what came back: the URL is no gateway.
+ *
+ * A stream the gateway ends on purpose (v1.1: its authority expired, access revoked, a restart) ends with a
+ * `close` frame, since SSE has no close code of its own: it is reported as that close.
  */
 import { CloseCode, SSE_REFUSALS } from '../protocol/close-codes.js';
 import { formatSinceList } from '../protocol/sse.js';
@@ -76,7 +79,8 @@ export const openSse: TransportFactory = (options, handlers) => {
     es.onmessage = (e: MessageEvent) => {
       const frame = frameOf(e);
       live = true;
-      if (frame) h?.frame(frame);
+      if (frame?.type === 'close') end([frame.code, frame.reason]);
+      else if (frame) h?.frame(frame);
     };
     es.onerror = () => {
       es?.close(); // no reconnection by the browser: it would repeat a spent ticket

@@ -133,6 +133,15 @@ describe('React adapter', () => {
       expect(h.problems).to.deep.equal([{ source: 'close', code: 4403, reason: 'scope revoked' }]);
     });
 
+    it('reports a revocation (4410) as the string error revoked, and the client stays stopped', async () => {
+      view = mount(withClient(createElement(Topic, { topic: 'kpis.s2' })));
+      await h.clock.tick(20);
+      h.gw.last.close(4410, 'revoked');
+      await h.clock.tick(60_000);
+      expect(text(view.el, '.t')).to.equal('revoked|undefined|false|0');
+      expect(h.gw.connections.length).to.equal(1);
+    });
+
     it('checks its scopes against the provider: a missing one is an error and nothing is subscribed', async () => {
       view = mount(
         withClient(createElement(Topic, { topic: 'kpis.s2', scopes: ['ops.admin', 'economy.admin'] }), ['ops.admin']),
@@ -210,6 +219,20 @@ describe('React adapter', () => {
       expect(text(view.el, '.c')).to.equal('false|0|null');
       await h.until(() => client.status.get().connected && client.status.get().stats.reconnectCount > 0);
       expect(text(view.el, '.c')).to.equal('true|1|null');
+    });
+
+    it('shows a failed refresh as the error of a connection that stays open, and expiresAt', async () => {
+      function Status() {
+        const { connected, error, expiresAt } = useRealtimeConnection();
+        return createElement('p', { className: 'c' }, `${connected}|${error}|${expiresAt}`);
+      }
+      view = mount(withClient(createElement(Status)));
+      await h.clock.tick(20);
+      expect(text(view.el, '.c')).to.equal('true|null|null');
+      flushSync(() => h.gw.last.send({ type: 'refresh.ok', scopes: [], expiresIn: 60_000 }));
+      expect(text(view.el, '.c')).to.equal(`true|null|${h.clock.now() + 60_000}`);
+      flushSync(() => h.gw.last.send({ type: 'refresh.err', code: 'unavailable' }));
+      expect(text(view.el, '.c')).to.equal(`true|refresh refused: unavailable|${h.clock.now() + 60_000}`);
     });
   });
 

@@ -46,6 +46,7 @@ export function fakeClient(state: Partial<ConnectionState> = {}): FakeClient {
     state: 'open',
     transport: 'websocket',
     error: null,
+    expiresAt: null,
     stats: { messagesReceived: 0, reconnectCount: 0, latencyMs: null },
     ...state,
   });

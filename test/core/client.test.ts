@@ -465,6 +465,224 @@ describe('createClient (WebSocket, mock gateway, fake clock)', () => {
     });
   });
 
+  describe('an authority that ends (v1.1: expiresIn, refresh, 4401 expired, 4410)', () => {
+    const LIFE = 100_000; // expiresIn of the hello: with Math.random 0.5 the refresh is due at 70 s
+    /** Says hello on the newest connection, announcing that its authority ends in `expiresIn` ms (0: never). */
+    const hello = (expiresIn: number | undefined = LIFE) =>
+      gw.last.send({
+        type: 'hello',
+        v: 1,
+        id: 'c',
+        scopes: [],
+        heartbeatMs: 3_600_000,
+        ...(expiresIn && { expiresIn }),
+      });
+    const refreshes = () => sent(['refresh']) as { type: 'refresh'; ticket: { nonce: string } }[];
+    /** An open connection whose authority ends in {@link LIFE} ms, a topic live on it. */
+    const opened = async (options: Partial<ClientOptions> = {}) => {
+      Math.random = () => 0.5;
+      gw = new MockGateway({ hello: false, heartbeatMs: 3_600_000 });
+      const c = make(options);
+      const t = c.topic<number>('kpis.s2', { reduce: 'append' });
+      t.subscribe(() => {});
+      await clock.tick(10);
+      hello();
+      await clock.tick(10);
+      return { c, t, at: clock.now() - 10 };
+    };
+
+    it('refreshes at a jittered point of the lifetime: a fresh ticket from auth, sent in a refresh frame', async () => {
+      const { c, at } = await opened();
+      expect(c.status.get()).to.include({ state: 'open', expiresAt: at + LIFE });
+      await clock.tick(70_000 - 30);
+      expect(tickets.calls()).to.equal(1);
+      expect(refreshes()).to.deep.equal([]);
+      await clock.tick(30);
+      expect(tickets.calls()).to.equal(2);
+      const [frame, ...more] = refreshes();
+      expect(more).to.deep.equal([]);
+      expect(frame!.ticket.nonce).to.not.equal(gw.last.query.get('nonce'));
+      expect(gw.attempts, 'on the open connection').to.equal(1);
+    });
+
+    it('refresh.ok: the next refresh comes from its expiresIn, and expiresAt follows', async () => {
+      const { c } = await opened();
+      await clock.tick(70_000);
+      gw.last.send({ type: 'refresh.ok', scopes: [], expiresIn: 50_000 });
+      expect(c.status.get().expiresAt).to.equal(clock.now() + 50_000);
+      await clock.tick(35_000 - 10);
+      expect(refreshes().length).to.equal(1);
+      await clock.tick(20);
+      expect(refreshes().length).to.equal(2);
+      gw.last.send({ type: 'refresh.ok', scopes: [] }); // no end any more: no next refresh
+      expect(c.status.get().expiresAt).to.equal(null);
+      await clock.tick(10 * LIFE);
+      expect(refreshes().length).to.equal(2);
+      expect(c.status.get()).to.include({ state: 'open', error: null });
+    });
+
+    it('refresh.err: a refresh error shown while the connection goes on, a retry, and a refresh.ok clears it', async () => {
+      const { c, t, at } = await opened();
+      await clock.tick(70_000);
+      gw.last.send({ type: 'refresh.err', code: 'rate_limited' });
+      const error = { source: 'refresh', code: 4401, reason: 'refresh refused: rate_limited' };
+      expect(c.status.get()).to.include({ state: 'open', connected: true });
+      expect(c.status.get().error).to.deep.equal(error);
+      expect(problems).to.deep.equal([error]);
+      gw.publish('kpis.s2', 1);
+      expect(t.get()).to.include({ status: 'live', seq: 1 });
+      // Half of what is left (30 s from the hello's clock) later: about 15 s.
+      const remaining = at + LIFE - clock.now();
+      await clock.tick(remaining / 2 - 20);
+      expect(refreshes().length).to.equal(1);
+      await clock.tick(30);
+      expect(refreshes().length).to.equal(2);
+      expect(tickets.calls()).to.equal(3);
+      gw.last.send({ type: 'refresh.ok', scopes: [], expiresIn: LIFE });
+      expect(c.status.get().error).to.equal(null);
+      expect(problems.length, 'told once').to.equal(1);
+    });
+
+    it('a ticket failure during a refresh: shown, retried while time is left; then 4401 expired reconnects', async () => {
+      let down = false;
+      const { c, t } = await opened({
+        auth: (scopes) =>
+          down ? Promise.reject({ status: 503, message: 'ticket endpoint down' }) : tickets.auth(scopes),
+      });
+      gw.publish('kpis.s2', 1);
+      down = true;
+      await clock.tick(70_000);
+      expect(c.status.get().error).to.deep.equal({ source: 'refresh', code: 503, reason: 'ticket endpoint down' });
+      expect(c.status.get().state).to.equal('open');
+      // Retries at 15 s, 7.5 s, … after each failure, at least 1 s apart, while more than 1 s is left.
+      await clock.tick(30_000 - 1_000);
+      expect(refreshes()).to.deep.equal([]);
+      gw.publish('kpis.s2', 2);
+      down = false;
+      gw.last.close(4401, 'expired');
+      await clock.tick(510); // not spread: within minDelay
+      expect(gw.attempts).to.equal(2);
+      hello();
+      await clock.tick(10);
+      expect(gw.last.received[0]).to.deep.equal({ type: 'sub', topic: 'kpis.s2', since: 2, epoch: 'e1' });
+      expect(c.status.get()).to.include({ state: 'open', error: null });
+      expect(t.get().data).to.deep.equal([1, 2]);
+    });
+
+    it('counts the refresh attempts made while the ticket endpoint fails', async () => {
+      let calls = 0;
+      const { c } = await opened({
+        auth: (scopes) => (++calls > 1 ? Promise.reject({ status: 503, message: 'down' }) : tickets.auth(scopes)),
+      });
+      await clock.tick(LIFE);
+      // 70 s, then +15, +7.5, +3.75, +1.875, +1 s (what is left: 30, 15, 7.5, 3.75, 1.875, 0.9 s): 6 tries.
+      expect(calls - 1).to.equal(6);
+      expect(c.status.get().error).to.include({ source: 'refresh', code: 503 });
+    });
+
+    it('a topic the refreshed scopes no longer cover ends with the unasked sub.err; the others stay live', async () => {
+      const { c, t } = await opened();
+      const other = c.topic('liveops.events');
+      other.subscribe(() => {});
+      await clock.tick(70_010);
+      gw.last.send({ type: 'refresh.ok', scopes: ['liveops.admin'], expiresIn: LIFE });
+      gw.last.send({ type: 'sub.err', topic: 'kpis.s2', code: 'forbidden' });
+      expect(t.get()).to.include({ status: 'error' });
+      expect(t.get().error).to.deep.equal({ code: 'forbidden' });
+      expect(other.get().status).to.equal('live');
+      expect(c.status.get()).to.include({ state: 'open', error: null });
+    });
+
+    it('4401 expired after hello: a fresh ticket, back at once, resuming with since and epoch', async () => {
+      const { c, t } = await opened();
+      gw.publish('kpis.s2', 1);
+      gw.publish('kpis.s2', 2);
+      Math.random = () => 0.99;
+      gw.last.close(4401, 'expired');
+      await clock.tick(5);
+      expect(c.status.get()).to.include({ state: 'reconnecting', expiresAt: null });
+      gw.publish('kpis.s2', 3);
+      await clock.tick(500); // within minDelay (and mock-socket's 4 ms to connect)
+      expect(gw.attempts).to.equal(2);
+      expect(tickets.calls()).to.equal(2);
+      hello();
+      await clock.tick(10);
+      expect(gw.last.received[0]).to.deep.equal({ type: 'sub', topic: 'kpis.s2', since: 2, epoch: 'e1' });
+      expect(t.get()).to.include({ status: 'live', seq: 3 });
+      expect(t.get().data).to.deep.equal([1, 2, 3]);
+      expect(c.status.get().error).to.equal(null);
+    });
+
+    it('4401 expired does not count as a refused ticket: two refusals after it do not stop the client', async () => {
+      gw = new MockGateway({ refuse: (n) => (n === 2 || n === 3 ? 4401 : undefined) });
+      const c = make();
+      await clock.tick(10);
+      gw.last.close(4401, 'expired');
+      await clock.tick(10_000);
+      expect(gw.attempts).to.equal(4);
+      expect(c.status.get()).to.include({ state: 'open', error: null });
+    });
+
+    it('4410 revoked: stops with the error, no timer left, no reconnect', async () => {
+      const { c, t } = await opened();
+      const errors: unknown[] = [];
+      c.on('error', (e) => errors.push(e));
+      gw.last.close(4410, 'revoked');
+      await clock.tick(10);
+      const error = { source: 'close', code: 4410, reason: 'revoked' };
+      expect(c.status.get()).to.include({ state: 'closed', connected: false, expiresAt: null });
+      expect(c.status.get().error).to.deep.equal(error);
+      expect(errors).to.deep.equal([error]);
+      expect(t.get().status).to.equal('closed');
+      expect(clock.pending()).to.deep.equal([]);
+      await clock.tick(10 * LIFE);
+      expect(gw.attempts).to.equal(1);
+      expect(tickets.calls()).to.equal(1);
+    });
+
+    it('a refresh in flight when the connection drops is abandoned: its ticket is never sent', async () => {
+      let release!: () => void;
+      let calls = 0;
+      await opened({
+        auth: async (scopes) => {
+          if (++calls === 2) await new Promise<void>((resolve) => (release = resolve));
+          return tickets.auth(scopes);
+        },
+      });
+      await clock.tick(70_000);
+      expect(calls).to.equal(2);
+      gw.last.close(1006);
+      await clock.tick(4_010);
+      expect(gw.attempts).to.equal(2);
+      hello();
+      release();
+      await clock.tick(10);
+      expect(refreshes()).to.deep.equal([]);
+    });
+
+    it('disconnect() clears the refresh timer', async () => {
+      const { c } = await opened();
+      expect(clock.pending()).to.include(70_000 - 10);
+      c.disconnect();
+      await clock.tick(10); // mock-socket's close
+      expect(clock.pending()).to.deep.equal([]);
+      expect(c.status.get().expiresAt).to.equal(null);
+      await clock.tick(10 * LIFE);
+      expect(tickets.calls()).to.equal(1);
+    });
+
+    it('a hello without expiresIn: no refresh, expiresAt null', async () => {
+      Math.random = () => 0.5;
+      gw = new MockGateway({ hello: false });
+      const c = make();
+      await clock.tick(10);
+      hello(0);
+      await clock.tick(10 * LIFE);
+      expect(c.status.get()).to.include({ state: 'open', expiresAt: null });
+      expect(tickets.calls()).to.equal(1);
+    });
+  });
+
   describe('protocol version', () => {
     it('stops with a clear error when hello announces a version other than 1', async () => {
       gw = new MockGateway({ hello: false });

@@ -229,6 +229,50 @@ describe('transports: fallback to SSE and back', () => {
       expect(c.status.get().state).to.equal('open');
     });
 
+    it('an authority that ends (expiresIn): no refresh on SSE, the expiresAt shown', async () => {
+      const c = make({ transports: ['sse'] });
+      c.topic('kpis.s2').subscribe(() => {});
+      await clock.tick(10);
+      const es = FakeEventSource.last;
+      es.push({ type: 'hello', v: 1, id: 's1', scopes: [], heartbeatMs: 15_000, expiresIn: 20_000 });
+      expect(c.status.get()).to.include({ state: 'open', expiresAt: clock.now() + 20_000 });
+      for (let i = 0; i < 4; i++) {
+        await clock.tick(5_000); // past the 60–80 % at which a WebSocket would have refreshed
+        es.push({ type: 'ping' });
+      }
+      expect(tickets.calls()).to.equal(1);
+      expect(FakeEventSource.instances.length).to.equal(1);
+    });
+
+    it('a close frame 4401 expired: a fresh ticket and a new stream at once, resuming with since', async () => {
+      const { c, t, es } = await onSse();
+      es.push({ type: 'close', code: 4401, reason: 'expired' });
+      expect(es.readyState).to.equal(2);
+      expect(c.status.get()).to.include({ state: 'reconnecting', connected: false, expiresAt: null });
+      await clock.tick(100); // within minDelay: not spread like a restart
+      expect(FakeEventSource.instances.length).to.equal(2);
+      const next = FakeEventSource.last;
+      expect(next.query.get('since')).to.equal('kpis.s2:3:E');
+      expect(next.query.get('nonce')).to.not.equal(es.query.get('nonce'));
+      expect(tickets.calls()).to.equal(2);
+      sseHello(next);
+      next.push({ type: 'sub.ok', topic: 'kpis.s2', seq: 4, epoch: 'E' });
+      next.push({ type: 'msg', topic: 'kpis.s2', seq: 4, ts: Date.now(), data: 4 });
+      expect(t.get().data).to.deep.equal([1, 2, 3, 4]);
+      expect(c.status.get()).to.include({ state: 'open', error: null });
+    });
+
+    it('a close frame 4410 revoked: stops with the error, no timer left', async () => {
+      const { c, t, es } = await onSse();
+      es.push({ type: 'close', code: 4410, reason: 'revoked' });
+      await clock.tick(120_000);
+      expect(FakeEventSource.instances.length).to.equal(1);
+      expect(c.status.get()).to.include({ state: 'closed', connected: false });
+      expect(c.status.get().error).to.deep.equal({ source: 'close', code: 4410, reason: 'revoked' });
+      expect(t.get().status).to.equal('closed');
+      expect(clock.pending()).to.deep.equal([]);
+    });
+
     it('keeps the stream of other topics when one gets sub.err', async () => {
       const { c, es } = await onSse();
       const denied = c.topic('economy.patch');
@@ -294,6 +338,16 @@ describe('transports: fallback to SSE and back', () => {
       await clock.tick(60_000);
       expect(FakeEventSource.instances.length).to.equal(1);
       expect(c.status.get().error).to.deep.equal({ source: 'close', code: 4403, reason: 'forbidden_origin' });
+      expect(clock.pending()).to.deep.equal([]);
+    });
+
+    it('410 revoked: stops at once (4410)', async () => {
+      answer = refusedWith(410, 'revoked');
+      const { c } = await start();
+      FakeEventSource.last.fail();
+      await clock.tick(60_000);
+      expect(FakeEventSource.instances.length).to.equal(1);
+      expect(c.status.get().error).to.deep.equal({ source: 'close', code: 4410, reason: 'revoked' });
       expect(clock.pending()).to.deep.equal([]);
     });
 

@@ -198,6 +198,28 @@ const rows: Row[] = [
     ending: close(CloseCode.unauthorized),
     decision: stop('close', CloseCode.unauthorized),
   },
+  {
+    rule: '4401 after hello (expired: the authority ended) counts no refusal and is not spread: back within minDelay',
+    ending: close(CloseCode.unauthorized, { open: true, stable: true }),
+    decision: retry(250, { attempt: 1 }),
+  },
+  {
+    rule: '4401 after hello never stops the client, whatever refusals came before',
+    state: { refusals: 2 },
+    ending: close(CloseCode.unauthorized, { open: true }),
+    decision: retry(250, { attempt: 1, refusals: 2 }),
+  },
+  {
+    rule: '4401 after hello, again and again before the connection is stable: the backoff still grows',
+    state: { attempt: 4 },
+    ending: close(CloseCode.unauthorized, { open: true }),
+    decision: retry(4_000, { attempt: 5 }),
+  },
+  {
+    rule: '4410 (revoked) stops, even after hello',
+    ending: close(CloseCode.revoked, { open: true, stable: true }),
+    decision: stop('close', CloseCode.revoked),
+  },
   // Ticket provider
   { rule: 'a ticket endpoint 401 stops', ending: ticket(401), decision: stop('ticket', 401) },
   { rule: 'a ticket endpoint 403 stops', ending: ticket(403), decision: stop('ticket', 403) },

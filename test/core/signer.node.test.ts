@@ -46,6 +46,39 @@ describe('signTicket', () => {
     assert.equal(nonces.size, 50);
   });
 
+  it('signs exp and sub under the signature (v1.1): the known vector', async () => {
+    const ticket = await signTicket('k', ['ops.admin'], {
+      now: 1_700_000_000_000,
+      nonce: 'a1b2c3d4e5f60718',
+      exp: 1_700_000_600,
+      sub: 'u-42',
+    });
+    const input = '1700000000.a1b2c3d4e5f60718.connect:ops.admin;exp=1700000600;sub=u-42';
+    assert.deepEqual(ticket, {
+      ts: 1_700_000_000,
+      nonce: 'a1b2c3d4e5f60718',
+      scopes: 'ops.admin',
+      sig: createHmac('sha256', 'k').update(input).digest('hex'),
+      exp: 1_700_000_600,
+      sub: 'u-42',
+    });
+    assert.equal(ticketQuery(ticket).endsWith('&exp=1700000600&sub=u-42'), true);
+  });
+
+  it('with only one of exp and sub, signs the other as empty; with neither, the v1 body', async () => {
+    const base = { now: 1_700_000_000_000, nonce: 'a1b2c3d4e5f60718' } as const;
+    const sig = (input: string) => createHmac('sha256', 'k').update(input).digest('hex');
+    const expOnly = await signTicket('k', ['ops.admin'], { ...base, exp: 1_700_000_600 });
+    assert.equal(expOnly.sig, sig('1700000000.a1b2c3d4e5f60718.connect:ops.admin;exp=1700000600;sub='));
+    assert.equal('sub' in expOnly, false);
+    const subOnly = await signTicket('k', ['ops.admin'], { ...base, sub: 'u-42' });
+    assert.equal(subOnly.sig, sig('1700000000.a1b2c3d4e5f60718.connect:ops.admin;exp=;sub=u-42'));
+    assert.equal('exp' in subOnly, false);
+    const v1 = await signTicket('k', ['ops.admin'], base);
+    assert.equal(v1.sig, sig('1700000000.a1b2c3d4e5f60718.connect:ops.admin'));
+    assert.deepEqual(Object.keys(v1).sort(), ['nonce', 'scopes', 'sig', 'ts']);
+  });
+
   it('carries kid when given', async () => {
     assert.equal((await signTicket('s', ['a'], { kid: 'k1' })).kid, 'k1');
   });

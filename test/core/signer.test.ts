@@ -29,4 +29,17 @@ describe('signTicket (WebCrypto in Chromium)', () => {
     const input = signingInput(ticket.ts, ticket.nonce, connectBody(ticket.scopes));
     expect(ticket.sig).to.equal(await nodeHmac('test-secret', input));
   });
+
+  it('signs exp and sub (v1.1) as Node computes the known vector', async () => {
+    const ticket = await signTicket('k', ['ops.admin'], {
+      now: 1_700_000_000_000,
+      nonce: 'a1b2c3d4e5f60718',
+      exp: 1_700_000_600,
+      sub: 'u-42',
+    });
+    expect(ticket).to.include({ exp: 1_700_000_600, sub: 'u-42' });
+    expect(ticket.sig).to.equal(
+      await nodeHmac('k', '1700000000.a1b2c3d4e5f60718.connect:ops.admin;exp=1700000600;sub=u-42'),
+    );
+  });
 });

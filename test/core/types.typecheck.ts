@@ -33,6 +33,8 @@ export function typeTests(client: Client): void {
   client.topic('kpis.s2', { reduce: 'sum' });
 
   client.status.subscribe((s) => assertType<Equal<typeof s, ConnectionState>>());
+  client.status.subscribe((s) => assertType<Equal<typeof s.expiresAt, number | null>>());
+  client.on('error', (e) => assertType<Equal<typeof e.source, 'close' | 'ticket' | 'transport' | 'refresh'>>());
   kpis.subscribe((s) => assertType<Equal<typeof s, TopicState<KPIData>>>());
   client.on('gap', (g) => assertType<Equal<typeof g.seq, number>>());
   // @ts-expect-error: unknown event

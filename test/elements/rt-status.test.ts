@@ -78,6 +78,29 @@ describe('<rt-status>', () => {
     await expect(el).to.be.accessible();
   });
 
+  it('is ○ Offline when access was revoked (4410), with the reason in its title', async () => {
+    const el = await mount();
+    await set(el, {
+      state: 'closed',
+      connected: false,
+      error: { source: 'close', code: 4410, reason: 'revoked' },
+    });
+    expect(shown(el)).to.equal('○ Offline');
+    expect(el.getAttribute('status')).to.equal('offline');
+    expect(part(el, 'base').title).to.equal('Offline · websocket · reconnects: 0 · revoked');
+    await expect(el).to.be.accessible();
+  });
+
+  it('stays ● Live while a refresh fails, the refresh error in its title until it is solved', async () => {
+    const el = await mount();
+    const error = { source: 'refresh', code: 4401, reason: 'refresh refused: rate_limited' } as const;
+    await set(el, { error, expiresAt: Date.now() + 30_000 });
+    expect(shown(el)).to.equal('● Live');
+    expect(part(el, 'base').title).to.equal('Live · websocket · reconnects: 0 · refresh refused: rate_limited');
+    await set(el, { error: null });
+    expect(part(el, 'base').title).to.equal('Live · websocket · reconnects: 0');
+  });
+
   it('is ○ Offline without any client', async () => {
     const el = await fixture<RtStatus>(html`<rt-status></rt-status>`);
     expect(shown(el)).to.equal('○ Offline');

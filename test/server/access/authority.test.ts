@@ -47,8 +47,12 @@ describe('authority that ends', () => {
     const [v1, helloV1] = await open(ticket(BOTH));
     const [far, helloFar] = await open(ticket(BOTH, { ttlS: 7 * 24 * 3600 }));
     assert.equal(helloExp.expiresIn, 60_000 - (clock.now() % 1000));
-    assert.equal(helloV1.expiresIn, DAY_MS, 'a v1 ticket gets the maximum connection age');
-    assert.equal(helloFar.expiresIn, DAY_MS, 'an exp beyond the maximum age is capped by it');
+    const withinMaxAge = (ms = 0) => ms <= DAY_MS && ms >= DAY_MS * 0.9;
+    assert.ok(
+      withinMaxAge(helloV1.expiresIn),
+      `a v1 ticket gets the maximum age, less up to a tenth: ${helloV1.expiresIn}`,
+    );
+    assert.ok(withinMaxAge(helloFar.expiresIn), `an exp beyond the maximum age is capped by it: ${helloFar.expiresIn}`);
     for (const c of [withExp, v1, far]) await c.close();
   });
 

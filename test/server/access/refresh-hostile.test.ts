@@ -98,7 +98,10 @@ describe('hostile refresh frames', () => {
     for (let i = 0; i < 6; i++) codes.push((await client.next('refresh.err')).code);
     const checked = codes.filter((c) => c !== 'rate_limited');
     assert.ok(checked.length >= 1 && checked.length <= 3, codes.join());
-    assert.ok(checked.every((c) => c === 'bad_sig'), codes.join());
+    assert.ok(
+      checked.every((c) => c === 'bad_sig'),
+      codes.join(),
+    );
     assert.equal((await client.roundTrip(), [...gw.hub.sessions][0]?.isClosed), false, 'the connection stays');
     await unchanged();
   });
