@@ -44,6 +44,8 @@ const cli = defineCommand({
     RT_REDIS_PREFIX: "prefix of the gateway's Redis keys and channels (default rt:)",
     'RT_TLS_CERT, RT_TLS_KEY': 'PEM files: serve https and wss',
     RT_STATS_TOKEN: 'bearer token required by /rt/stats and /metrics',
+    RT_ADMIN_TOKEN: 'turns the admin API on (/rt/admin/disconnect, /rt/admin/revoke) for this bearer token',
+    RT_MAX_CONNECTION_AGE: "seconds a connection's authority lasts without a refresh (default 86400; 0 = no cap)",
     RT_CLIENT_IP_HEADER: 'behind a proxy: the header holding the client address (e.g. x-real-ip)',
     RT_AUDIT_DIR: 'write the attested audit log here (RT_AUDIT_RETENTION_DAYS, default 90)',
     LOG_LEVEL: 'silent, error, warn, info (default) or debug',
@@ -131,6 +133,8 @@ try {
     keys,
     ...(tlsCert && tlsKey ? { tls: { cert: readFileSync(tlsCert), key: readFileSync(tlsKey) } } : {}),
     ...(env['RT_STATS_TOKEN'] ? { statsToken: env['RT_STATS_TOKEN'] } : {}),
+    ...(env['RT_ADMIN_TOKEN'] ? { adminToken: env['RT_ADMIN_TOKEN'] } : {}),
+    maxConnectionAgeMs: numberFromEnv('RT_MAX_CONNECTION_AGE', 86_400) * 1000,
     ...(clientIp ? { clientIp } : {}),
     ...(env['RT_AUDIT_DIR']
       ? { audit: { dir: env['RT_AUDIT_DIR'], retentionDays: numberFromEnv('RT_AUDIT_RETENTION_DAYS', 90) } }

@@ -141,4 +141,34 @@ describe('rt-sign', () => {
       }
     });
   });
+
+  describe('v1.1 claims', () => {
+    it('signs --ttl and --sub into the ticket, under the signature', async () => {
+      const before = Math.floor(Date.now() / 1000);
+      const { code, stdout } = await rtSign(['--scopes', 'ops.admin', '--ttl', '600', '--sub', 'u-42', '--json']);
+      assert.equal(code, 0);
+      const ticket = JSON.parse(stdout) as { ts: number; exp: number; sub: string };
+      assert.equal(ticket.exp, ticket.ts + 600);
+      assert.ok(ticket.ts >= before);
+      assert.equal(ticket.sub, 'u-42');
+      const url = (await rtSign(['--scopes', 'ops.admin', '--ttl', '600', '--sub', 'u-42'])).stdout.trim();
+      const verdict = await gatewayVerdict(url, { secret: 'dev-secret' });
+      assert.equal(verdict.ok, true);
+      const forged = url.replace('sub=u-42', 'sub=u-43');
+      assert.deepEqual(await gatewayVerdict(forged, { secret: 'dev-secret' }), { ok: false, reason: 'bad_sig' });
+    });
+
+    it('refuses a malformed --ttl or --sub (exit 2)', async () => {
+      for (const args of [
+        ['--ttl', '0'],
+        ['--ttl', '1.5'],
+        ['--sub', 'a b'],
+        ['--sub', 'x'.repeat(129)],
+      ]) {
+        const { code, stderr } = await rtSign(args);
+        assert.equal(code, 2, args.join(' '));
+        assert.ok(isOneLine(stderr), stderr);
+      }
+    });
+  });
 });
