@@ -15,9 +15,11 @@ export type { ContextOptions } from './context.js';
 export {
   configureRealtime,
   createSSEHandler,
+  disconnect,
   fanout,
   getStats,
   registerTopic,
+  revoke,
   startWebSocketServer,
 } from './module-api.js';
 

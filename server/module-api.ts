@@ -8,6 +8,7 @@
  * All of it shares one default {@link GatewayContext} per process (topics, subscribers, nonce store), created on
  * first use; `createGateway()` is the alternative that owns its server, one context per gateway.
  */
+import type { AccessTarget } from './access/control.js';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { WebSocketServer } from 'ws';
 import { GatewayContext, type ContextOptions } from './context.js';
@@ -80,6 +81,28 @@ export function fanout(topic: string, payload: unknown): FanoutResult | Promise<
  */
 export function registerTopic(name: string, spec: TopicSpec): void {
   defaultContext().hub.registerTopic(name, spec);
+}
+
+/**
+ * Ends the target's connections (close 4410 with `reason`, final for clients) on this gateway and, with Redis, on
+ * every other; for a subject, also refuses its tickets issued up to now until they expire (PROTOCOL.md §2.8).
+ * @returns the connections ended on this gateway
+ * @throws TypeError for a malformed target or reason; Error when it reached this gateway only (Redis down)
+ * @example await disconnect({ subject: user.id }, 'offboarded')
+ */
+export function disconnect(target: AccessTarget, reason?: string): Promise<number> {
+  return defaultContext().access.disconnect(target, reason);
+}
+
+/**
+ * Takes `scopes` from the target's connections everywhere; the topics they no longer cover end with `sub.err`
+ * `forbidden`. For a subject, its older tickets carrying those scopes are refused until they expire.
+ * @returns the connections narrowed on this gateway
+ * @throws as {@link disconnect}
+ * @example await revoke({ subject: user.id }, ['economy.admin'], 'role_removed')
+ */
+export function revoke(target: AccessTarget, scopes: readonly string[], reason?: string): Promise<number> {
+  return defaultContext().access.revoke(target, scopes, reason);
 }
 
 /** Connections and subscribers per topic, as `/rt/stats` reports them. */

@@ -109,7 +109,9 @@ export class Gatekeeper {
       }
       return { ok: true, authority: authorityOf(verdict.ticket, context.clock.now(), context.maxConnectionAgeMs) };
     } catch (error) {
-      context.logger.error(tag, 'Nonce store failed:', { error: error instanceof Error ? error.message : 'unknown' });
+      context.logger.error(tag, 'Ticket check failed (nonce or revocation store):', {
+        error: error instanceof Error ? error.message : 'unknown',
+      });
       return refuse(UNAVAILABLE);
     } finally {
       context.admitting -= 1;

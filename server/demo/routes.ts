@@ -12,6 +12,9 @@ import { issueTicket } from '../admission/tickets.js';
 import { sendJson } from '../endpoints/http-util.js';
 import type { SigningKey } from '../admission/keyring.js';
 
+/** How long a demo ticket's authority lasts (seconds): the client refreshes it in band before it ends. */
+export const DEMO_TICKET_TTL_S = 600;
+
 /**
  * `GET /rt/ticket?scopes=a,b`: signs a ticket for whatever scopes are asked. This is the part a real backend
  * decides from its user's session; here anyone gets anything, which is why it exists only in demo mode.
@@ -20,7 +23,9 @@ export function serveDemoTicket(query: URLSearchParams, res: ServerResponse, key
   const requested = query.getAll('scopes');
   const scopes = requested.length <= 1 ? parseScopeList(requested[0] ?? '') : undefined;
   if (!scopes) return sendJson(res, 400, { error: 'bad_scopes' });
-  sendJson(res, 200, issueTicket(key.secret, scopes, key.kid === undefined ? {} : { kid: key.kid }));
+  // Ten minutes, so the dashboard shows the refresh a real ticket endpoint's lifetime brings.
+  const options = { ttlS: DEMO_TICKET_TTL_S, ...(key.kid === undefined ? {} : { kid: key.kid }) };
+  sendJson(res, 200, issueTicket(key.secret, scopes, options));
 }
 
 const CONTENT_TYPES: Readonly<Record<string, string>> = {

@@ -35,7 +35,7 @@ export function signedQuery(scopes: string[], options: { secret?: string; nowMs?
 }
 
 /** The WebSocket URL of a gateway with a raw query. */
-export function wsUrl(gw: Gateway, query: string): string {
+export function wsUrl(gw: Pick<Gateway, 'url'>, query: string): string {
   return `${gw.url.replace(/^http/, 'ws')}/rt?${query}`;
 }
 
@@ -237,7 +237,7 @@ export class SseReader {
 }
 
 /** The SSE URL of a gateway. */
-export function sseUrl(gw: Gateway, query: string): string {
+export function sseUrl(gw: Pick<Gateway, 'url'>, query: string): string {
   return `${gw.url}/rt/sse?${query}`;
 }
 

@@ -6,10 +6,14 @@ import { after, before, describe, it } from 'node:test';
 import {
   configureRealtime,
   createSSEHandler,
+  disconnect,
   fanout,
   getStats,
+  revoke,
   startWebSocketServer,
 } from '../../server/module-api.js';
+import { issueTicket } from '../../server/admission/tickets.js';
+import { ticketQuery } from '../../src/protocol/index.js';
 import { silentLogger } from '../../server/ops/log.js';
 import { SECRET, SseReader, TestClient, signedQuery } from './helpers.js';
 
@@ -48,6 +52,18 @@ describe("the module-level API on an application's own server", () => {
     assert.equal(stream.events.at(-1)?.data.type, 'msg');
     stream.close();
     await ws.close();
+  });
+
+  it('ends and narrows access: revoke() and disconnect() by subject', async () => {
+    const query = ticketQuery(issueTicket(SECRET, ['ops.admin', 'liveops.admin'], { sub: 'u-9', ttlS: 60 }));
+    const ws = new TestClient(`ws://${base}/rt?${query}`);
+    assert.equal((await ws.next('hello')).expiresIn !== undefined, true);
+    ws.send({ type: 'sub', topic: 'liveops.events' });
+    await ws.next('sub.ok');
+    assert.equal(await revoke({ subject: 'u-9' }, ['liveops.admin']), 1);
+    assert.deepEqual(await ws.next('sub.err'), { type: 'sub.err', topic: 'liveops.events', code: 'forbidden' });
+    assert.equal(await disconnect({ subject: 'u-9' }, 'offboarded'), 1);
+    assert.deepEqual(await ws.closed, { code: 4410, reason: 'offboarded' });
   });
 
   it('leaves upgrades on other paths to the application', async () => {

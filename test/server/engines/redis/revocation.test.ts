@@ -101,4 +101,12 @@ describe('revocation across gateways on Redis', () => {
     await dave.roundTrip();
     await dave.close();
   });
+
+  it('with Redis away, ends the connections it can and says it reached this gateway only', async () => {
+    const [a] = gateways as [RedisGateway];
+    const zed = await open(a, ticket(BOTH, { sub: 'zed' }));
+    await redis.kill();
+    await assert.rejects(a.disconnect({ subject: 'zed' }), /disconnect reached this gateway only/);
+    assert.deepEqual(await zed.closed, { code: 4410, reason: 'revoked' });
+  });
 });
