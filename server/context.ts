@@ -24,9 +24,7 @@ import { SEED_TOPICS, TopicRegistry, type TopicSpec } from './delivery/topic-reg
 import { AccessControl } from './access/access-control.js';
 import { localBus, type ControlBus } from './access/control.js';
 import { ExpiryWatch } from './access/expiry-watch.js';
-import { MemoryRevocationStore, type RevocationStore } from './access/revocations.js';
 import { RedisControlBus } from './engines/redis/control-bus.js';
-import { RedisRevocationStore } from './engines/redis/revocation-store.js';
 
 /** The default maximum connection age: a day, the seed's key rotation period. */
 export const DEFAULT_MAX_CONNECTION_AGE_MS = 24 * 60 * 60 * 1000;
@@ -125,7 +123,8 @@ export class GatewayContext {
     this.maxConnectionAgeMs = options.maxConnectionAgeMs ?? DEFAULT_MAX_CONNECTION_AGE_MS;
     if (!Number.isSafeInteger(this.maxConnectionAgeMs) || this.maxConnectionAgeMs < 0)
       throw new RangeError('maxConnectionAgeMs must be a whole number of ms ≥ 0');
-    let fences: RevocationStore;
+    // How long a revocation must be remembered: as long as a connection it reaches may live (a day when uncapped).
+    const reachMs = this.maxConnectionAgeMs || DEFAULT_MAX_CONNECTION_AGE_MS;
     const registry = new TopicRegistry<Session>(historySize);
     for (const [name, spec] of Object.entries(options.topics ?? SEED_TOPICS)) registry.register(name, spec);
 
@@ -143,17 +142,15 @@ export class GatewayContext {
         undefined,
         now,
       );
-      fences = new RedisRevocationStore(() => engine.redis, redis.prefix);
-      this.bus = new RedisControlBus(() => engine.redis, this.logger, redis.prefix);
+      this.bus = new RedisControlBus(() => engine.redis, this.logger, redis.prefix, reachMs);
     } else {
       this.engine = new MemoryEngine(now);
       this.nonces = options.nonceStore ?? new MemoryNonceStore({ now });
       this.hub = new Hub(registry, this.engine, this.logger, this.limits.maxSubscriptions, options.fanout);
       this.cluster = undefined;
-      fences = new MemoryRevocationStore(now);
       this.bus = localBus;
     }
-    this.access = new AccessControl(this.hub, fences, this.bus, this.logger, now, this.newId());
+    this.access = new AccessControl(this.hub, this.bus, this.logger, this.clock, this.newId(), reachMs);
     this.expiry = new ExpiryWatch(this.hub, this.clock);
     this.metrics = new GatewayMetrics(this.hub, { processMetrics: options.processMetrics !== false });
     this.heartbeat = new Heartbeat(this.hub, this.clock, this.heartbeatMs, options.timeoutMs ?? 30_000, this.logger);
@@ -190,6 +187,7 @@ export class GatewayContext {
   async close(): Promise<void> {
     this.heartbeat.stop();
     this.expiry.stop();
+    this.access.stop();
     await this.bus.close();
     this.hub.dispose();
     await this.cluster?.stop();

@@ -17,6 +17,8 @@ export interface Authority {
   subjectDigest: string | undefined;
   /** The key id the ticket was signed with, if it named one. */
   kid: string | undefined;
+  /** When the ticket was issued (its `ts`, Unix seconds): a revocation reaches grants issued up to its second. */
+  issuedAt: number;
 }
 
 /** The share of the maximum connection age taken off at random, so connections opened together do not all end together. */
@@ -42,5 +44,6 @@ export function authorityOf(
     subject: ticket.sub,
     subjectDigest: ticket.sub === undefined ? undefined : subjectDigest(ticket.sub),
     kid: ticket.kid,
+    issuedAt: ticket.ts,
   };
 }

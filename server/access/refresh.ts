@@ -72,7 +72,6 @@ export class Refresher {
         now: () => context.clock.now(),
       });
       if (!verdict.ok) return verdict.reason;
-      if (await context.access.refuses(ticket)) return AuthFailure.revoked;
     } catch (error) {
       context.logger.error(session.tag, 'Refresh check failed:', {
         error: error instanceof Error ? error.message : 'unknown',
@@ -81,7 +80,10 @@ export class Refresher {
     }
     if (session.isClosed) return undefined;
     const now = context.clock.now();
-    session.grant(authorityOf(ticket, now, context.maxConnectionAgeMs));
+    // In memory and on this turn, right before it applies: a revocation heard during the check is not missed.
+    const checked = context.access.check(authorityOf(ticket, now, context.maxConnectionAgeMs));
+    if (checked.refused) return AuthFailure.revoked;
+    session.grant(checked.authority);
     context.hub.narrow(session);
     const expiresIn = session.expiresIn(now);
     session.sendFrame({
@@ -97,8 +99,14 @@ export class Refresher {
   private refuse(session: Session, code: RefreshError): void {
     if (session.isClosed) return;
     session.sendFrame({ type: 'refresh.err', code });
-    this.context.hub.emit('authority', session, { event: 'refresh_refused', reason: code });
-    this.context.logger.info(session.tag, 'Refresh refused:', { id: session.id, code });
+    const { hub, logger } = this.context;
+    if (code === RefreshError.rateLimited) {
+      // A flood must not write the logs at the client's pace: counted and digested as any rate limit.
+      hub.emit('rateLimited', 'refreshes', session.transport);
+      return logger.debug(session.tag, 'Refresh refused:', { id: session.id, code });
+    }
+    hub.emit('authority', session, { event: 'refresh_refused', reason: code });
+    logger.info(session.tag, 'Refresh refused:', { id: session.id, code });
   }
 
   /** Takes one refresh from the connection's allowance; `undefined` when none is left or one is in flight. */

@@ -1,81 +1,72 @@
 /**
- * Revocation fences: after an operator revokes a subject (or some of its scopes), tickets of that subject issued
- * up to that moment are refused, at connect and on refresh, for as long as they could still pass the ticket
- * window. Live connections are ended by the control bus; the fence covers the tickets still in flight.
+ * The revocation log: the operator commands of the last minutes, held by every gateway. A command applies to the
+ * authority granted by tickets issued in or before the second it was issued (the ticket's `ts`): to live
+ * connections when it arrives, to a connection being admitted or refreshed when its ticket is checked. Tickets
+ * issued later are the application's decision again. Checked in memory, with no round trip: a command reaches
+ * every gateway over the control bus, and the periodic catch-up from the bus's log fills what a gateway missed.
  */
-import { TICKET_WINDOW_S, type ParsedTicket } from '../../src/protocol/index.js';
-
-/** One revocation of a subject. */
-export interface Fence {
-  /** When it was revoked (ms): tickets with `ts` up to this second are refused. */
-  at: number;
-  /** The scopes revoked; absent: the whole subject (every ticket of it). */
-  scopes?: string[];
-}
-
-/** How long a fence must live: a ticket issued before it passes the window check for at most this long. */
-export const FENCE_TTL_MS = (TICKET_WINDOW_S + 2) * 1000;
-
-/** Where fences are kept: in memory (one gateway), or in Redis (every gateway of a cluster). */
-export interface RevocationStore {
-  /**
-   * Records `fence` for the subject whose digest is `digest`, for {@link FENCE_TTL_MS}.
-   * @throws when the store cannot be reached: the operator's call fails rather than pretend
-   */
-  add(digest: string, fence: Fence): Promise<void>;
-  /**
-   * The live fences of a subject.
-   * @throws when the store cannot be reached: the caller refuses the ticket as unavailable
-   */
-  fencesOf(digest: string): Promise<Fence[]>;
-}
+import { TICKET_WINDOW_S } from '../../src/protocol/index.js';
+import type { Authority } from './authority.js';
+import type { ControlCommand } from './control.js';
 
 /**
- * Whether `fences` refuse `ticket`: it was issued in or before the second of a revocation, and that revocation
- * took the whole subject or a scope the ticket carries.
+ * How long a command is held for admission checks: a ticket issued before it passes the window check for at most
+ * this long (the window, plus a second for the rounding of `ts`, plus one of slack).
  */
-export function fencesRefuse(fences: readonly Fence[], ticket: ParsedTicket): boolean {
-  return fences.some(
-    (fence) =>
-      ticket.ts <= Math.floor(fence.at / 1000) &&
-      (fence.scopes === undefined || fence.scopes.some((scope) => ticket.scopeList.includes(scope))),
-  );
+export const HOLD_MS = (TICKET_WINDOW_S + 2) * 1000;
+
+/** Most commands held; beyond it the oldest are dropped first (a flood of commands cannot grow memory). */
+const MAX_HELD = 10_000;
+
+/** What a command does to an authority being granted: nothing, refuse it, or take some scopes from it. */
+export type Verdict = { refused: true; reason: string } | { refused: false; authority: Authority };
+
+/** Whether `command` targets a grant of `authority` (a connection id target never matches a new grant). */
+export function targets(command: ControlCommand, authority: Pick<Authority, 'subjectDigest' | 'scopes'>): boolean {
+  const { target } = command;
+  if ('subjectDigest' in target) return authority.subjectDigest === target.subjectDigest;
+  if ('scope' in target) return authority.scopes.includes(target.scope);
+  return false;
 }
 
-/** Most subjects with live fences held in memory; beyond it the oldest are forgotten first. */
-const MAX_SUBJECTS = 100_000;
-/** Most fences kept per subject: repeated revocations of one subject keep the latest. */
-const MAX_FENCES = 16;
+/** Whether `command` was issued in or after the second of a ticket issued at `issuedAtS`: it reaches that grant. */
+export function reaches(command: ControlCommand, issuedAtS: number): boolean {
+  return issuedAtS <= Math.floor(command.at / 1000);
+}
 
-/** Fences in this process, each dropped once its ticket window has passed. */
-export class MemoryRevocationStore implements RevocationStore {
-  private readonly fences = new Map<string, Fence[]>();
+/** The recent commands, by id (a command heard twice, from the bus and from the catch-up, counts once). */
+export class RevocationLog {
+  private readonly held = new Map<string, ControlCommand>();
 
   constructor(private readonly now: () => number) {}
 
-  add(digest: string, fence: Fence): Promise<void> {
-    const live = this.live(digest);
-    this.fences.delete(digest); // re-inserted last: the map stays in order of the latest revocation
-    this.fences.set(digest, [...live, fence].slice(-MAX_FENCES));
-    if (this.fences.size > MAX_SUBJECTS) this.prune();
-    return Promise.resolve();
+  /** Holds `command`. @returns whether it was new */
+  add(command: ControlCommand): boolean {
+    if (this.held.has(command.id)) return false;
+    this.held.set(command.id, command);
+    if (this.held.size > MAX_HELD) this.prune();
+    return true;
   }
 
-  fencesOf(digest: string): Promise<Fence[]> {
-    return Promise.resolve(this.live(digest));
-  }
-
-  private live(digest: string): Fence[] {
-    const cutoff = this.now() - FENCE_TTL_MS;
-    return (this.fences.get(digest) ?? []).filter((fence) => fence.at > cutoff);
-  }
-
-  /** Drops expired subjects, then the oldest until the bound holds. */
-  private prune(): void {
-    for (const digest of this.fences.keys()) if (this.live(digest).length === 0) this.fences.delete(digest);
-    for (const digest of this.fences.keys()) {
-      if (this.fences.size <= MAX_SUBJECTS) break;
-      this.fences.delete(digest);
+  /**
+   * What the held commands do to `authority` (from a ticket issued at `authority.issuedAt`): a `disconnect` that
+   * reaches it refuses it; a `revoke` takes its scopes away.
+   */
+  check(authority: Authority): Verdict {
+    this.prune();
+    let scopes = authority.scopes;
+    for (const command of this.held.values()) {
+      if (!targets(command, { ...authority, scopes }) || !reaches(command, authority.issuedAt)) continue;
+      if (command.op === 'disconnect') return { refused: true, reason: command.reason };
+      const revoked = new Set(command.scopes);
+      scopes = scopes.filter((scope) => !revoked.has(scope));
     }
+    return { refused: false, authority: scopes === authority.scopes ? authority : { ...authority, scopes } };
+  }
+
+  /** Drops what no ticket can reach any more, then the oldest past the bound. */
+  private prune(): void {
+    const cutoff = this.now() - HOLD_MS;
+    for (const [id, command] of this.held) if (command.at <= cutoff || this.held.size > MAX_HELD) this.held.delete(id);
   }
 }

@@ -103,11 +103,14 @@ export class Gatekeeper {
       });
       if (!verdict.ok)
         return refuse({ ok: false, status: 401, closeCode: CloseCode.unauthorized, reason: verdict.reason });
-      // A subject revoked since the ticket was issued: final, as for the connections it had.
-      if (await context.access.refuses(verdict.ticket)) {
+      const granted = authorityOf(verdict.ticket, context.clock.now(), context.maxConnectionAgeMs);
+      // Revocations are checked last, in memory, on the turn the endpoint admits the connection: none slips in
+      // between. One that ended the ticket's access is final, as for the connections it had.
+      const checked = context.access.check(granted);
+      if (checked.refused) {
         return refuse({ ok: false, status: 410, closeCode: CloseCode.revoked, reason: AuthFailure.revoked });
       }
-      return { ok: true, authority: authorityOf(verdict.ticket, context.clock.now(), context.maxConnectionAgeMs) };
+      return { ok: true, authority: checked.authority };
     } catch (error) {
       context.logger.error(tag, 'Ticket check failed (nonce or revocation store):', {
         error: error instanceof Error ? error.message : 'unknown',

@@ -50,7 +50,7 @@ export interface Refusal {
 }
 
 /** Which limit a rate-limit hit was. */
-export type RateLimitKind = 'connections_per_ip' | 'frames' | 'subscriptions' | 'global_connections';
+export type RateLimitKind = 'connections_per_ip' | 'frames' | 'subscriptions' | 'global_connections' | 'refreshes';
 
 /**
  * Events of a {@link Hub}, the gateway's one source of security and lifecycle events (metrics, the audit log and

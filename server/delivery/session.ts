@@ -49,6 +49,10 @@ export class Session implements Subscriber {
   subject: string | undefined;
   /** The subject's digest, what logs, the audit log and revocations name. */
   subjectDigest: string | undefined;
+  /** When the ticket behind the current authority was issued (Unix seconds). */
+  issuedAt: number;
+  /** Scopes an operator took from this very connection: a refresh does not bring them back. */
+  revokedScopes: ReadonlySet<string> | undefined;
   /** When the last sign of life (any frame, a pong) arrived, in ms. */
   lastSeen: number;
   private readonly queue: OutboundQueue;
@@ -71,13 +75,16 @@ export class Session implements Subscriber {
     this.endsAt = authority.endsAt;
     this.subject = authority.subject;
     this.subjectDigest = authority.subjectDigest;
+    this.issuedAt = authority.issuedAt;
   }
 
   /** Takes on a refreshed authority: new scopes, new end (the subject stays: a refresh cannot change it). */
   grant(authority: Authority): void {
-    this.scopes = authority.scopes;
+    const revoked = this.revokedScopes;
+    this.scopes = revoked ? authority.scopes.filter((scope) => !revoked.has(scope)) : authority.scopes;
     this.kid = authority.kid;
     this.endsAt = authority.endsAt;
+    this.issuedAt = authority.issuedAt;
   }
 
   /** Milliseconds from `now` until the authority ends (0 once it has); `undefined` when it never does. */
@@ -137,7 +144,11 @@ export class Session implements Subscriber {
     if (this.closed) return;
     this.closed = true;
     this.queue.clear();
-    this.peer.close(code, reason);
+    try {
+      this.peer.close(code, reason);
+    } catch {
+      this.peer.terminate(); // a close it cannot send (a reason past 123 bytes) must not leave the socket open
+    }
   }
 
   /**

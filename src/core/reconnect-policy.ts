@@ -6,8 +6,9 @@
  * On top of each close code's action (src/protocol/close-codes.ts):
  * - refusals: a refused ticket (4401, or a malformed ticket from the provider) counts; `MAX_AUTH_REFUSALS` (3)
  *   in a row stop; a `hello` starts the count over ({@link helloReceived}). A 4401 after `hello` (`expired`:
- *   the connection's authority ended) refused no ticket: it does not count, and its retry is not spread (each
- *   connection's authority ends at its own time), so the client is back within `minDelay` with a fresh ticket.
+ *   the connection's authority ended) refused no ticket: it does not count, and its retry is not spread further
+ *   (the ends are spread already, by the refresh's jitter and the gateway's maximum age), so the client is back
+ *   within `minDelay` with a fresh ticket.
  * - transport switch: a transport counts as working only once it stayed up. A `retry` close of a connection
  *   that was not stable yet, and had not said hello or died abnormally (1006: a proxy killing it), counts
  *   against its transport; the {@link SWITCH_AFTER}th in a row moves to the next transport. A clean close the

@@ -8,6 +8,9 @@ import { timer } from './backoff.js';
 /** The least wait before trying a failed refresh again (ms). */
 export const MIN_REFRESH_RETRY = 1_000;
 
+/** The longest a timer can wait (2³¹ − 1 ms, ~24.8 days): a longer delay would fire at once, and loop. */
+const MAX_TIMER = 2_147_483_647;
+
 /**
  * When to refresh an authority that ends in `expiresIn` ms: between 60 and 80 % of it. Clients issued tickets
  * at the same moment spread over a fifth of the lifetime, and each keeps at least a fifth as margin for retries.
@@ -52,12 +55,12 @@ export function refresher(run: () => void): Refresher {
       t.clear();
       if (expiresIn === undefined) return null;
       endsAt = Date.now() + expiresIn;
-      if (schedule) t.set(run, refreshDelay(expiresIn));
+      if (schedule) t.set(run, Math.min(refreshDelay(expiresIn), MAX_TIMER));
       return endsAt;
     },
     retry() {
       const ms = refreshRetry(endsAt - Date.now());
-      if (ms !== undefined) t.set(run, ms);
+      if (ms !== undefined) t.set(run, Math.min(ms, MAX_TIMER));
     },
     stop: t.clear,
   };

@@ -94,6 +94,14 @@ describe('refresher', () => {
     expect(runs).to.equal(3);
   });
 
+  it('never waits longer than a timer can (2^31 - 1 ms): a 60-day authority does not refresh in a loop', () => {
+    const r = refresher(() => {});
+    r.start(60 * 24 * 3600 * 1000, true);
+    expect(clock.pending()).to.deep.equal([2_147_483_647]);
+    r.retry();
+    expect(clock.pending()).to.deep.equal([2_147_483_647]);
+  });
+
   it('stop() cancels what is scheduled', () => {
     const r = refresher(() => {});
     r.start(10_000, true);

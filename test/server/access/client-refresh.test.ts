@@ -1,5 +1,5 @@
 /**
- * The core client against a real gateway, on the wall clock: a connection whose authority lasts 3 s keeps its data
+ * The core client against a real gateway, on the wall clock: a connection whose authority lasts 4 s keeps its data
  * flowing across refreshes without reconnecting, and one that cannot refresh is closed with 4401 `expired` and
  * comes back with `since`, losing nothing. SSE, which cannot refresh, ends its stream and resumes.
  */
@@ -17,7 +17,7 @@ import { SECRET, SseReader, sseUrl, startGateway } from '../helpers.js';
 
 const TOPIC = 'ops.kpis';
 const TOPICS = { [TOPIC]: { scopes: ['ops.read'] } };
-const TTL_S = 3;
+const TTL_S = 4;
 
 /** A client of `gw` whose tickets last {@link TTL_S} seconds; `refusing` makes its ticket endpoint fail. */
 function watcher(gw: Gateway<FanoutResult>) {
@@ -77,7 +77,7 @@ describe('the client keeps its data across the end of its authority', () => {
     const w = watcher(gw);
     const base = (await untilStore(w.store, (s) => s.status === 'live')).seq;
     const flow = publishing(gw);
-    // The connect ticket, then one per refresh: each lands before the 3 s end, or the gateway would close.
+    // The connect ticket, then one per refresh: each lands before the 4 s end, or the gateway would close.
     await untilStore(w.client.status, () => w.state.tickets >= 4);
     const sent = flow.stop();
     await untilStore(w.store, (s) => s.seq === base + sent);

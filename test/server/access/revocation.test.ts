@@ -15,11 +15,50 @@ import type { Gateway } from '../../../server/gateway.js';
 import type { FanoutResult } from '../../../server/engines/engine.js';
 import type { AuditEntry } from '../../../server/ops/audit/index.js';
 import { verifyAuditLog } from '../../../server/ops/audit/verify.js';
+import { MemoryNonceStore, type NonceStore } from '../../../server/admission/nonce-store.js';
 import { FakeClock, SECRET, SseReader, TestClient, get, sseUrl, startGateway, wsUrl } from '../helpers.js';
 
 const TOPICS = { 'ops.kpis': { scopes: ['ops.read'] }, 'economy.patch': { scopes: ['economy.admin'] } };
 const BOTH = ['ops.read', 'economy.admin'];
 const ADMIN_TOKEN = 'admin-token-0123456789abcdef';
+
+/** A nonce store whose claims wait while held, so a test can act while a ticket is being checked. */
+class HeldNonces implements NonceStore {
+  private readonly inner = new MemoryNonceStore();
+  private gate: Promise<void> | undefined;
+  private open: (() => void) | undefined;
+  private arrived: (() => void) | undefined;
+  private pending = 0;
+
+  /** The next claims wait until {@link release}. */
+  hold(): void {
+    this.gate = new Promise((resolve) => (this.open = resolve));
+  }
+
+  release(): void {
+    this.open?.();
+    this.gate = undefined;
+  }
+
+  /** Resolves once a claim is waiting at the gate. */
+  waiting(): Promise<void> {
+    return this.pending > 0 ? Promise.resolve() : new Promise((resolve) => (this.arrived = resolve));
+  }
+
+  async claim(nonce: string, expiresAtMs: number): Promise<boolean> {
+    if (this.gate) {
+      this.pending += 1;
+      this.arrived?.();
+      await this.gate;
+      this.pending -= 1;
+    }
+    return this.inner.claim(nonce, expiresAtMs);
+  }
+
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+}
 
 /** A POST with a JSON body; resolves with status and parsed body. */
 function post(url: string, body: unknown, token?: string): Promise<{ status: number; body: unknown }> {
@@ -107,10 +146,59 @@ describe('ending access', () => {
     gw.fanout('economy.patch', { secret: true });
     gw.fanout('ops.kpis', { open: true });
     assert.deepEqual((await dave.next('msg')).data, { open: true });
-    // An older ticket with the revoked scope is refused; one without it is not.
-    assert.equal((await new TestClient(wsUrl(gw, ticketQuery(ticket(BOTH, { sub: 'dave' })))).closed).code, 4410);
-    const narrow = await open(ticket(['ops.read'], { sub: 'dave' }));
-    await Promise.all([dave.close(), narrow.close()]);
+    // A ticket issued before it is admitted without the revoked scope, and cannot refresh it back.
+    const older = new TestClient(wsUrl(gw, ticketQuery(ticket(BOTH, { sub: 'dave' }))));
+    assert.deepEqual((await older.next('hello')).scopes, ['ops.read']);
+    clock.advance(2000);
+    older.send({ type: 'refresh', ticket: ticket(BOTH, { sub: 'dave', nowMs: clock.now() - 2000 }) });
+    assert.deepEqual((await older.next('refresh.ok')).scopes, ['ops.read']);
+    // One issued later is the application's decision again.
+    const later = new TestClient(wsUrl(gw, ticketQuery(ticket(BOTH, { sub: 'dave' }))));
+    assert.deepEqual((await later.next('hello')).scopes, BOTH);
+    await Promise.all([dave.close(), older.close(), later.close()]);
+  });
+
+  it('refuses a refresh whose ticket a revocation reaches (refresh.err revoked), keeping the connection as it was', async () => {
+    const reader = await open(ticket(['ops.read']), ['ops.kpis']);
+    const before = ticket(BOTH); // issued before the scope is shut down
+    await gw.disconnect({ scope: 'economy.admin' }, 'incident');
+    reader.send({ type: 'refresh', ticket: before });
+    assert.equal((await reader.next('refresh.err')).code, 'revoked');
+    gw.fanout('ops.kpis', { still: 'reading' });
+    assert.deepEqual((await reader.next('msg')).data, { still: 'reading' });
+    clock.advance(1000);
+    reader.send({ type: 'refresh', ticket: ticket(BOTH) });
+    assert.deepEqual((await reader.next('refresh.ok')).scopes, BOTH, 'a ticket issued later is welcome');
+    await reader.close();
+  });
+
+  it('does not let a connect or a refresh being checked slip past a revocation issued meanwhile', async () => {
+    const slow = new HeldNonces();
+    const held = await startGateway({ clock, topics: TOPICS, nonceStore: slow });
+    try {
+      const [client, hello] = [
+        new TestClient(wsUrl(held, ticketQuery(ticket(BOTH, { sub: 'fay' })))),
+        'hello',
+      ] as const;
+      slow.release(); // the connect passes its check at once
+      await client.next(hello);
+      // The refresh's nonce claim waits while the operator takes a scope, then a connect's while it ends access.
+      slow.hold();
+      client.send({ type: 'refresh', ticket: ticket(BOTH, { sub: 'fay' }) });
+      await slow.waiting();
+      await held.revoke({ subject: 'fay' }, ['economy.admin']);
+      slow.release();
+      assert.deepEqual((await client.next('refresh.ok')).scopes, ['ops.read'], 'the revoked scope stays revoked');
+      slow.hold();
+      const late = new TestClient(wsUrl(held, ticketQuery(ticket(BOTH, { sub: 'fay' }))));
+      await slow.waiting();
+      await held.disconnect({ subject: 'fay' });
+      slow.release();
+      assert.deepEqual(await late.closed, { code: 4410, reason: 'revoked' });
+      assert.deepEqual(await client.closed, { code: 4410, reason: 'revoked' });
+    } finally {
+      await held.close();
+    }
   });
 
   it('disconnects by connection id and by scope', async () => {
@@ -135,6 +223,7 @@ describe('ending access', () => {
   });
 
   it('serves the admin API for the admin token only, with documented errors', async () => {
+    clock.advance(1000); // past the second of the revocations above: its tickets are new
     const url = `${gw.url}/rt/admin/disconnect`;
     const erin = await open(ticket(BOTH, { sub: 'erin' }));
     assert.equal((await post(url, { subject: 'erin' })).status, 401, 'no token');
