@@ -1,0 +1,203 @@
+/**
+ * The leader tab's switchboard (tab sharing, issue 17): one gateway connection serves every tab of a browser.
+ * Each tab's client speaks the protocol as if it had the connection to itself; the relay merges their topic
+ * needs onto the one connection and routes the gateway's answers back, so each tab's stores fold exactly the
+ * frames a connection of its own would have brought:
+ *
+ * - a `sub` for a topic the connection already holds, from the same point, is answered here (`sub.ok` and the
+ *   latest message), without a new `sub`; any other `sub` goes to the gateway, and its answer (`sub.ok`, a
+ *   `reset`, the replay up to the `sub.ok`'s seq) goes to the tab that asked, and only to it;
+ * - live messages go to every tab that holds the topic and is not waiting for its own replay of it;
+ * - an `unsub` is answered here; the gateway hears it when the last tab let go of the topic.
+ *
+ * Pure logic, no DOM and no timers: `from*` return what to send where, the caller carries it.
+ */
+import type { ClientFrame, HelloFrame, MsgFrame, ServerFrame } from '../protocol/frames.js';
+
+/** A tab, by the id it chose. */
+export type TabId = string;
+
+/** What a call asks the caller to do: frames for the gateway, and frames for tabs. */
+export interface Routing {
+  /** Frames to send on the gateway connection, in order. */
+  gateway: ClientFrame[];
+  /** Frames for tabs, in order. */
+  tabs: [TabId, ServerFrame][];
+}
+
+/** What the relay knows of a topic the connection holds. */
+interface Held {
+  seq: number;
+  epoch: string;
+  /** The latest message, what a `sub` without `since` gets after `sub.ok`. */
+  latest: MsgFrame | undefined;
+}
+
+/** A `sub` answered by the gateway, whose replay is on its way to one tab. */
+interface Replay {
+  tab: TabId;
+  /** Messages up to this seq are the replay; later ones are live. */
+  upTo: number;
+  /** Nothing live came since the `sub.ok`: a `reset` now is the answer to the `sub`, not an in-band one. */
+  fresh: boolean;
+}
+
+/** Routes frames between tabs and the one gateway connection. */
+export class Relay {
+  /** The topics each tab holds. */
+  private readonly wants = new Map<TabId, Set<string>>();
+  /** Tabs waiting for the gateway's answer to their `sub`, per topic, in the order they asked. */
+  private readonly pending = new Map<string, TabId[]>();
+  private readonly replays = new Map<string, Replay>();
+  private readonly held = new Map<string, Held>();
+  private hello: HelloFrame | undefined;
+
+  /** The tabs the relay serves. */
+  get tabCount(): number {
+    return this.wants.size;
+  }
+
+  /** A tab joined: it gets the connection's `hello` at once when there is one (its client then subscribes). */
+  join(tab: TabId): Routing {
+    if (!this.wants.has(tab)) this.wants.set(tab, new Set());
+    return { gateway: [], tabs: this.hello ? [[tab, this.hello]] : [] };
+  }
+
+  /** A tab left (closed, crashed, or its client disconnected): the topics no one else holds are let go. */
+  leave(tab: TabId): Routing {
+    const topics = this.wants.get(tab);
+    this.wants.delete(tab);
+    for (const [topic, tabs] of this.pending)
+      this.pending.set(
+        topic,
+        tabs.filter((t) => t !== tab),
+      );
+    const gateway: ClientFrame[] = [];
+    for (const topic of topics ?? []) if (!this.wanted(topic)) gateway.push(this.letGo(topic));
+    return { gateway, tabs: [] };
+  }
+
+  /** A frame a tab's client sent. */
+  fromTab(tab: TabId, frame: ClientFrame): Routing {
+    const wants = this.wants.get(tab) ?? this.wants.set(tab, new Set()).get(tab)!;
+    switch (frame.type) {
+      case 'sub': {
+        wants.add(frame.topic);
+        const held = this.held.get(frame.topic);
+        const fresh = frame.since === undefined;
+        if (
+          held &&
+          !this.pending.get(frame.topic)?.length &&
+          (fresh || (frame.since === held.seq && frame.epoch === held.epoch))
+        ) {
+          const tabs: [TabId, ServerFrame][] = [
+            [tab, { type: 'sub.ok', topic: frame.topic, seq: held.seq, epoch: held.epoch }],
+          ];
+          if (fresh && held.latest) tabs.push([tab, held.latest]);
+          return { gateway: [], tabs };
+        }
+        const queue = this.pending.get(frame.topic) ?? [];
+        queue.push(tab);
+        this.pending.set(frame.topic, queue);
+        return { gateway: [frame], tabs: [] };
+      }
+      case 'unsub': {
+        wants.delete(frame.topic);
+        const gateway = this.wanted(frame.topic) ? [] : [this.letGo(frame.topic)];
+        return { gateway, tabs: [[tab, { type: 'unsub.ok', topic: frame.topic }]] };
+      }
+      case 'ping':
+        // The link between tabs is this one; the gateway's own liveness is the leader's business.
+        return { gateway: [], tabs: [[tab, { type: 'pong' }]] };
+      default:
+        // A `pong` to the gateway's ping (the leader's own answers it), a `refresh` (the leader's authority is
+        // the connection's): nothing for the gateway from a follower.
+        return { gateway: [], tabs: [] };
+    }
+  }
+
+  /**
+   * A frame the gateway sent. `self` is the leader's own tab: frames that answer the connection itself
+   * (`refresh.*`, `error`, `pong`) go to it alone.
+   */
+  fromGateway(frame: ServerFrame, self: TabId): Routing {
+    const tabs: [TabId, ServerFrame][] = [];
+    switch (frame.type) {
+      case 'hello':
+        // A new connection: every tab resubscribes from what it holds; what the relay knew is stale.
+        this.hello = frame;
+        this.pending.clear();
+        this.replays.clear();
+        this.held.clear();
+        for (const wants of this.wants.values()) wants.clear();
+        for (const tab of this.wants.keys()) tabs.push([tab, frame]);
+        break;
+      case 'ping':
+        for (const tab of this.wants.keys()) tabs.push([tab, frame]);
+        break;
+      case 'sub.ok': {
+        const tab = this.pending.get(frame.topic)?.shift() ?? self;
+        this.held.set(frame.topic, { seq: frame.seq, epoch: frame.epoch, latest: this.held.get(frame.topic)?.latest });
+        this.replays.set(frame.topic, { tab, upTo: frame.seq, fresh: true });
+        tabs.push([tab, frame]);
+        break;
+      }
+      case 'sub.err': {
+        const tab = this.pending.get(frame.topic)?.shift();
+        // Unasked (the connection lost the scope): every tab holding the topic loses it.
+        const to = tab === undefined ? this.holders(frame.topic) : [tab];
+        for (const t of to) {
+          this.wants.get(t)?.delete(frame.topic);
+          tabs.push([t, frame]);
+        }
+        if (!this.wanted(frame.topic)) this.held.delete(frame.topic);
+        break;
+      }
+      case 'reset': {
+        const replay = this.replays.get(frame.topic);
+        const held = this.held.get(frame.topic);
+        if (held) Object.assign(held, { seq: 0, epoch: frame.epoch });
+        if (replay?.fresh) tabs.push([replay.tab, frame]);
+        else for (const t of this.holders(frame.topic)) tabs.push([t, frame]);
+        break;
+      }
+      case 'msg': {
+        const replay = this.replays.get(frame.topic);
+        const held = this.held.get(frame.topic);
+        if (replay && frame.seq <= replay.upTo) {
+          replay.fresh = false;
+          if (held && frame.seq >= held.seq) held.latest = frame;
+          tabs.push([replay.tab, frame]);
+          break;
+        }
+        this.replays.delete(frame.topic);
+        if (held) Object.assign(held, { seq: Math.max(held.seq, frame.seq), latest: frame });
+        for (const t of this.holders(frame.topic)) tabs.push([t, frame]);
+        break;
+      }
+      case 'unsub.ok':
+        break; // each tab had its answer from the relay
+      default:
+        tabs.push([self, frame]);
+    }
+    return { gateway: [], tabs };
+  }
+
+  /** Tabs that hold `topic` and are not waiting for their own replay of it. */
+  private holders(topic: string): TabId[] {
+    const waiting = this.pending.get(topic) ?? [];
+    return [...this.wants].filter(([tab, topics]) => topics.has(topic) && !waiting.includes(tab)).map(([tab]) => tab);
+  }
+
+  private wanted(topic: string): boolean {
+    for (const topics of this.wants.values()) if (topics.has(topic)) return true;
+    return false;
+  }
+
+  private letGo(topic: string): ClientFrame {
+    this.held.delete(topic);
+    this.replays.delete(topic);
+    this.pending.delete(topic);
+    return { type: 'unsub', topic };
+  }
+}
