@@ -2,11 +2,13 @@
 // Benchmark harness of issue 7. Runs the gateway under test (and the raw `ws` floor and Socket.IO 4) in one
 // process pinned to CPU 0, the load generator in another pinned to CPU 1, all on 127.0.0.1 with ephemeral
 // ports. Every loop is bounded in count and time; every child is killed by PID on exit, error or signal.
-//   node bench/run.mjs [--quick | --smoke] [--only=fanout,max,mem,slow,storm] [--kinds=gateway,raw,sio]
+//   node bench/run.mjs [--quick | --smoke] [--only=fanout,max,mem,slow,storm,refresh] [--kinds=gateway,raw,sio]
 //                      [--ns=10000] [--rounds=3] [--gateway-dir=/tmp/perf/server] [--proto-dir=…] [--label=x]
 //                      [--charts=dir] [--no-md]
 // --ns picks the connection counts of the fanout/max scenarios; --rounds repeats each fanout measurement (kinds in
 // alternating order, fresh processes each time) and compares medians, for targets closer than the host's noise.
+// `refresh` (bench/refresh.mjs: gateway CPU per authority refresh, in memory and on Redis) runs only when named in
+// --only; it pins its own processes and writes its rows into this run's JSON under `refresh`.
 // --smoke shrinks every scenario (200 connections, seconds per step) to check the pipeline, not to measure.
 // Writes bench/results/<start>-<label>.json, the same tables as .md beside it, and the charts in
 // bench/results/<start>-<label>-charts/ (or --charts=dir); --no-md stops printing the tables at the end.
@@ -49,6 +51,8 @@ const P = quick
       slowBaseMs: 10_000,
       slowStallMs: 30_000,
       stormN: 1000,
+      refreshN: 1000,
+      refreshWindowS: 10,
     }
   : {
       fanoutNs: [1000, 5000, 10_000],
@@ -65,6 +69,8 @@ const P = quick
       slowBaseMs: 20_000,
       slowStallMs: 60_000,
       stormN: 5000,
+      refreshN: 10_000,
+      refreshWindowS: 30,
     };
 
 if (opt('ns')) {
@@ -87,6 +93,8 @@ if (flag('smoke'))
     slowBaseMs: 3000,
     slowStallMs: 5000,
     stormN: 100,
+    refreshN: 200,
+    refreshWindowS: 3,
   });
 
 // ---- processes ------------------------------------------------------------------------------------------
@@ -504,6 +512,19 @@ async function storm() {
   );
 }
 
+async function refresh() {
+  const out = join(here, 'results', `${results.startedAt.replace(/[:.]/g, '-')}-${label}-refresh.json`);
+  const args = [...TSX, join(here, 'refresh.mjs'), `--n=${P.refreshN}`, `--window=${P.refreshWindowS}`, `--out=${out}`];
+  const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
+  children.add(child);
+  // bench/refresh.mjs bounds itself; this is the backstop.
+  const timer = setTimeout(() => child.kill('SIGKILL'), 120_000 + 4 * P.refreshWindowS * 1000);
+  const code = await new Promise((r) => child.once('exit', (c, signal) => r(c ?? signal)));
+  clearTimeout(timer);
+  children.delete(child);
+  results.refresh = existsSync(out) ? JSON.parse(readFileSync(out, 'utf8')) : { failed: code };
+}
+
 // ---- run ---------------------------------------------------------------------------------------------------
 const t0 = Date.now();
 log(
@@ -533,6 +554,10 @@ if (only.has('slow') && kinds.includes('gateway')) {
 if (only.has('storm') && kinds.includes('gateway')) {
   log(`reconnect storm n=${P.stormN}`);
   await storm();
+}
+if (only.has('refresh')) {
+  log(`refresh n=${P.refreshN} over ${P.refreshWindowS} s`);
+  await refresh();
 }
 results.finishedAt = new Date().toISOString();
 results.loadAtEnd = loadavg().map((v) => round(v, 2));
