@@ -19,7 +19,7 @@ export const HOLD_MS = (TICKET_WINDOW_S + 2) * 1000;
 const MAX_HELD = 10_000;
 
 /** What a command does to an authority being granted: nothing, refuse it, or take some scopes from it. */
-export type Verdict = { refused: true; reason: string } | { refused: false; authority: Authority };
+export type Verdict = { refused: true } | { refused: false; authority: Authority };
 
 /** Whether `command` targets a grant of `authority` (a connection id target never matches a new grant). */
 export function targets(command: ControlCommand, authority: Pick<Authority, 'subjectDigest' | 'scopes'>): boolean {
@@ -57,7 +57,7 @@ export class RevocationLog {
     let scopes = authority.scopes;
     for (const command of this.held.values()) {
       if (!targets(command, { ...authority, scopes }) || !reaches(command, authority.issuedAt)) continue;
-      if (command.op === 'disconnect') return { refused: true, reason: command.reason };
+      if (command.op === 'disconnect') return { refused: true };
       const revoked = new Set(command.scopes);
       scopes = scopes.filter((scope) => !revoked.has(scope));
     }

@@ -112,7 +112,7 @@ export class Gatekeeper {
       }
       return { ok: true, authority: checked.authority };
     } catch (error) {
-      context.logger.error(tag, 'Ticket check failed (nonce or revocation store):', {
+      context.logger.error(tag, 'Nonce store failed:', {
         error: error instanceof Error ? error.message : 'unknown',
       });
       return refuse(UNAVAILABLE);
