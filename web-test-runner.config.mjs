@@ -44,6 +44,7 @@ export default {
     'test/elements/**/*.test.ts',
     'test/e2e/**/*.test.ts',
     'test/adapters/**/*.test.{ts,tsx}',
+    'test/share/**/*.test.ts',
     '!test/**/*.node.test.ts',
   ],
   nodeResolve: true,
