@@ -1,0 +1,134 @@
+/**
+ * One connection for several tabs, in real Chromium: two "tabs" are two shared connections in one page (their own
+ * BroadcastChannel ends and lock requests, contending as tabs would), over a fake gateway transport whose frames
+ * the test writes. Waits are bounded checks of what arrived, never sleeps.
+ */
+import { expect } from '@open-wc/testing';
+import type { ClientFrame, ServerFrame } from '../../src/protocol/frames.js';
+import { shareConnection, type SharedConnection } from '../../src/share/shared-connection.js';
+import type { TransportFactory, TransportHandlers, TransportOptions } from '../../src/transports/transport.js';
+import { eventually } from '../helpers/until.js';
+
+const HELLO: ServerFrame = { type: 'hello', v: 1, id: 'c1', scopes: [], heartbeatMs: 15000 };
+
+/** A gateway connection the test drives: what was sent on it, and a way to answer. */
+interface Wire {
+  ticket: string;
+  sent: ClientFrame[];
+  closed: boolean;
+  handlers: TransportHandlers;
+}
+
+/** A tab's client, seen from its transport: the frames and closes it got. */
+interface TabClient {
+  shared: SharedConnection;
+  frames: ServerFrame[];
+  closes: number[];
+  send: (frame: ClientFrame) => void;
+  close: () => void;
+}
+
+let groups = 0;
+
+describe('shareConnection', function () {
+  this.timeout(10_000);
+  let wires: Wire[];
+  let tabs: SharedConnection[];
+  let group: string;
+  const factory: TransportFactory = (options, handlers) => {
+    const wire: Wire = { ticket: options.ticket, sent: [], closed: false, handlers };
+    wires.push(wire);
+    return { duplex: true, send: (f) => wire.sent.push(f), close: () => (wire.closed = true) };
+  };
+  const options = (ticket: string): TransportOptions => ({ url: 'ws://gw/rt', ticket, topics: new Map() });
+
+  /** A tab whose client opens the shared connection with `ticket` (used if it leads). */
+  const tab = (name: string, ticket = `ts=${name}`): TabClient => {
+    const shared = shareConnection({
+      group,
+      tab: name,
+      ticket: () => Promise.resolve(`ts=${name}-later`),
+      silenceMs: 400,
+    });
+    tabs.push(shared);
+    const client: TabClient = { shared, frames: [], closes: [], send: () => {}, close: () => {} };
+    const t = shared.open(factory, options(ticket), {
+      frame: (f) => client.frames.push(f),
+      close: (code) => client.closes.push(code),
+    });
+    client.send = (f) => t.send(f);
+    client.close = () => t.close();
+    return client;
+  };
+  const got = (client: TabClient, type: ServerFrame['type']) => client.frames.filter((f) => f.type === type);
+
+  beforeEach(() => {
+    wires = [];
+    tabs = [];
+    group = `test-share-${Date.now()}-${groups++}`;
+  });
+  afterEach(() => tabs.forEach((t) => t.close()));
+
+  it('opens one gateway connection for two tabs and routes each answer to the tab that asked', async () => {
+    const a = tab('a');
+    await eventually(() => a.shared.leading(), { what: 'a leads' });
+    const b = tab('b');
+    await eventually(() => wires.length === 1, { what: 'the leader connects' });
+    // Its client opened before the election ended, as a follower: leading, it fetched a ticket of its own.
+    expect(wires[0]?.ticket).to.equal('ts=a-later');
+    wires[0]?.handlers.frame(HELLO);
+    await eventually(() => got(b, 'hello').length === 1 && got(a, 'hello').length === 1, { what: 'both said hello' });
+    b.send({ type: 'sub', topic: 'kpis.s2' });
+    await eventually(() => wires[0]?.sent.length === 1, { what: "b's sub reaches the gateway" });
+    wires[0]?.handlers.frame({ type: 'sub.ok', topic: 'kpis.s2', seq: 1, epoch: 'e' });
+    wires[0]?.handlers.frame({ type: 'msg', topic: 'kpis.s2', seq: 1, ts: 1, data: 1 });
+    await eventually(() => got(b, 'msg').length === 1, { what: 'b gets its replay' });
+    expect(got(a, 'msg')).to.deep.equal([]);
+    a.send({ type: 'sub', topic: 'kpis.s2' }); // held already: answered at once, no second sub
+    expect(got(a, 'sub.ok')).to.have.length(1);
+    expect(got(a, 'msg')).to.have.length(1);
+    expect(wires[0]?.sent).to.have.length(1);
+    wires[0]?.handlers.frame({ type: 'msg', topic: 'kpis.s2', seq: 2, ts: 1, data: 2 });
+    await eventually(() => got(b, 'msg').length === 2, { what: 'b gets the live message' });
+    expect(got(a, 'msg')).to.have.length(2);
+    await eventually(() => b.shared.state.get().tabs === 2, { what: 'b counts two tabs' });
+  });
+
+  it('hands the connection over when the leader leaves: the follower connects with its own ticket', async () => {
+    const a = tab('a');
+    await eventually(() => a.shared.leading(), { what: 'a leads' });
+    const b = tab('b');
+    wires[0]?.handlers.frame(HELLO);
+    await eventually(() => got(b, 'hello').length === 1, { what: 'b said hello' });
+    tabs[0]?.close(); // the leader's page goes away
+    await eventually(() => b.shared.leading() && wires.length === 2, { what: 'b leads and connects' });
+    expect(wires[0]?.closed).to.equal(true);
+    expect(wires[1]?.ticket).to.equal('ts=b-later');
+    wires[1]?.handlers.frame(HELLO);
+    expect(got(b, 'hello')).to.have.length(2); // its client resubscribes from what it holds
+    expect(b.closes).to.deep.equal([]);
+  });
+
+  it('hands the connection over when the leading tab disconnects its client, and keeps the others served', async () => {
+    const a = tab('a');
+    await eventually(() => a.shared.leading(), { what: 'a leads' });
+    const b = tab('b');
+    wires[0]?.handlers.frame(HELLO);
+    await eventually(() => got(b, 'hello').length === 1, { what: 'b said hello' });
+    a.close(); // a's client.disconnect(): only its own tab lets go
+    await eventually(() => b.shared.leading() && wires.length === 2, { what: 'b leads and connects' });
+    expect(wires[0]?.closed).to.equal(true);
+    expect([a.closes, b.closes]).to.deep.equal([[], []]);
+  });
+
+  it("reports the gateway's close to every tab, so each acts on the real code", async () => {
+    const a = tab('a');
+    await eventually(() => a.shared.leading(), { what: 'a leads' });
+    const b = tab('b');
+    wires[0]?.handlers.frame(HELLO);
+    await eventually(() => got(b, 'hello').length === 1, { what: 'b said hello' });
+    wires[0]?.handlers.close(4410, 'revoked');
+    await eventually(() => b.closes.length === 1, { what: 'b hears the close' });
+    expect([a.closes, b.closes]).to.deep.equal([[4410], [4410]]);
+  });
+});
