@@ -81,6 +81,7 @@ const INITIAL: RealtimeConnection = {
   transport: null,
   error: null,
   expiresAt: null,
+  shared: null,
   stats: { messagesReceived: 0, reconnectCount: 0, latencyMs: null },
 };
 

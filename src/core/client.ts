@@ -39,6 +39,8 @@ import { refresher } from './refresh.js';
 import { atom, notify, readonly } from './store.js';
 import { getTicket, ticketFailure, type TicketFailure } from './tickets.js';
 import { createEntry, patch, receive, resumePoints, subFrame, type TopicEntry } from './topics.js';
+import { sharingAvailable } from '../share/available.js';
+import type { SharedConnection } from '../share/shared-connection.js';
 import type { Client, ClientEvents, ClientOptions, ConnectionState, RealtimeError, TopicOptions } from './types.js';
 
 let warned = false;
@@ -79,6 +81,7 @@ export function createClient(options: ClientOptions): Client {
       transport: null,
       error: null,
       expiresAt: null,
+      shared: null,
       stats: { messagesReceived: 0, reconnectCount: 0, latencyMs: null },
     },
     undefined,
@@ -106,6 +109,9 @@ export function createClient(options: ClientOptions): Client {
   const probeT = timer();
   const refresh = refresher(renew);
   let limit = options.timeout ?? 30_000; // silence that counts as a dead link
+  // The connection this browser's tabs share (issue 17): its code is loaded only where tabs can share.
+  let sharing: Promise<SharedConnection | undefined> | undefined;
+  let shared: SharedConnection | undefined;
 
   const setStatus = (patch: Partial<ConnectionState>, stats?: Partial<ConnectionState['stats']>): void => {
     const prev = status.get();
@@ -139,21 +145,24 @@ export function createClient(options: ClientOptions): Client {
     },
   );
 
-  function open(name: TransportName, ticket: Ticket): Transport {
-    const t: Transport = factories[name](
-      // The implementations (`WebSocket`, `EventSource`) come with the options.
-      {
-        ...options,
-        url: name === 'sse' ? sseUrl : url,
-        ticket: ticketQuery(ticket),
-        topics: resumePoints(entries.values()),
-      },
-      {
-        frame: (f) => (t === conn ? onFrame(f) : t === probe && f.type === 'hello' ? adopt(f) : undefined),
-        close: (code, reason, answer) =>
-          t === conn ? onClose(code, reason, answer) : t === probe ? probeFailed() : undefined,
-      },
-    );
+  /** Opens a transport: through the tabs' shared connection when there is one (a follower has no ticket). */
+  function open(name: TransportName, ticket: Ticket | undefined, own = !shared): Transport {
+    // The implementations (`WebSocket`, `EventSource`) come with the options.
+    const opts = {
+      ...options,
+      url: name === 'sse' ? sseUrl : url,
+      ticket: ticket ? ticketQuery(ticket) : '',
+      topics: resumePoints(entries.values()),
+    };
+    const handlers = {
+      frame: (f: ServerFrame) => (t === conn ? onFrame(f) : t === probe && f.type === 'hello' ? adopt(f) : undefined),
+      close: (code: number, reason: string, answer?: string) =>
+        t === conn ? onClose(code, reason, answer) : t === probe ? probeFailed() : undefined,
+      ticket: (error: unknown) => t === conn && ticketFailed(error),
+    };
+    const t: Transport = own
+      ? factories[name](opts, handlers)
+      : shared!.open(factories[name], opts, handlers, name === 'sse');
     log('info', 'transport', { transport: name, probe: conn !== undefined });
     return t;
   }
@@ -190,17 +199,14 @@ export function createClient(options: ClientOptions): Client {
       const { state } = status.get();
       return setStatus({ connected: false, expiresAt: null, state: state === 'reconnecting' ? state : 'connecting' });
     }
-    let ticket: Ticket;
+    let ticket: Ticket | undefined;
     dialing = true;
     try {
-      ticket = await getTicket(options);
+      if (sharing) shared = await sharing;
+      // A tab that follows another's connection needs no ticket. (A stopped client must not enter the election.)
+      if (my === gen && (!shared || (await shared.lead()))) ticket = await getTicket(options);
     } catch (error) {
-      if (my === gen) {
-        dialing = false;
-        const failure: RealtimeError = { source: 'ticket', ...ticketFailure(error) };
-        log('warn', 'ticket.error', failure);
-        ended({ ...failure, offline }, failure);
-      }
+      if (my === gen) ticketFailed(error);
       return;
     }
     if (my !== gen) return;
@@ -210,6 +216,14 @@ export function createClient(options: ClientOptions): Client {
     link.start(helloTimeout); // until hello
     const { error } = status.get();
     setStatus({ transport: name, error: error?.source === 'ticket' ? null : error }); // a ticket came: solved
+  }
+
+  /** No ticket for the next connection: a problem to see while the client retries, or a refusal that stops. */
+  function ticketFailed(error: unknown): void {
+    dialing = false;
+    const failure: RealtimeError = { source: 'ticket', ...ticketFailure(error) };
+    log('warn', 'ticket.error', failure);
+    ended({ ...failure, offline }, failure);
   }
 
   function onFrame(f: ServerFrame): void {
@@ -324,12 +338,13 @@ export function createClient(options: ClientOptions): Client {
   async function probeNow(): Promise<void> {
     const name = order[0];
     const my = gen;
-    if (!hello || !available(name)) return;
+    // A shared connection is the leader's: after a close, its next one tries the preferred transport again.
+    if (!hello || !available(name) || shared) return;
     probeDelay = nextProbeDelay(probeDelay);
     try {
       const ticket = await getTicket(options);
       if (my !== gen || !hello) return;
-      probe = open(name as TransportName, ticket);
+      probe = open(name as TransportName, ticket, true);
       probeT.set(() => {
         probe?.close();
         probeFailed();
@@ -401,6 +416,7 @@ export function createClient(options: ClientOptions): Client {
     gen++;
     dialing = false;
     drop();
+    shared?.leave(); // also when it entered the election and had not opened yet
     retryT.clear();
     for (const e of entries.values()) {
       if (e.lingerT.pending()) {
@@ -415,6 +431,18 @@ export function createClient(options: ClientOptions): Client {
   function connect(): void {
     if (!stopped) return;
     stopped = false;
+    // By default a page shares what its tabs share: the browser's own transports (not an implementation given).
+    const { share = !options.WebSocket && !options.EventSource } = options;
+    if (!sharing && share && sharingAvailable()) {
+      sharing = import('../share/index.js').then(
+        ({ joinTabs }) => {
+          const tabs = joinTabs(options, async () => ticketQuery(await getTicket(options)));
+          tabs.state.subscribe((s) => setStatus({ shared: s }));
+          return tabs;
+        },
+        (error: unknown) => void log('warn', 'share', error), // not loaded: this tab connects on its own
+      );
+    }
     rs = START;
     bindPage(true);
     setStatus({ state: 'connecting', error: null });

@@ -75,6 +75,24 @@ export interface ClientOptions {
   debug?: boolean;
   /** Connect at once (default `true`); `false` waits for `connect()`. */
   autoConnect?: boolean;
+  /**
+   * Share one connection among the tabs of this browser (default `true` where the page has `BroadcastChannel`
+   * and Web Locks, unless `WebSocket` or `EventSource` gives an implementation of its own; elsewhere, as in Node
+   * or SSR, there is nothing to share). Tabs share when they use the same `url`, `sseUrl`, `scopes`,
+   * `transports` and `shareKey`; one of them holds the connection for all. `false`: this client has a
+   * connection of its own.
+   */
+  share?: boolean;
+  /** Narrows sharing to the tabs with the same key, e.g. the signed-in user's id when a browser may hold several. */
+  shareKey?: string;
+}
+
+/** The connection this tab shares with other tabs of the browser. */
+export interface SharedState {
+  /** Tabs sharing it, this one included (0 while this tab waits to join). */
+  tabs: number;
+  /** Whether this tab holds the connection for all of them. */
+  leader: boolean;
 }
 
 /** Why the client stopped, or what went wrong last. */
@@ -122,6 +140,8 @@ export interface ConnectionState {
    * new one.
    */
   expiresAt: number | null;
+  /** The sharing of the connection among tabs, or `null` when this client has a connection of its own. */
+  shared: SharedState | null;
   /** Counters. */
   stats: {
     /** `msg` frames received over the client's life. */

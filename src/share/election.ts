@@ -9,15 +9,7 @@ import { notify, type Unbind } from '../core/store.js';
 import type { TabId } from './relay.js';
 import type { TabLink } from './tab-link.js';
 
-/**
- * Tells whether tabs can share a connection here: a page (not Node, SSR or a worker) with `BroadcastChannel` and
- * Web Locks (which browsers give only to secure contexts: https and localhost).
- * @example const share = options.share !== false && sharingAvailable();
- */
-export function sharingAvailable(): boolean {
-  const g = globalThis as Partial<typeof globalThis>;
-  return typeof g.document !== 'undefined' && typeof g.BroadcastChannel === 'function' && !!g.navigator?.locks;
-}
+export { sharingAvailable } from './available.js';
 
 /** How a tab takes part in the election of its share group. */
 export interface ElectionOptions {

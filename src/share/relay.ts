@@ -57,6 +57,11 @@ export class Relay {
     return this.wants.size;
   }
 
+  /** Their ids. */
+  tabs(): IterableIterator<TabId> {
+    return this.wants.keys();
+  }
+
   /** A tab joined: it gets the connection's `hello` at once when there is one (its client then subscribes). */
   join(tab: TabId): Routing {
     if (!this.wants.has(tab)) this.wants.set(tab, new Set());

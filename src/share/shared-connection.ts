@@ -1,15 +1,15 @@
 /**
  * One gateway connection for a group of tabs (tab sharing, issue 17): this tab's side of it, as a transport its
- * client opens like any other. Leading, the tab opens the real transport and runs the {@link Relay} for every tab
- * of the group; following, its transport carries frames to and from the leader over the {@link TabLink}.
+ * client opens like any other. Leading, the tab opens the real transport and runs the switchboard for every tab
+ * of the group ({@link Relay} on a WebSocket, {@link StreamRelay} on an SSE stream); following, its transport
+ * carries frames to and from the leader over the {@link TabLink}.
  *
- * Leadership moves without the clients noticing more than a new `hello`: a follower elected leader fetches a
- * ticket of its own and opens the real connection, and every tab's client resubscribes from what it holds, as
- * after any reconnect (the relay answers held topics at once and routes older resumes' replays). When the real
- * connection ends, every tab's transport reports the same close, so each client's reconnect policy acts on the
- * gateway's own code (a 4410 stops them all).
- *
- * Not yet wired into the client: see the issue's note for the hook it takes.
+ * Only a tab whose client has the connection open takes part in the election, so the leader always has a client
+ * to serve. Leadership moves without the clients noticing more than a new `hello`: a follower elected leader
+ * fetches a ticket of its own and opens the real connection, and every tab's client resubscribes from what it
+ * holds, as after any reconnect (the relay answers held topics at once and routes older resumes' replays). When
+ * the real connection ends, every tab's transport reports the same close, so each client's reconnect policy acts
+ * on the gateway's own code (a 4410 stops them all).
  */
 import { CloseCode } from '../protocol/close-codes.js';
 import type { ClientFrame, ServerFrame } from '../protocol/frames.js';
@@ -17,7 +17,8 @@ import { atom, readonly, type ReadableStore } from '../core/store.js';
 import type { Transport, TransportFactory, TransportHandlers, TransportOptions } from '../transports/transport.js';
 import { elect, type Election } from './election.js';
 import { Relay, type Routing, type TabId } from './relay.js';
-import { tabLink, type TabLink, type TabMessage } from './tab-link.js';
+import { StreamRelay } from './stream-relay.js';
+import { tabLink, type JoinTopic, type TabLink, type TabMessage } from './tab-link.js';
 
 /** How a tab takes part in its group's connection. */
 export interface ShareOptions {
@@ -42,17 +43,48 @@ export interface ShareState {
 
 /** This tab's side of the shared connection. */
 export interface SharedConnection {
-  /** Opens the connection for this tab's client: `factory` is the real transport, used if this tab leads. */
-  open(factory: TransportFactory, options: TransportOptions, handlers: TransportHandlers): Transport;
-  /** Whether this tab leads now: its client must bring a ticket (a follower needs none). */
+  /**
+   * Enters this tab in the election (if it is not in it) and tells, once it is known, whether it leads: its
+   * client then brings a ticket (a follower needs none).
+   */
+  lead(): Promise<boolean>;
+  /**
+   * Opens the connection for this tab's client: `factory` is the real transport, used if this tab leads;
+   * `oneWay` says it is a stream (SSE) that carries the topics of its URL.
+   */
+  open(factory: TransportFactory, options: TransportOptions, handlers: SharedHandlers, oneWay?: boolean): Transport;
+  /** Whether this tab leads now. */
   leading(): boolean;
   /** Tabs sharing, and whether this one leads. */
   readonly state: ReadableStore<ShareState>;
-  /** Leaves the group: a leader hands the connection over (the next tab leads), a follower lets go. */
+  /**
+   * Leaves the election, as when this tab's client closes its transport: a leader hands the connection over (the
+   * next tab in line leads). The client's next `lead()` enters it again.
+   */
+  leave(): void;
+  /** Leaves the group for good. */
   close(): void;
 }
 
+/** What a shared transport reports to its client: a transport's reports, and a ticket this tab could not get. */
+export interface SharedHandlers extends TransportHandlers {
+  /** Leading, this tab fetched a ticket for the group's connection and failed (the error `auth` gave). */
+  ticket(error: unknown): void;
+}
+
+/** What this tab's client opened: its handlers, and what the real transport needs. */
+interface Opened {
+  handlers: SharedHandlers;
+  factory: TransportFactory;
+  options: TransportOptions;
+  oneWay: boolean;
+}
+
 const randomTab = (): TabId => Math.random().toString(36).slice(2, 12);
+
+/** A client's resume points as a joining tab sends them. */
+const joinTopics = (topics: TransportOptions['topics']): JoinTopic[] =>
+  [...topics].map(([topic, point]) => (point ? { topic, since: point.since, epoch: point.epoch! } : { topic }));
 
 /**
  * Joins the group `options.group`.
@@ -62,39 +94,98 @@ export function shareConnection(options: ShareOptions): SharedConnection {
   const tab = options.tab ?? randomTab();
   const link: TabLink = tabLink(options.group, tab);
   const state = atom<ShareState>({ tabs: 0, leader: false });
-  let relay = new Relay();
+  let relay: Relay | StreamRelay | undefined; // while leading
   let real: Transport | undefined; // the gateway connection, while leading
   let leader: TabId | undefined; // whose beats this tab hears
-  // What this tab's client opened: its handlers, and what the real transport needs.
-  let client: { handlers: TransportHandlers; factory: TransportFactory; options: TransportOptions } | undefined;
+  let client: Opened | undefined;
+  let election: Election | undefined; // while this tab's client has the connection open, or is about to
+  let decided: ((leads: boolean) => void) | undefined;
+  let asking = false; // a ticket for a new stream is on its way
+  let stale = false; // the stream's topics changed meanwhile
+  let spare: string | undefined; // the ticket this tab's client brought, not used yet
 
   const route = ({ gateway, tabs }: Routing): void => {
-    for (const frame of gateway) real?.send(frame);
+    if (relay instanceof StreamRelay) {
+      if (gateway.length) reopen();
+    } else for (const frame of gateway) real?.send(frame);
     for (const [to, frame] of tabs) {
       if (to === tab) client?.handlers.frame(frame);
       else link.post({ kind: 'down', to, frame });
     }
   };
+  const count = (): void => state.set({ tabs: relay?.tabCount ?? 0, leader: true });
 
-  /** Opens the real transport for the group; `ticket` is this tab's query. */
+  /** The switchboard for this tab's client's transport, keeping the tabs it knows when the kind changes. */
+  const switchboard = (oneWay: boolean): Relay | StreamRelay => {
+    if (relay && relay instanceof StreamRelay === oneWay) return relay;
+    const tabs = relay ? [...relay.tabs()] : [tab];
+    relay = oneWay ? new StreamRelay() : new Relay();
+    for (const t of tabs) relay.join(t);
+    return relay;
+  };
+
+  /** The real connection ended: every tab hears the same close. */
+  const ended = (code: number, reason: string, answer?: string): void => {
+    real = undefined;
+    link.post({ kind: 'end', code, reason });
+    client?.handlers.close(code, reason, answer);
+  };
+
+  /** Opens the real transport for the group with `ticket` (this tab's query). */
   const connect = (ticket: string): void => {
-    if (!client) return;
-    relay = new Relay();
-    route(relay.join(tab));
+    if (!client || !election?.leading()) return;
     const { factory, options: opts } = client;
+    const board = relay;
+    const topics = board instanceof StreamRelay ? board.points() : opts.topics;
+    if (board instanceof StreamRelay) {
+      // A stream with no topic has nothing to carry: the one open (if any) stays until a topic is wanted.
+      if (!topics.size) return;
+      board.opened(topics);
+    }
+    const previous = real;
     const t: Transport = factory(
-      { ...opts, ticket },
+      { ...opts, ticket, topics },
       {
-        frame: (f: ServerFrame) => t === real && route(relay.fromGateway(f, tab)),
-        close: (code, reason, answer) => {
-          if (t !== real) return;
-          real = undefined;
-          link.post({ kind: 'end', code, reason });
-          client?.handlers.close(code, reason, answer);
-        },
+        frame: (f: ServerFrame) => t === real && route(board!.fromGateway(f, tab)),
+        close: (code, reason, answer) => t === real && ended(code, reason, answer),
       },
     );
     real = t;
+    previous?.close();
+  };
+
+  /** Fetches a ticket and opens the connection; a failure ends it for every tab, whose clients retry. */
+  const dial = (): void => {
+    if (spare !== undefined) {
+      const ticket = spare;
+      spare = undefined;
+      return connect(ticket);
+    }
+    asking = true;
+    stale = false;
+    options.ticket().then(
+      (ticket) => {
+        asking = false;
+        connect(ticket);
+        if (stale) reopen();
+      },
+      (error: unknown) => {
+        asking = false;
+        if (!election?.leading()) return;
+        // The other tabs retry (one of them may lead next); this one's client shows what `auth` said.
+        const t = real;
+        real = undefined;
+        t?.close();
+        link.post({ kind: 'end', code: CloseCode.abnormal, reason: 'the leading tab got no ticket' });
+        client?.handlers.ticket(error);
+      },
+    );
+  };
+
+  /** The stream's topics changed: a new stream with a fresh ticket (one request at a time). */
+  const reopen = (): void => {
+    if (asking) stale = true;
+    else if (client && election?.leading()) dial();
   };
 
   const enter = (): Election =>
@@ -104,83 +195,109 @@ export function shareConnection(options: ShareOptions): SharedConnection {
       link,
       ...(options.beatMs === undefined ? {} : { beatMs: options.beatMs }),
       ...(options.silenceMs === undefined ? {} : { silenceMs: options.silenceMs }),
-      tabs: () => relay.tabCount,
+      tabs: () => relay?.tabCount ?? 1,
       onLead: () => {
+        decided?.(true);
         leader = tab;
-        state.set({ tabs: relay.tabCount, leader: true });
+        relay = undefined;
+        // The tabs that join before this tab's client opens are served once it does.
+        const board = switchboard(client?.oneWay ?? false);
+        if (client) route(board.join(tab, joinTopics(client.options.topics)));
+        count();
         // Led while its client was on a follower's transport: this tab now opens the connection for everyone.
-        if (client && !real)
-          void options
-            .ticket()
-            .then(connect, (error: unknown) => client?.handlers.close(CloseCode.abnormal, String(error)));
+        if (client && !real) dial();
       },
       onLose: () => {
         // Another tab took the lock (this one was frozen): it holds the connection now; this one follows it.
         const t = real;
-        real = undefined;
+        real = relay = undefined;
         t?.close();
         state.set({ ...state.get(), leader: false });
-        if (client) link.post({ kind: 'join', tab });
+        if (client) link.post({ kind: 'join', tab, topics: joinTopics(client.options.topics) });
       },
     });
-  let election = enter();
+
+  /** This tab's client let go: a leader hands the connection over (the next tab in line leads). */
+  const resign = (): void => {
+    const t = real;
+    real = relay = undefined;
+    election?.resign();
+    election = decided = spare = undefined;
+    t?.close();
+    if (!t) link.post({ kind: 'leave', tab });
+    state.set({ tabs: 0, leader: false });
+  };
 
   link.on((message: TabMessage) => {
+    const leading = election?.leading();
     switch (message.kind) {
       case 'beat':
+        decided?.(false);
         if (message.leader !== leader) {
           leader = message.leader;
           // A new leader does not know this tab yet.
-          if (client && !election.leading()) link.post({ kind: 'join', tab });
+          if (client && !leading) link.post({ kind: 'join', tab, topics: joinTopics(client.options.topics) });
         }
-        state.set({ tabs: message.tabs, leader: false });
+        if (!leading) state.set({ tabs: message.tabs, leader: false });
         return;
       case 'down':
-        if (!election.leading()) client?.handlers.frame(message.frame);
+        if (!leading) client?.handlers.frame(message.frame);
         return;
       case 'end':
-        if (!election.leading()) client?.handlers.close(message.code, message.reason);
+        if (!leading) client?.handlers.close(message.code, message.reason);
         return;
     }
-    if (!election.leading()) return;
-    if (message.kind === 'join') route(relay.join(message.tab));
+    if (!leading || !relay) return;
+    if (message.kind === 'join') route(relay.join(message.tab, message.topics));
     else if (message.kind === 'leave') route(relay.leave(message.tab));
     else route(relay.fromTab(message.tab, message.frame));
-    state.set({ tabs: relay.tabCount, leader: true });
+    count();
   });
 
   return {
-    open(factory, opts, handlers) {
-      client = { handlers, factory, options: opts };
-      if (election.leading()) connect(opts.ticket);
-      else link.post({ kind: 'join', tab });
+    lead() {
+      if (!election) {
+        election = enter();
+        const name = options.group;
+        const known = new Promise<boolean>((resolve) => (decided = resolve));
+        // Held by another tab: this one follows. Free: the lock is granted to this tab in a moment (onLead).
+        void navigator.locks.query().then(({ held }) => held?.some((l) => l.name === name) && decided?.(false));
+        return known.then((leads) => leads && !!election?.leading());
+      }
+      return Promise.resolve(election.leading());
+    },
+    open(factory, opts, handlers, oneWay = false) {
+      client = { handlers, factory, options: opts, oneWay };
+      if (!election) void this.lead();
+      if (election?.leading()) {
+        // On a stream, joining with topics opens it (see `route`); a WebSocket opens at once.
+        spare = opts.ticket;
+        const board = switchboard(oneWay);
+        route(board.join(tab, joinTopics(opts.topics)));
+        count();
+        if (board instanceof Relay) dial();
+      } else link.post({ kind: 'join', tab, topics: joinTopics(opts.topics) });
       return {
         duplex: true,
         send: (frame: ClientFrame) => {
-          if (election.leading()) route(relay.fromTab(tab, frame));
+          if (election?.leading() && relay) route(relay.fromTab(tab, frame));
           else link.post({ kind: 'up', tab, frame });
         },
         close: () => {
           client = undefined;
-          if (!real) return link.post({ kind: 'leave', tab });
-          // A leader whose client lets go hands the connection over: the next tab in line leads and connects,
-          // and this one queues again, to lead later if it comes back first.
-          const t = real;
-          real = undefined;
-          election.resign();
-          election = enter();
-          t.close();
+          resign();
         },
       };
     },
-    leading: () => election.leading(),
+    leading: () => !!election?.leading(),
+    leave() {
+      client = undefined;
+      resign();
+    },
     state: readonly(state),
     close() {
       client = undefined;
-      real?.close();
-      real = undefined;
-      link.post({ kind: 'leave', tab });
-      election.resign();
+      resign();
       link.close();
     },
   };

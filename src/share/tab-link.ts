@@ -8,13 +8,26 @@
  * other script of the origin on the same channel name, can post anything.
  */
 import { parseClientFrame, parseServerFrame, type ClientFrame, type ServerFrame } from '../protocol/frames.js';
+import { isTopicName } from '../protocol/names.js';
+import { MAX_SSE_TOPICS } from '../protocol/sse.js';
 import { notify, type Unbind } from '../core/store.js';
 import type { TabId } from './relay.js';
 
-/** A tab arrived in the group (its client wants the shared connection). */
+/** A topic a joining tab holds, and where it resumes (as an SSE stream's URL would carry it). */
+export interface JoinTopic {
+  topic: string;
+  since?: number;
+  epoch?: string;
+}
+
+/**
+ * A tab arrived in the group (its client wants the shared connection), holding `topics`: a leader on a one-way
+ * stream needs them before any `hello`, since the stream opens with its topics.
+ */
 export interface JoinMessage {
   kind: 'join';
   tab: TabId;
+  topics?: JoinTopic[];
 }
 
 /** A tab left the group (its client disconnected, or the page is going away). */
@@ -74,6 +87,21 @@ export interface TabLink {
 
 const isTab = (value: unknown): value is TabId => typeof value === 'string' && value.length > 0;
 
+/** A joining tab's topics: well-formed names, each with a safe `since` and a string `epoch`, or nothing. */
+function parseTopics(value: unknown): JoinTopic[] | undefined {
+  if (!Array.isArray(value) || value.length > MAX_SSE_TOPICS) return undefined;
+  const topics: JoinTopic[] = [];
+  for (const t of value as unknown[]) {
+    const { topic, since, epoch } = (t ?? {}) as Record<string, unknown>;
+    if (!isTopicName(topic)) return undefined;
+    if (since === undefined && epoch === undefined) topics.push({ topic });
+    else if (Number.isSafeInteger(since) && (since as number) >= 0 && typeof epoch === 'string')
+      topics.push({ topic, since: since as number, epoch });
+    else return undefined;
+  }
+  return topics;
+}
+
 /** A frame checked by the protocol's own parser, so tabs accept exactly what a connection would. */
 function reparse<F>(frame: unknown, parse: (text: string) => F | undefined): F | undefined {
   if (typeof frame !== 'object' || frame === null) return undefined;
@@ -93,9 +121,14 @@ export function parseTabMessage(value: unknown): TabMessage | undefined {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
   const m = value as Record<string, unknown>;
   switch (m['kind']) {
-    case 'join':
+    case 'join': {
+      if (!isTab(m['tab'])) return undefined;
+      if (m['topics'] === undefined) return { kind: 'join', tab: m['tab'] };
+      const topics = parseTopics(m['topics']);
+      return topics && { kind: 'join', tab: m['tab'], topics };
+    }
     case 'leave':
-      return isTab(m['tab']) ? { kind: m['kind'], tab: m['tab'] } : undefined;
+      return isTab(m['tab']) ? { kind: 'leave', tab: m['tab'] } : undefined;
     case 'up': {
       const parsed = reparse(m['frame'], (text) => {
         const result = parseClientFrame(text);
@@ -125,7 +158,7 @@ export function parseTabMessage(value: unknown): TabMessage | undefined {
 
 /**
  * Opens this tab's end of the link on the `BroadcastChannel` called `name` (browsers only: check
- * `sharingAvailable()` from `election.ts` first).
+ * `sharingAvailable()` from `available.ts` first).
  * @param name - the group's channel, e.g. `lydian:<url>|<scopes>|<shareKey>`
  * @param self - this tab: a `down` addressed to another tab is not delivered (omit to receive them all)
  * @example

@@ -47,6 +47,7 @@ export function fakeClient(state: Partial<ConnectionState> = {}): FakeClient {
     transport: 'websocket',
     error: null,
     expiresAt: null,
+    shared: null,
     stats: { messagesReceived: 0, reconnectCount: 0, latencyMs: null },
     ...state,
   });

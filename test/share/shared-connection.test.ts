@@ -55,6 +55,7 @@ describe('shareConnection', function () {
     const t = shared.open(factory, options(ticket), {
       frame: (f) => client.frames.push(f),
       close: (code) => client.closes.push(code),
+      ticket: () => client.closes.push(-1), // no ticket: recorded as -1
     });
     client.send = (f) => t.send(f);
     client.close = () => t.close();
