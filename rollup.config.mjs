@@ -7,6 +7,9 @@
  * |---|---|---|
  * | `dist/browser/realtime.js` | `src/index.ts` | the core client |
  * | `dist/browser/rt-elements.js` | `src/define/browser.ts` | core + elements + Lit; registers the tags |
+
+Each also has a `-share.js` chunk beside it (`realtime-share.js`, `rt-elements-share.js`): tab sharing (issue 17),
+which the client imports only in a page with `BroadcastChannel` and Web Locks.
  *
  * esbuild transpiles (TypeScript itself only type-checks and emits declarations); terser minifies, a few
  * hundred bytes smaller than esbuild's minifier after gzip, and the elements' `css` literals lose their
@@ -68,12 +71,18 @@ const customElementsManifest = {
 const bundle = (input, file, { banner, plugins = [] } = {}) => ({
   input,
   output: {
-    file: `dist/browser/${file}`,
+    dir: 'dist/browser',
+    entryFileNames: file,
+    // Tab sharing is loaded only by a page that can share (`import()` in src/core/client.ts): a file of its own.
+    chunkFileNames: file.replace(/\.js$/, '-share.js'),
     format: 'es',
     sourcemap: true,
     banner,
     plugins: [terser({ module: true, compress: { passes: 2 }, format: { comments: /^!/ } })],
   },
+  // The share chunk imports what it needs from the entry: letting the entry export more keeps the code in it,
+  // instead of moving all of it to a common chunk behind a facade.
+  preserveEntrySignatures: 'allow-extension',
   plugins: [
     nodeResolve({ browser: true }),
     cssLiterals,

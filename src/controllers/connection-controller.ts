@@ -20,6 +20,8 @@ export interface ConnectionConfig {
   auth?: TicketProvider | undefined;
   /** Any other client option (`minDelay`, `transports`…); a new object makes a new client. */
   options?: Partial<ClientOptions> | undefined;
+  /** `false`: the client does not share its connection with other tabs (`share: false`), whatever `options` say. */
+  share?: boolean | undefined;
 }
 
 /**
@@ -55,8 +57,8 @@ export class ConnectionController implements ReactiveController {
 
   /** @internal */
   hostUpdate(): void {
-    const { client, url, scopes, auth, options = {} } = this.config();
-    const key = [client, url, scopes?.join(), auth, options];
+    const { client, url, scopes, auth, options = {}, share } = this.config();
+    const key = [client, url, scopes?.join(), auth, options, share];
     if (key.every((v, i) => v === this.key[i])) return;
     this.key = key;
     if (this.owned) this.client?.disconnect();
@@ -64,7 +66,7 @@ export class ConnectionController implements ReactiveController {
     this.client =
       client ??
       (url && (auth ?? options.auth ?? options.secret)
-        ? createClient({ ...options, url, scopes, ...(auth ? { auth } : {}) })
+        ? createClient({ ...options, url, scopes, ...(auth ? { auth } : {}), ...(share === false && { share }) })
         : undefined);
     this.provider.setValue(this.client);
   }

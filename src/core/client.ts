@@ -435,11 +435,7 @@ export function createClient(options: ClientOptions): Client {
     const { share = !options.WebSocket && !options.EventSource } = options;
     if (!sharing && share && sharingAvailable()) {
       sharing = import('../share/index.js').then(
-        ({ joinTabs }) => {
-          const tabs = joinTabs(options, async () => ticketQuery(await getTicket(options)));
-          tabs.state.subscribe((s) => setStatus({ shared: s }));
-          return tabs;
-        },
+        ({ joinTabs }) => joinTabs(options, (s) => setStatus({ shared: s })),
         (error: unknown) => void log('warn', 'share', error), // not loaded: this tab connects on its own
       );
     }

@@ -7,7 +7,8 @@
  * Every incoming message is checked before a listener sees it: a tab running another version of the SDK, or any
  * other script of the origin on the same channel name, can post anything.
  */
-import { parseClientFrame, parseServerFrame, type ClientFrame, type ServerFrame } from '../protocol/frames.js';
+import { parseClientFrame } from '../protocol/client-frames.js';
+import { parseServerFrame, type ClientFrame, type ServerFrame } from '../protocol/frames.js';
 import { isTopicName } from '../protocol/names.js';
 import { MAX_SSE_TOPICS } from '../protocol/sse.js';
 import { notify, type Unbind } from '../core/store.js';

@@ -5,19 +5,42 @@
  * endpoint's and the gateway URL's answers described in `status.error`, each told once, a deadline for `hello`):
  * +455 B, 5 611 → 6 066 B, which left 78 B under 6 KB. The budget keeps room for the next change to be measured
  * rather than squeezed.
+ *
+ * Why 7 KB (was 6.5): issue #17 shares one connection among a browser's tabs. The sharing itself is a chunk the
+ * client loads with `import()` only in a page that can share (`src/share/index.ts`, budget below, measured as
+ * an application's bundler splits it); what stays in the entry is the hook: the import, the leader-or-follower
+ * decision before a ticket is fetched, `status.shared`, the `share` option: +219 B, 6 560 → 6 779 B.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { measure, report } from '../helpers/bundle-size.js';
+import type { Plugin } from 'esbuild';
+import { measure, measureSplit, report } from '../helpers/bundle-size.js';
 
-const BUDGETS: { entry: string; limit: number }[] = [{ entry: 'src/index.ts', limit: 6.5 * 1024 }];
+const BUDGETS: { entry: string; limit: number }[] = [{ entry: 'src/index.ts', limit: 7 * 1024 }];
+
+/** Leaves the lazily imported sharing out, as a bundler that splits code does. */
+const sharingApart: Plugin = {
+  name: 'sharing-apart',
+  setup(b) {
+    b.onResolve({ filter: /\/share\/index\.js$/ }, (args) => ({ path: args.path, external: true }));
+  },
+};
 
 describe('size budget', () => {
   for (const { entry, limit } of BUDGETS) {
     it(`${entry} stays within ${limit} bytes gzipped`, async (t) => {
-      const { code, gzipped } = await measure(entry);
+      const { code, gzipped } = await measure(entry, { plugins: [sharingApart] });
       report(entry, code.length, gzipped, limit, t);
       assert.ok(gzipped <= limit, `${gzipped} B > ${limit} B`);
     });
   }
+
+  it('tab sharing, a chunk loaded only where tabs can share, stays within 4.5 KB gzipped', async (t) => {
+    const limit = 4.5 * 1024;
+    const { lazy } = await measureSplit('src/index.ts');
+    assert.equal(lazy.size, 1, `one lazy chunk: ${[...lazy.keys()].join(', ')}`);
+    const [[name, gzipped]] = [...lazy] as [[string, number]];
+    report(`sharing (${name})`, 0, gzipped, limit, t);
+    assert.ok(gzipped <= limit, `${gzipped} B > ${limit} B`);
+  });
 });

@@ -32,6 +32,47 @@ export async function measure(entry: string, options: BuildOptions = {}): Promis
   return { code, gzipped: gzipLength(code) };
 }
 
+/** An entry bundled with code splitting: what a page loads at once, and what it loads only when asked. */
+export interface MeasuredSplit extends Measured {
+  /** The chunks only a dynamic `import()` loads, by name, gzipped. */
+  lazy: Map<string, number>;
+}
+
+/**
+ * Bundles `entry` with code splitting, as an application's bundler does: `gzipped` counts the entry and the
+ * chunks it imports statically (what loading it costs), `lazy` the chunks it loads with `import()`.
+ */
+export async function measureSplit(entry: string): Promise<MeasuredSplit> {
+  const result = await build({
+    entryPoints: [root + entry],
+    bundle: true,
+    minify: true,
+    format: 'esm',
+    target: 'es2022',
+    platform: 'browser',
+    write: false,
+    logLevel: 'silent',
+    splitting: true,
+    outdir: '/measure',
+    chunkNames: '[name]-[hash]',
+  });
+  const files = new Map((result.outputFiles ?? []).map((f) => [f.path.replace('/measure/', ''), f.contents]));
+  const name = entry.replace(/^.*\//, '').replace(/\.ts$/, '.js');
+  const code = files.get(name) ?? new Uint8Array();
+  const text = (bytes: Uint8Array): string => Buffer.from(bytes).toString();
+  // Static imports (`from"./x.js"`, `import"./x.js"`) are loaded with the entry; `import("./x.js")` is lazy.
+  const eager = new Set<string>([name]);
+  for (const file of eager) {
+    for (const [, dep] of text(files.get(file) ?? new Uint8Array()).matchAll(/(?:from|import)\s*"\.\/([^"]+)"/g)) {
+      if (dep) eager.add(dep);
+    }
+  }
+  const lazy = new Map<string, number>();
+  for (const [file, bytes] of files) if (!eager.has(file) && file.endsWith('.js')) lazy.set(file, gzipLength(bytes));
+  const gzipped = [...eager].reduce((sum, file) => sum + gzipLength(files.get(file) ?? ''), 0);
+  return { code, gzipped, lazy };
+}
+
 /** gzip -9 length of `code`. */
 export function gzipLength(code: Uint8Array | string): number {
   return gzipSync(code, { level: 9 }).length;

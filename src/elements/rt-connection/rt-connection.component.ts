@@ -29,6 +29,7 @@ export class RtConnection extends LitElement {
     url: {},
     scopes: {},
     ticketUrl: { attribute: 'ticket-url' },
+    share: {},
     options: { attribute: false },
   };
 
@@ -40,6 +41,12 @@ export class RtConnection extends LitElement {
 
   /** The ticket endpoint: answers `GET <ticket-url>?scopes=a,b` with a ticket (your backend signs it). */
   ticketUrl = '';
+
+  /**
+   * `off`: this page's client keeps a connection of its own. By default the tabs of a browser that use the same
+   * gateway, scopes and transports share one connection (where the browser can: `BroadcastChannel`, Web Locks).
+   */
+  share = '';
 
   /** Further client options (`minDelay`, `transports`, `auth` as a function…). Assign a new object to apply. */
   options: Partial<ClientOptions> = {};
@@ -53,6 +60,7 @@ export class RtConnection extends LitElement {
       .filter(Boolean),
     auth: this.ticketUrl || undefined,
     options: this.options,
+    share: this.share !== 'off',
   }));
   private given: Client | undefined;
 
