@@ -2,7 +2,9 @@
  * The live-ops dashboard's glue: where the gateway is, which scopes to ask for, the disconnect and reconnect
  * buttons, the colour scheme, and a few custom renderings. Everything realtime is done by the elements.
  *
- * Query parameters: `?gateway=http://host:port` (default: this page's origin), `?scopes=a,b`.
+ * Query parameters: `?gateway=http://host:port` (default: this page's origin), `?scopes=a,b`, `?transport=sse`
+ * (Server-Sent Events only), `?share=off` (this tab keeps a connection of its own instead of sharing one with the
+ * browser's other tabs of the dashboard).
  */
 import { html } from '/dist/rt-elements.js';
 
@@ -15,6 +17,8 @@ const $ = (selector) => document.querySelector(selector);
 rt.url = `${gateway.protocol === 'https:' ? 'wss' : 'ws'}://${gateway.host}/rt`;
 rt.ticketUrl = new URL('/rt/ticket', gateway).href;
 if (params.has('scopes')) rt.scopes = params.get('scopes');
+if (params.get('transport') === 'sse') rt.options = { transports: ['sse'] };
+if (params.get('share') === 'off') rt.share = 'off';
 
 // ---- Scopes: a change reconnects with a fresh ticket for the new set --------------------------------------
 const boxes = [...document.querySelectorAll('input[name="scope"]')];
@@ -64,8 +68,12 @@ const linkInfo = (s) => {
   const counts = `${s.stats.messagesReceived} messages · ${s.stats.reconnectCount} reconnects`;
   if (!s.connected) return `${PHASES[s.state] ?? s.state} · ${counts}`;
   const latency = s.stats.latencyMs === null ? '–' : `${Math.max(0, Math.round(s.stats.latencyMs))} ms`;
-  return `${s.transport} · latency ${latency} · ${counts}`;
+  return `${s.transport}${sharing(s.shared)} · latency ${latency} · ${counts}`;
 };
+// One connection for every tab of the dashboard in this browser: how many tabs share it, and whether this one
+// holds it (said once a second tab shares it).
+const sharing = (shared) =>
+  shared?.tabs > 1 ? ` for ${shared.tabs} tabs${shared.leader ? ', held by this one' : ''}` : '';
 // The client is created at the connection's next update, and replaced when the scopes or options change: the
 // badge's rt-state events say when, as it follows the new client too.
 let followed;
