@@ -10,7 +10,6 @@
 import { parseClientFrame } from '../protocol/client-frames.js';
 import { parseServerFrame, type ClientFrame, type ServerFrame } from '../protocol/frames.js';
 import { isTopicName } from '../protocol/names.js';
-import { MAX_SSE_TOPICS } from '../protocol/sse.js';
 import { notify, type Unbind } from '../core/store.js';
 import type { TabId } from './relay.js';
 
@@ -88,9 +87,12 @@ export interface TabLink {
 
 const isTab = (value: unknown): value is TabId => typeof value === 'string' && value.length > 0;
 
-/** A joining tab's topics: well-formed names, each with a safe `since` and a string `epoch`, or nothing. */
+/**
+ * A joining tab's topics: well-formed names, each with a safe `since` and a string `epoch`, or nothing. (How many
+ * one stream may carry is the gateway's to check, as for a tab of its own.)
+ */
 function parseTopics(value: unknown): JoinTopic[] | undefined {
-  if (!Array.isArray(value) || value.length > MAX_SSE_TOPICS) return undefined;
+  if (!Array.isArray(value)) return undefined;
   const topics: JoinTopic[] = [];
   for (const t of value as unknown[]) {
     const { topic, since, epoch } = (t ?? {}) as Record<string, unknown>;
