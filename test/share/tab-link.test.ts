@@ -190,4 +190,24 @@ describe('parseTabMessage', () => {
       undefined,
     );
   });
+
+  it('takes a join with the topics a tab holds, each fresh or with since and epoch, and nothing malformed', () => {
+    const topics = [{ topic: 'kpis.s2' }, { topic: 'ab.status', since: 3, epoch: 'e1', x: 1 }];
+    expect(parseTabMessage({ kind: 'join', tab: 't1', topics })).to.deep.equal({
+      kind: 'join',
+      tab: 't1',
+      topics: [{ topic: 'kpis.s2' }, { topic: 'ab.status', since: 3, epoch: 'e1' }],
+    });
+    for (const bad of [
+      'kpis.s2',
+      [{ topic: 'Bad Topic' }],
+      [{ topic: 'kpis.s2', since: 3 }],
+      [{ topic: 'kpis.s2', since: -1, epoch: 'e' }],
+      [{ topic: 'kpis.s2', since: 1.5, epoch: 'e' }],
+      [{ topic: 'kpis.s2', since: 1, epoch: 7 }],
+      [null],
+    ]) {
+      expect(parseTabMessage({ kind: 'join', tab: 't1', topics: bad }), JSON.stringify(bad)).to.equal(undefined);
+    }
+  });
 });
