@@ -7,7 +7,7 @@
 import { timer } from '../core/backoff.js';
 import { notify, type Unbind } from '../core/store.js';
 import type { TabId } from './relay.js';
-import type { TabLink } from './tab-link.js';
+import type { TabLink, Term } from './tab-link.js';
 
 export { sharingAvailable } from './available.js';
 
@@ -35,6 +35,8 @@ export interface ElectionOptions {
 export interface Election {
   /** Tells whether this tab holds the lock now. */
   leading(): boolean;
+  /** The term of the leadership this tab holds (the one it came to lead with), or else of the latest heard of. */
+  term(): Term;
   /**
    * Leaves the election for good: a leader releases the lock (the next tab in line is granted it), a follower
    * leaves the line. Calling it again is harmless; to take part again, `elect` anew.
@@ -62,8 +64,10 @@ export function elect(options: ElectionOptions): Election {
   let queued: AbortController | undefined; // withdraws a request still in line
   let release: (() => void) | undefined; // lets go of the held lock
 
+  let heard = 0; // the term of the latest leadership heard of
+  let mine = 0; // this tab's own, from when it came to lead: a woken leader still speaks with it
   const beat = (): void => {
-    link.post({ kind: 'beat', leader: tab, tabs: tabs(), at: Date.now() });
+    link.post({ kind: 'beat', leader: tab, tabs: tabs(), at: Date.now(), term: mine });
     beats.set(beat, beatMs);
   };
 
@@ -117,6 +121,7 @@ export function elect(options: ElectionOptions): Election {
         if (request !== self || state !== 'following') return undefined; // superseded: let go at once
         held = true;
         state = 'leading';
+        mine = Math.max(Date.now(), heard + 1);
         queued = undefined;
         watch.clear();
         notify(onLead, undefined);
@@ -143,12 +148,14 @@ export function elect(options: ElectionOptions): Election {
     return answer;
   };
 
-  const heard = (at: number): void => {
+  const beatAt = (at: number): void => {
     // A beat's own time, not its arrival: a tab that wakes reads old beats late. Never ahead of this clock.
     lastBeat = Math.max(lastBeat, Math.min(at, Date.now()));
   };
   const unlisten: Unbind = link.on((message) => {
-    if (message.kind === 'beat' && message.leader !== tab && state === 'following') heard(message.at);
+    if (message.kind !== 'beat' || message.term < heard) return; // a leader that was taken over and woke
+    heard = message.term;
+    if (message.leader !== tab && state === 'following') beatAt(message.at);
   });
 
   // Timers of a background tab are throttled: when the page shows again, check without waiting for them, but
@@ -162,6 +169,7 @@ export function elect(options: ElectionOptions): Election {
   follow();
   return {
     leading: () => state === 'leading',
+    term: () => (state === 'leading' ? mine : heard),
     resign() {
       if (state === 'resigned') return;
       state = 'resigned';

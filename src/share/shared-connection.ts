@@ -69,6 +69,8 @@ export interface SharedConnection {
 export interface SharedHandlers extends TransportHandlers {
   /** Leading, this tab fetched a ticket for the group's connection and failed (the error `auth` gave). */
   ticket(error: unknown): void;
+  /** The topics the client holds now, and where each resumes (a stream reopens from them after a failover). */
+  topics(): TransportOptions['topics'];
 }
 
 /** What this tab's client opened: its handlers, and what the real transport needs. */
@@ -102,6 +104,7 @@ export function shareConnection(options: ShareOptions): SharedConnection {
   let relay: Relay | StreamRelay | undefined; // while leading
   let real: Transport | undefined; // the gateway connection, while leading
   let leader: TabId | undefined; // whose beats this tab hears
+  let heard = 0; // the term of that leadership: what an older one says is stale
   let client: Opened | undefined;
   let election: Election | undefined; // while this tab's client has the connection open, or is about to
   let decided: ((leads: boolean) => void) | undefined;
@@ -115,9 +118,10 @@ export function shareConnection(options: ShareOptions): SharedConnection {
     } else for (const frame of gateway) real?.send(frame);
     for (const [to, frame] of tabs) {
       if (to === tab) client?.handlers.frame(frame);
-      else link.post({ kind: 'down', to, frame });
+      else link.post({ kind: 'down', to, term: term(), frame });
     }
   };
+  const term = (): number => election?.term() ?? heard;
   const count = (): void => state.set({ tabs: relay?.tabCount ?? 0, leader: true });
 
   /** The switchboard for this tab's client's transport, keeping the tabs it knows when the kind changes. */
@@ -132,7 +136,7 @@ export function shareConnection(options: ShareOptions): SharedConnection {
   /** The real connection ended: every tab hears the same close. */
   const ended = (code: number, reason: string, answer?: string): void => {
     real = undefined;
-    link.post({ kind: 'end', code, reason });
+    link.post({ kind: 'end', code, reason, term: term() });
     client?.handlers.close(code, reason, answer);
   };
 
@@ -181,7 +185,7 @@ export function shareConnection(options: ShareOptions): SharedConnection {
         const t = real;
         real = undefined;
         t?.close();
-        link.post({ kind: 'end', code: ABNORMAL, reason: 'the leading tab got no ticket' });
+        link.post({ kind: 'end', code: ABNORMAL, reason: 'the leading tab got no ticket', term: term() });
         client?.handlers.ticket(error);
       },
     );
@@ -207,10 +211,10 @@ export function shareConnection(options: ShareOptions): SharedConnection {
         relay = undefined;
         // The tabs that join before this tab's client opens are served once it does.
         const board = switchboard(client?.oneWay ?? false);
-        if (client) route(board.join(tab, joinTopics(client.options.topics)));
+        if (client) route(board.join(tab, joinTopics(client.handlers.topics())));
         count();
         // Led while its client was on a follower's transport: this tab now opens the connection for everyone.
-        if (client && !real) dial();
+        if (client && !real && !asking) dial();
       },
       onLose: () => {
         // Another tab took the lock (this one was frozen): it holds the connection now; this one follows it.
@@ -218,7 +222,7 @@ export function shareConnection(options: ShareOptions): SharedConnection {
         real = relay = undefined;
         t?.close();
         state.set({ ...state.get(), leader: false });
-        if (client) link.post({ kind: 'join', tab, topics: joinTopics(client.options.topics) });
+        if (client) link.post({ kind: 'join', tab, topics: joinTopics(client.handlers.topics()) });
       },
     });
 
@@ -237,19 +241,21 @@ export function shareConnection(options: ShareOptions): SharedConnection {
     const leading = election?.leading();
     switch (message.kind) {
       case 'beat':
+        if (message.term < heard) return; // a leader that was taken over, and woke
         decided?.(false);
-        if (message.leader !== leader) {
+        if (message.term > heard || message.leader !== leader) {
+          heard = message.term;
           leader = message.leader;
           // A new leader does not know this tab yet.
-          if (client && !leading) link.post({ kind: 'join', tab, topics: joinTopics(client.options.topics) });
+          if (client && !leading) link.post({ kind: 'join', tab, topics: joinTopics(client.handlers.topics()) });
         }
         if (!leading) state.set({ tabs: message.tabs, leader: false });
         return;
       case 'down':
-        if (!leading) client?.handlers.frame(message.frame);
+        if (!leading && message.term >= heard) client?.handlers.frame(message.frame);
         return;
       case 'end':
-        if (!leading) client?.handlers.close(message.code, message.reason);
+        if (!leading && message.term >= heard) client?.handlers.close(message.code, message.reason);
         return;
     }
     if (!leading || !relay) return;
@@ -278,10 +284,10 @@ export function shareConnection(options: ShareOptions): SharedConnection {
         // On a stream, joining with topics opens it (see `route`); a WebSocket opens at once.
         spare = opts.ticket;
         const board = switchboard(oneWay);
-        route(board.join(tab, joinTopics(opts.topics)));
+        route(board.join(tab, joinTopics(handlers.topics())));
         count();
         if (board instanceof Relay) dial();
-      } else link.post({ kind: 'join', tab, topics: joinTopics(opts.topics) });
+      } else link.post({ kind: 'join', tab, topics: joinTopics(handlers.topics()) });
       return {
         duplex: true,
         send: (frame: ClientFrame) => {

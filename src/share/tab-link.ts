@@ -43,10 +43,18 @@ export interface UpMessage {
   frame: ClientFrame;
 }
 
+/**
+ * Which leadership a leader's message comes from: when a tab comes to lead, it takes a term above any it heard of
+ * (and at least its clock's `Date.now()`). A leader frozen in the background and woken after another took over
+ * still speaks with its old term: the tabs ignore it.
+ */
+export type Term = number;
+
 /** Leader → one tab (`to`) or every tab (no `to`): a frame from the gateway. */
 export interface DownMessage {
   kind: 'down';
   to?: TabId;
+  term: Term;
   frame: ServerFrame;
 }
 
@@ -57,11 +65,13 @@ export interface BeatMessage {
   tabs: number;
   /** When the leader sent it, wall clock (`Date.now()`): the tabs of one browser share that clock. */
   at: number;
+  term: Term;
 }
 
 /** The leader's gateway connection ended, with the close code and reason it ended with. */
 export interface EndMessage {
   kind: 'end';
+  term: Term;
   code: number;
   reason: string;
 }
@@ -86,6 +96,7 @@ export interface TabLink {
 }
 
 const isTab = (value: unknown): value is TabId => typeof value === 'string' && value.length > 0;
+const isTerm = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 0;
 
 /**
  * A joining tab's topics: well-formed names, each with a safe `since` and a string `epoch`, or nothing. (How many
@@ -140,20 +151,22 @@ export function parseTabMessage(value: unknown): TabMessage | undefined {
       return isTab(m['tab']) && parsed ? { kind: 'up', tab: m['tab'], frame: parsed } : undefined;
     }
     case 'down': {
-      const to = m['to'];
+      const { to, term } = m;
       const frame = reparse(m['frame'], parseServerFrame);
-      if (!frame || (to !== undefined && !isTab(to))) return undefined;
-      return to === undefined ? { kind: 'down', frame } : { kind: 'down', to, frame };
+      if (!frame || !isTerm(term) || (to !== undefined && !isTab(to))) return undefined;
+      return to === undefined ? { kind: 'down', term, frame } : { kind: 'down', to, term, frame };
     }
     case 'beat': {
-      const { leader, tabs, at } = m;
-      const valid = isTab(leader) && Number.isSafeInteger(tabs) && (tabs as number) >= 0 && Number.isFinite(at);
-      return valid ? { kind: 'beat', leader, tabs: tabs as number, at: at as number } : undefined;
+      const { leader, tabs, at, term } = m;
+      const valid = isTab(leader) && isTerm(tabs) && Number.isFinite(at) && isTerm(term);
+      return valid ? { kind: 'beat', leader, tabs, at: at as number, term } : undefined;
     }
-    case 'end':
-      return Number.isInteger(m['code']) && typeof m['reason'] === 'string'
-        ? { kind: 'end', code: m['code'] as number, reason: m['reason'] }
+    case 'end': {
+      const { code, reason, term } = m;
+      return Number.isInteger(code) && typeof reason === 'string' && isTerm(term)
+        ? { kind: 'end', code: code as number, reason, term }
         : undefined;
+    }
     default:
       return undefined;
   }

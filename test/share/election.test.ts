@@ -245,7 +245,7 @@ describe('elect', () => {
       show();
       // A beat sent just now, read after the page showed: the leader is alive.
       const at = clock.now();
-      leader.link.post({ kind: 'beat', leader: leader.id, tabs: 2, at });
+      leader.link.post({ kind: 'beat', leader: leader.id, tabs: 2, at, term: leader.election.term() });
       await within(
         untilEvent(follower.events, 'beat', () => follower.lastBeatAt >= at),
         'the late beat',

@@ -56,6 +56,7 @@ describe('shareConnection', function () {
       frame: (f) => client.frames.push(f),
       close: (code) => client.closes.push(code),
       ticket: () => client.closes.push(-1), // no ticket: recorded as -1
+      topics: () => new Map(),
     });
     client.send = (f) => t.send(f);
     client.close = () => t.close();

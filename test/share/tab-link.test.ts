@@ -47,10 +47,10 @@ describe('tabLink', () => {
     const messages: TabMessage[] = [
       { kind: 'join', tab: 'F' },
       { kind: 'up', tab: 'F', frame: { type: 'sub', topic: 'kpis.s2', since: 4, epoch: 'e1' } },
-      { kind: 'down', to: 'F', frame: { type: 'sub.ok', topic: 'kpis.s2', seq: 5, epoch: 'e1' } },
-      { kind: 'down', frame: { type: 'msg', topic: 'kpis.s2', seq: 6, ts: 1, data: { v: [1, 2] } } },
-      { kind: 'beat', leader: 'L', tabs: 2, at: 1_700_000_000_000 },
-      { kind: 'end', code: 4401, reason: 'expired' },
+      { kind: 'down', to: 'F', term: 1, frame: { type: 'sub.ok', topic: 'kpis.s2', seq: 5, epoch: 'e1' } },
+      { kind: 'down', term: 1, frame: { type: 'msg', topic: 'kpis.s2', seq: 6, ts: 1, data: { v: [1, 2] } } },
+      { kind: 'beat', leader: 'L', tabs: 2, at: 1_700_000_000_000, term: 1 },
+      { kind: 'end', code: 4401, reason: 'expired', term: 1 },
       { kind: 'leave', tab: 'F' },
     ];
     const atLeader = receive(leader, 3);
@@ -70,8 +70,8 @@ describe('tabLink', () => {
     const [leader, all] = [open('L'), open()];
     const got = receive(all, 2);
     const frame = { type: 'pong' } as const;
-    leader.post({ kind: 'down', to: 'F', frame });
-    leader.post({ kind: 'down', to: 'G', frame });
+    leader.post({ kind: 'down', to: 'F', term: 1, frame });
+    leader.post({ kind: 'down', to: 'G', term: 1, frame });
     expect((await got).map((m) => m.kind === 'down' && m.to)).to.deep.equal(['F', 'G']);
   });
 
@@ -104,16 +104,19 @@ describe('tabLink', () => {
       { kind: 'up', tab: 'x', frame: { type: 'sub', topic: 'bad topic!' } },
       { kind: 'up', frame: { type: 'ping' } },
       { kind: 'up', tab: 'x', frame: 'ping' },
-      { kind: 'down', frame: { type: 'msg', topic: 'kpis.s2', seq: 0, ts: 1, data: 1 } },
-      { kind: 'down', frame: { type: 'sub.ok', topic: 'kpis.s2', seq: 1 } },
-      { kind: 'down', to: 5, frame: { type: 'pong' } },
-      { kind: 'down', frame: { type: 'msg', topic: 'kpis.s2', seq: 1, ts: 1, data: 10n } },
+      { kind: 'down', term: 1, frame: { type: 'msg', topic: 'kpis.s2', seq: 0, ts: 1, data: 1 } },
+      { kind: 'down', term: 1, frame: { type: 'sub.ok', topic: 'kpis.s2', seq: 1 } },
+      { kind: 'down', term: 1, to: 5, frame: { type: 'pong' } },
+      { kind: 'down', term: 1, frame: { type: 'msg', topic: 'kpis.s2', seq: 1, ts: 1, data: 10n } },
       { kind: 'beat', leader: 'L', tabs: -1, at: 1 },
       { kind: 'beat', leader: 'L', tabs: 1.5, at: 1 },
       { kind: 'beat', leader: 'L', tabs: 1, at: Infinity },
       { kind: 'beat', tabs: 1, at: 1 },
       { kind: 'end', code: '4401', reason: 'expired' },
-      { kind: 'end', code: 4401 },
+      { kind: 'end', code: 4401, term: 1 },
+      { kind: 'end', code: 4401, reason: 'expired' },
+      { kind: 'down', frame: { type: 'pong' } },
+      { kind: 'beat', leader: 'L', tabs: 1, at: 1, term: -1 },
     ];
     for (const message of junk) raw.postMessage(message);
     raw.postMessage(SENTINEL);
@@ -177,8 +180,9 @@ describe('parseTabMessage', () => {
   });
 
   it('leaves out an absent `to`, so a down to every tab has none', () => {
-    expect(parseTabMessage({ kind: 'down', frame: { type: 'ping' } })).to.deep.equal({
+    expect(parseTabMessage({ kind: 'down', term: 1, frame: { type: 'ping' } })).to.deep.equal({
       kind: 'down',
+      term: 1,
       frame: { type: 'ping' },
     });
   });
@@ -186,9 +190,9 @@ describe('parseTabMessage', () => {
   it('refuses a frame that cannot be JSON (a cycle)', () => {
     const data: Record<string, unknown> = {};
     data['self'] = data;
-    expect(parseTabMessage({ kind: 'down', frame: { type: 'msg', topic: 'kpis.s2', seq: 1, ts: 1, data } })).to.equal(
-      undefined,
-    );
+    expect(
+      parseTabMessage({ kind: 'down', term: 1, frame: { type: 'msg', topic: 'kpis.s2', seq: 1, ts: 1, data } }),
+    ).to.equal(undefined);
   });
 
   it('takes a join with the topics a tab holds, each fresh or with since and epoch, and nothing malformed', () => {

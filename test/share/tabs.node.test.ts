@@ -259,4 +259,216 @@ describe('tabs of one browser (issue 17, real Chromium and gateway)', { timeout:
       await publishSeen(gw, pages, TOPIC, { n: 3 });
     },
   );
+
+  it(
+    'a frozen leader: the others take over on the wall clock, with no gap; woken, it follows',
+    { timeout: 45_000 },
+    async (ctx) => {
+      const { gw, query } = await world();
+      const pages = await browsers.open(4, query);
+      await connectedWithShared(pages);
+      await everyPage(
+        pages,
+        `${TOPIC} live, 4 tabs sharing`,
+        (tab, t) => tab.state(t).status === 'live' && tab.status().shared?.tabs === 4,
+        [TOPIC],
+      );
+      await eventually(
+        '1 connection',
+        () => stats(gw),
+        (s) => s.total === 1,
+      );
+      const [old] = gw.hub.sessions;
+      assert.ok(old, 'the shared connection');
+      const leader = (await statuses(pages)).findIndex((s) => s.shared?.leader);
+      assert.ok(leader >= 0, 'a leader');
+      const frozen = pages[leader]!;
+      const rest = pages.filter((_, i) => i !== leader);
+      const connects: number[] = [];
+      gw.hub.on('connect', (session) => session !== old && connects.push(Date.now()));
+      let oldClosed: { at: number; code: number | undefined } | undefined;
+      gw.hub.on('disconnect', (session, code) => session === old && (oldClosed = { at: Date.now(), code }));
+
+      // A few messages a second, a bounded number: the leader is frozen after the first three reached every tab,
+      // and woken while they still flow, once the others got one over their new connection.
+      const COUNT = 30;
+      const published: number[] = [];
+      const publishing = (async () => {
+        for (let n = 1; n <= COUNT && running === gw; n++) {
+          published.push((await gw.publish(TOPIC, { n })).seq);
+          if (n < COUNT) await new Promise((resolve) => setTimeout(resolve, 200));
+        }
+      })();
+      publishing.catch(() => {}); // awaited below; not unhandled if the test fails before
+      await everyPage(pages, 'got 3 messages', (tab, t) => tab.seqs(t).length >= 3, [TOPIC]);
+      await browsers.lifecycle(frozen, 'frozen');
+      const frozenAt = Date.now();
+
+      // Its lock stays held and its socket open: only the silence of its beats tells the others.
+      await eventually(
+        'a new connection beside the frozen leader’s',
+        () => connects.length,
+        (n) => n > 0,
+      );
+      const takeoverMs = connects[0]! - frozenAt;
+      ctx.diagnostic(`new connection ${takeoverMs} ms after the leader froze`);
+      assert.ok(takeoverMs <= 4_000, `a new connection within the silence (2 s) and a connect (took ${takeoverMs} ms)`);
+      await everyPage(
+        rest,
+        'a new leader, 3 tabs sharing',
+        (tab) => tab.status().connected && tab.status().shared?.tabs === 3,
+        [],
+      );
+      assert.equal((await statuses(rest)).filter((s) => s.shared?.leader).length, 1, 'exactly one new leader');
+      const { total: whileFrozen } = await stats(gw);
+      ctx.diagnostic(`${whileFrozen} connection(s) at the gateway while the old leader is frozen`);
+
+      // Woken while messages flow: it learns it lost the lock, closes its connection and follows.
+      const before = published.length;
+      const next = await eventually(
+        'a message published over the new connection',
+        () => published[before] ?? 0, // seqs start at 1
+        (seq) => seq > 0,
+      );
+      await everyPage(rest, `got #${next}`, (tab, t, s) => tab.seqs(t).includes(s), [TOPIC, next]);
+      const reconnects = (await statuses(rest)).map((s) => s.stats.reconnectCount);
+      const waking = Date.now();
+      await browsers.lifecycle(frozen, 'active');
+      const wokenAt = Date.now();
+      await waitIn(
+        frozen,
+        'the woken leader follows',
+        (tab) => tab.status().connected && tab.status().shared?.leader === false,
+        [],
+      );
+      ctx.diagnostic(`woken: a follower after ${Date.now() - wokenAt} ms`);
+      await eventually(
+        'the old leader’s connection closed: 1 connection',
+        () => ({ total: gw.hub.sessions.size, old: gw.hub.sessions.has(old) }),
+        (s) => s.total === 1 && !s.old,
+      );
+      const closed = oldClosed ? `${oldClosed.at - wokenAt} ms after waking, code ${oldClosed.code}` : 'unseen';
+      ctx.diagnostic(`the old leader's connection closed ${closed}`);
+      assert.equal((await stats(gw)).total, 1);
+      await everyPage(pages, '4 tabs sharing again', (tab) => tab.status().shared?.tabs === 4, []);
+      assert.equal((await statuses(pages)).filter((s) => s.shared?.leader).length, 1, 'exactly one leader');
+
+      await publishing;
+      const last = published.at(-1)!;
+      await everyPage(pages, `got the last message #${last}`, (tab, t, s) => tab.seqs(t).includes(s), [TOPIC, last]);
+      for (const [i, page] of pages.entries()) {
+        const who = page === frozen ? 'the woken leader' : `tab ${i}`;
+        const seqs = await call(page, 'seqs', TOPIC);
+        assert.deepEqual(seqs, published, `${who}: every message once, in order`);
+        const { stats: topicStats } = await call(page, 'state', TOPIC);
+        assert.deepEqual([topicStats.gaps, topicStats.resets], [0, 0], `${who}: no gap, no reset`);
+      }
+      assert.equal((await stats(gw)).total, 1);
+      // The woken tab still spoke with its old term: the others ignored it, and did not reconnect.
+      for (const [i, page] of rest.entries()) {
+        const { stats: now } = await call(page, 'status');
+        const closes = (await call(page, 'events')).filter((e) => e.event === 'close' && e.at >= waking);
+        const how = closes.map((e) => `+${e.at - waking} ms ${JSON.stringify(e.data)}`).join(', ');
+        assert.equal(now.reconnectCount, reconnects[i], `tab ${pages.indexOf(page)} reconnected (${how})`);
+      }
+    },
+  );
+
+  it(
+    'disconnect() detaches only its own tab; a leader that disconnects hands over; the last one closes',
+    { timeout: 45_000 },
+    async () => {
+      const { gw, query } = await world();
+      const pages = await browsers.open(3, query);
+      await connectedWithShared(pages);
+      await everyPage(
+        pages,
+        `${TOPIC} live, 3 tabs sharing`,
+        (tab, t) => tab.state(t).status === 'live' && tab.status().shared?.tabs === 3,
+        [TOPIC],
+      );
+      await eventually(
+        '1 connection',
+        () => stats(gw),
+        (s) => s.total === 1,
+      );
+      const [first] = gw.hub.sessions;
+      assert.ok(first, 'the shared connection');
+      const leader = pages[(await statuses(pages)).findIndex((s) => s.shared?.leader)];
+      const [gone, stays] = pages.filter((page) => page !== leader);
+      assert.ok(leader && gone && stays, 'a leader and two followers');
+      const published = [await publishSeen(gw, pages, TOPIC, { n: 1 })];
+
+      // A follower disconnects: the others keep the connection and their messages.
+      await call(gone, 'disconnect');
+      await waitIn(gone, 'disconnected', (tab) => !tab.status().connected, []);
+      await everyPage(
+        [leader, stays],
+        '2 tabs sharing',
+        (tab) => tab.status().connected && tab.status().shared?.tabs === 2,
+        [],
+      );
+      published.push(await publishSeen(gw, [leader, stays], TOPIC, { n: 2 }));
+      assert.deepEqual(await call(gone, 'seqs', TOPIC), published.slice(0, 1), 'the detached tab gets no more');
+      assert.equal((await call(gone, 'status')).shared?.leader ?? false, false);
+      assert.deepEqual([(await stats(gw)).total, gw.hub.sessions.has(first)], [1, true], 'the same connection');
+
+      // The leader disconnects while a message is published: the last tab leads, connects, resumes.
+      await call(leader, 'disconnect');
+      published.push((await gw.publish(TOPIC, { n: 3 })).seq);
+      await waitIn(
+        stays,
+        'the last tab leads',
+        (tab) => tab.status().connected && tab.status().shared?.leader === true && tab.status().shared?.tabs === 1,
+        [],
+      );
+      await eventually(
+        'a new connection replaces the leader’s',
+        () => ({ total: gw.hub.sessions.size, first: gw.hub.sessions.has(first) }),
+        (s) => s.total === 1 && !s.first,
+      );
+      const all = await statuses(pages);
+      assert.deepEqual(
+        all.map((s) => [s.connected, s.shared?.leader ?? false]),
+        pages.map((page) => [page === stays, page === stays]),
+        'one tab connected, leading',
+      );
+      published.push(await publishSeen(gw, [stays], TOPIC, { n: 4 }));
+      assert.deepEqual(await call(stays, 'seqs', TOPIC), published, 'every message once, in order');
+      const { stats: topicStats } = await call(stays, 'state', TOPIC);
+      assert.deepEqual([topicStats.gaps, topicStats.resets], [0, 0], 'no gap, no reset');
+
+      // The last tab disconnects: no connection left.
+      await call(stays, 'disconnect');
+      await eventually(
+        'no connection left',
+        () => stats(gw),
+        (s) => s.total === 0,
+      );
+    },
+  );
+
+  it('shareKey narrows sharing: 2 pages with key a, 2 with key b, 2 connections', { timeout: 45_000 }, async () => {
+    const { gw, query } = await world();
+    const a = await browsers.open(2, { ...query, key: 'a' });
+    const b = await browsers.open(2, { ...query, key: 'b' });
+    const pages = [...a, ...b];
+    await connectedWithShared(pages);
+    await everyPage(
+      pages,
+      `${TOPIC} live, 2 tabs sharing`,
+      (tab, t) => tab.state(t).status === 'live' && tab.status().shared?.tabs === 2,
+      [TOPIC],
+    );
+    const seen = await eventually(
+      '2 connections',
+      () => stats(gw),
+      (s) => s.total === 2,
+    );
+    assert.equal(seen[TOPIC], 2, 'one subscriber per key');
+    for (const [key, group] of [['a', a] as const, ['b', b] as const])
+      assert.equal((await statuses(group)).filter((s) => s.shared?.leader).length, 1, `one leader for key ${key}`);
+    await publishSeen(gw, pages, TOPIC, { n: 1 });
+    assert.equal((await stats(gw)).total, 2);
+  });
 });
