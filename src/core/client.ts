@@ -159,6 +159,7 @@ export function createClient(options: ClientOptions): Client {
       close: (code: number, reason: string, answer?: string) =>
         t === conn ? onClose(code, reason, answer) : t === probe ? probeFailed() : undefined,
       ticket: (error: unknown) => t === conn && ticketFailed(error),
+      topics: () => resumePoints(entries.values()),
     };
     const t: Transport = own
       ? factories[name](opts, handlers)

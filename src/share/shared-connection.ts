@@ -108,8 +108,7 @@ export function shareConnection(options: ShareOptions): SharedConnection {
   let client: Opened | undefined;
   let election: Election | undefined; // while this tab's client has the connection open, or is about to
   let decided: ((leads: boolean) => void) | undefined;
-  let asking = false; // a ticket for a new stream is on its way
-  let stale = false; // the stream's topics changed meanwhile
+  let asking = false; // a ticket for a new connection is on its way: it opens with the topics wanted then
   let spare: string | undefined; // the ticket this tab's client brought, not used yet
 
   const route = ({ gateway, tabs }: Routing): void => {
@@ -171,12 +170,10 @@ export function shareConnection(options: ShareOptions): SharedConnection {
       return connect(ticket);
     }
     asking = true;
-    stale = false;
     options.ticket().then(
       (ticket) => {
         asking = false;
         connect(ticket);
-        if (stale) reopen();
       },
       (error: unknown) => {
         asking = false;
@@ -191,10 +188,9 @@ export function shareConnection(options: ShareOptions): SharedConnection {
     );
   };
 
-  /** The stream's topics changed: a new stream with a fresh ticket (one request at a time). */
+  /** The stream's topics changed: a new stream with a fresh ticket, unless one is on its way. */
   const reopen = (): void => {
-    if (asking) stale = true;
-    else if (client && election?.leading()) dial();
+    if (!asking && client && election?.leading()) dial();
   };
 
   const enter = (): Election =>

@@ -100,7 +100,8 @@ export class StreamRelay {
       if (ok && held && epoch !== held.epoch) {
         return { gateway: [], tabs: [ok, [tab, { type: 'reset', topic, epoch: held.epoch }], ...latest] };
       }
-      const start = this.start.get(topic);
+      // From where the stream covers the topic: its opening point, or the one it will open from.
+      const start = this.start.get(topic) ?? this.from.get(topic)?.since;
       const covered = since === undefined || (start !== undefined && since >= start) || (!!held && since >= held.seq);
       // Covered: what the tab lacks is on its way to every holder (or it lacks nothing).
       if (covered) return { gateway: [], tabs: ok ? [ok] : [] };
