@@ -120,9 +120,14 @@ describe('tabs of one browser (issue 17, real Chromium and gateway)', { timeout:
     });
   }
 
-  for (const transport of ['websocket', 'sse'] as const) {
+  const failovers = [
+    ['websocket', 'closing'],
+    ['sse', 'closing'],
+    ['websocket', 'crashing'],
+  ] as const;
+  for (const [transport, end] of failovers) {
     it(
-      `closing the leader over ${transport} while messages flow: no gap, no duplicate, a new connection`,
+      `${end} the leader over ${transport} while messages flow: no gap, no duplicate, a new connection`,
       { timeout: 45_000 },
       async (ctx) => {
         const { gw, query } = await world(transport === 'sse' ? { transport: 'sse' } : {});
@@ -159,7 +164,7 @@ describe('tabs of one browser (issue 17, real Chromium and gateway)', { timeout:
         publishing.catch(() => {}); // awaited below; not unhandled if the test fails before
         await everyPage(pages, 'got 3 messages', (tab, t) => tab.seqs(t).length >= 3, [TOPIC]);
         const closedAt = Date.now();
-        await browsers.close(pages[leader]!);
+        await (end === 'crashing' ? browsers.crash(pages[leader]!) : browsers.close(pages[leader]!));
         const rest = pages.filter((_, i) => i !== leader);
 
         await eventually(
@@ -168,7 +173,7 @@ describe('tabs of one browser (issue 17, real Chromium and gateway)', { timeout:
           (s) => s.total === 1 && !s.old,
         );
         const failoverMs = (connects[0] ?? Date.now()) - closedAt;
-        ctx.diagnostic(`${transport}: new connection ${failoverMs} ms after the leader closed`);
+        ctx.diagnostic(`${transport}: new connection ${failoverMs} ms after ${end} the leader`);
         assert.ok(failoverMs <= 3_000, `a new connection within ~2 s (took ${failoverMs} ms)`);
         await everyPage(
           rest,
