@@ -46,6 +46,8 @@ describe('in Node', () => {
     gw.fanout('kpis.s2', { crash_free: 99.2 });
     assert.equal(await received, 99.2);
     assert.equal(client.status.get().transport, 'websocket');
+    // No tabs to share with here (no document, BroadcastChannel or Web Locks): a connection of its own, as before.
+    assert.equal(client.status.get().shared, null);
     client.disconnect();
     assert.equal(client.status.get().state, 'closed');
     // Once, and nothing else: the connection itself had nothing to warn about.
