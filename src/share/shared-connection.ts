@@ -112,10 +112,14 @@ export function shareConnection(options: ShareOptions): SharedConnection {
   let spare: string | undefined; // the ticket this tab's client brought, not used yet
 
   const route = ({ gateway, tabs }: Routing): void => {
-    if (relay instanceof StreamRelay) {
+    const stream = relay instanceof StreamRelay;
+    if (stream) {
       if (gateway.length) reopen();
     } else for (const frame of gateway) real?.send(frame);
-    for (const [to, frame] of tabs) {
+    for (const [to, f] of tabs) {
+      // Only the leader renews the connection's authority, and only on a WebSocket: the other clients are not
+      // told when it ends, so they fetch no ticket to refresh it (its end, if it comes, reaches them as a close).
+      const frame = f.type === 'hello' && (to !== tab || stream) ? { ...f, expiresIn: undefined } : f;
       if (to === tab) client?.handlers.frame(frame);
       else link.post({ kind: 'down', to, term: term(), frame });
     }

@@ -96,6 +96,22 @@ describe('shareConnection', function () {
     await eventually(() => b.shared.state.get().tabs === 2, { what: 'b counts two tabs' });
   });
 
+  it("tells only the leader when the connection's authority ends: only it refreshes", async () => {
+    const a = tab('a');
+    await eventually(() => a.shared.leading(), { what: 'a leads' });
+    const b = tab('b');
+    await eventually(() => wires.length === 1, { what: 'the leader connects' });
+    wires[0]?.handlers.frame({ ...HELLO, expiresIn: 60_000 });
+    await eventually(() => got(b, 'hello').length === 1, { what: 'b said hello' });
+    expect(got(a, 'hello')).to.deep.equal([{ ...HELLO, expiresIn: 60_000 }]);
+    expect(got(b, 'hello')).to.deep.equal([HELLO]);
+    // A follower's refresh (from an older SDK) is not the connection's: it never reaches the gateway.
+    b.send({ type: 'refresh', ticket: { ts: 1, nonce: 'n', scopes: '', sig: '0'.repeat(64) } });
+    b.send({ type: 'ping' });
+    await eventually(() => got(b, 'pong').length === 1, { what: 'b heard back after its refresh' });
+    expect(wires[0]?.sent).to.deep.equal([]);
+  });
+
   it('hands the connection over when the leader leaves: the follower connects with its own ticket', async () => {
     const a = tab('a');
     await eventually(() => a.shared.leading(), { what: 'a leads' });
