@@ -48,6 +48,22 @@ describe('the live-ops dashboard against a real gateway', function () {
     await untilEvent(crashFree, 'rt-message', () => crashFree.value === 98.5);
   });
 
+  it('shares one connection with a second dashboard in the same browser, and says so in both footers', async () => {
+    const second = await openDashboard(gw, 'ops.admin,liveops.admin');
+    try {
+      const footer = (d: Document) => d.getElementById('link-info')!.textContent ?? '';
+      await waitUntil(
+        () => [doc, second.doc].every((d) => / for 2 tabs/.test(footer(d))),
+        'both footers say the connection is shared by 2 tabs',
+        { timeout: 10_000 },
+      );
+      const holders = [footer(doc), footer(second.doc)].filter((text) => text.includes('held by this one'));
+      expect(holders).to.have.length(1);
+    } finally {
+      second.frame.remove();
+    }
+  });
+
   it('shows which topics the scopes allow, and forbidden for the others', async () => {
     const verdict = (topic: string) => doc.querySelector(`tr[data-topic="${topic}"] .verdict rt-topic`) as RtTopic;
     const economy = verdict('economy.patch');
