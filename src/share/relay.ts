@@ -17,6 +17,9 @@ import type { ClientFrame, HelloFrame, MsgFrame, ServerFrame } from '../protocol
 /** A tab, by the id it chose. */
 export type TabId = string;
 
+/** Stands for a tab that left while its `sub` was in flight: what answers it goes nowhere. */
+const GONE: TabId = '';
+
 /** What a call asks the caller to do: frames for the gateway, and frames for tabs. */
 export interface Routing {
   /** Frames to send on the gateway connection, in order. */
@@ -72,10 +75,11 @@ export class Relay {
   leave(tab: TabId): Routing {
     const topics = this.wants.get(tab);
     this.wants.delete(tab);
+    // Its `sub`s in flight are still answered, in order: their answers (and replays) go nowhere.
     for (const [topic, tabs] of this.pending)
       this.pending.set(
         topic,
-        tabs.filter((t) => t !== tab),
+        tabs.map((t) => (t === tab ? GONE : t)),
       );
     const gateway: ClientFrame[] = [];
     for (const topic of topics ?? []) if (!this.wanted(topic)) gateway.push(this.letGo(topic));
@@ -141,14 +145,17 @@ export class Relay {
         for (const tab of this.wants.keys()) tabs.push([tab, frame]);
         break;
       case 'sub.ok': {
-        const tab = this.pending.get(frame.topic)?.shift() ?? self;
+        const tab = this.pending.get(frame.topic)?.shift() ?? GONE;
+        // The answer to a `sub` let go of since (its `unsub` follows): the topic is held by no one.
+        if (!this.wanted(frame.topic)) break;
         this.held.set(frame.topic, { seq: frame.seq, epoch: frame.epoch, latest: this.held.get(frame.topic)?.latest });
         this.replays.set(frame.topic, { tab, upTo: frame.seq, fresh: true });
-        tabs.push([tab, frame]);
+        if (tab !== GONE) tabs.push([tab, frame]);
         break;
       }
       case 'sub.err': {
         const tab = this.pending.get(frame.topic)?.shift();
+        if (tab === GONE) break;
         // Unasked (the connection lost the scope): every tab holding the topic loses it.
         const to = tab === undefined ? this.holders(frame.topic) : [tab];
         for (const t of to) {
@@ -162,7 +169,9 @@ export class Relay {
         const replay = this.replays.get(frame.topic);
         const held = this.held.get(frame.topic);
         if (held) Object.assign(held, { seq: 0, epoch: frame.epoch });
-        if (replay?.fresh) tabs.push([replay.tab, frame]);
+        if (replay?.fresh) {
+          if (replay.tab !== GONE) tabs.push([replay.tab, frame]);
+        }
         else for (const t of this.holders(frame.topic)) tabs.push([t, frame]);
         break;
       }
@@ -172,7 +181,7 @@ export class Relay {
         if (replay && frame.seq <= replay.upTo) {
           replay.fresh = false;
           if (held && frame.seq >= held.seq) held.latest = frame;
-          tabs.push([replay.tab, frame]);
+          if (replay.tab !== GONE) tabs.push([replay.tab, frame]);
           break;
         }
         this.replays.delete(frame.topic);

@@ -87,6 +87,9 @@ interface Opened {
  */
 const ABNORMAL = 1006;
 
+/** What a tab's client sends about the connection itself, not about a topic. */
+const CONNECTION_FRAMES = new Set<ClientFrame['type']>(['ping', 'pong', 'refresh']);
+
 const randomTab = (): TabId => Math.random().toString(36).slice(2, 12);
 
 /** A client's resume points as a joining tab sends them. */
@@ -291,8 +294,12 @@ export function shareConnection(options: ShareOptions): SharedConnection {
       return {
         duplex: true,
         send: (frame: ClientFrame) => {
-          if (election?.leading() && relay) route(relay.fromTab(tab, frame));
-          else link.post({ kind: 'up', tab, frame });
+          if (!election?.leading() || !relay) return link.post({ kind: 'up', tab, frame });
+          // The leader's own `ping`, `pong` and `refresh` are the connection's: they go to the gateway as they
+          // would on a connection of its own, so its client sees a dead link and renews the authority. (A
+          // stream takes none: its `ping` goes unanswered, and the stream's silence tells.)
+          if (!CONNECTION_FRAMES.has(frame.type)) route(relay.fromTab(tab, frame));
+          else if (!(relay instanceof StreamRelay)) real?.send(frame);
         },
         close: () => {
           client = undefined;

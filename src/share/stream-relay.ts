@@ -33,6 +33,8 @@ export class StreamRelay {
   /** From which `seq` the stream covers each topic (its opening point, else its first `sub.ok`). */
   private readonly start = new Map<string, number>();
   private readonly held = new Map<string, Held>();
+  /** Topics the stream brought a message of since it opened. */
+  private readonly came = new Set<string>();
   private hello: HelloFrame | undefined;
 
   /** The tabs the relay serves. */
@@ -70,9 +72,11 @@ export class StreamRelay {
   fromTab(tab: TabId, frame: ClientFrame): Routing {
     const wants = this.wants.get(tab) ?? this.wants.set(tab, new Set()).get(tab)!;
     switch (frame.type) {
-      case 'sub':
+      case 'sub': {
+        const had = wants.has(frame.topic);
         wants.add(frame.topic);
-        return this.sub(tab, frame.topic, frame.since, frame.epoch);
+        return this.sub(tab, frame.topic, had, frame.since, frame.epoch);
+      }
       case 'unsub': {
         wants.delete(frame.topic);
         const gateway = this.wanted(frame.topic) ? [] : [this.letGo(frame.topic)];
@@ -85,8 +89,11 @@ export class StreamRelay {
     }
   }
 
-  /** A tab's `sub`: answered from what the stream carries, or the stream reopens (from further back). */
-  private sub(tab: TabId, topic: string, since?: number, epoch?: string): Routing {
+  /**
+   * A tab's `sub`: answered from what the stream carries, or the stream reopens (from further back). `had`: the
+   * tab held the topic already (it resubscribes after a new stream's `hello`), so it got all the stream brought.
+   */
+  private sub(tab: TabId, topic: string, had: boolean, since?: number, epoch?: string): Routing {
     const held = this.held.get(topic);
     if (this.topics.has(topic)) {
       const ok: [TabId, ServerFrame] | undefined = held && [
@@ -100,9 +107,11 @@ export class StreamRelay {
       if (ok && held && epoch !== held.epoch) {
         return { gateway: [], tabs: [ok, [tab, { type: 'reset', topic, epoch: held.epoch }], ...latest] };
       }
-      // From where the stream covers the topic: its opening point, or the one it will open from.
+      // From where the stream covers the topic: its opening point, or the one it will open from. A tab that was
+      // not holding it is covered from there only while nothing came yet: what came since went to others only.
       const start = this.start.get(topic) ?? this.from.get(topic)?.since;
-      const covered = since === undefined || (start !== undefined && since >= start) || (!!held && since >= held.seq);
+      const fromStart = start !== undefined && since !== undefined && since >= start && (had || !this.came.has(topic));
+      const covered = since === undefined || fromStart || (!!held && since >= held.seq);
       // Covered: what the tab lacks is on its way to every holder (or it lacks nothing).
       if (covered) return { gateway: [], tabs: ok ? [ok] : [] };
     }
@@ -149,6 +158,7 @@ export class StreamRelay {
         holders(frame.topic);
         break;
       case 'msg': {
+        this.came.add(frame.topic);
         const held = this.held.get(frame.topic);
         if (held) Object.assign(held, { seq: Math.max(held.seq, frame.seq), latest: frame });
         holders(frame.topic);
@@ -182,6 +192,7 @@ export class StreamRelay {
   opened(points: ReadonlyMap<string, SseResume | undefined>): void {
     this.from.clear();
     this.start.clear();
+    this.came.clear();
     for (const [topic, point] of points) if (point) this.start.set(topic, point.since);
   }
 
@@ -194,6 +205,7 @@ export class StreamRelay {
     this.topics.delete(topic);
     this.from.delete(topic);
     this.start.delete(topic);
+    this.came.delete(topic);
     this.held.delete(topic);
     return { type: 'unsub', topic };
   }

@@ -98,4 +98,34 @@ describe('Relay', () => {
       ['L', 'F'],
     );
   });
+
+  it('drops the answer to a sub whose tab left, and routes the next answer to the tab that asked next', () => {
+    const relay = new Relay();
+    relay.join('L');
+    relay.fromGateway(HELLO, 'L');
+    relay.join('F');
+    relay.join('G');
+    relay.fromTab('F', { type: 'sub', topic: 'kpis.s2', since: 3, epoch: 'e' });
+    relay.fromTab('G', { type: 'sub', topic: 'kpis.s2', since: 5, epoch: 'e' });
+    relay.leave('F');
+    const first = relay.fromGateway({ type: 'sub.ok', topic: 'kpis.s2', seq: 9, epoch: 'e' }, 'L');
+    assert.deepEqual(first.tabs, [], "F's answer goes nowhere");
+    assert.deepEqual(relay.fromGateway(msg(4), 'L').tabs, [], "nor F's replay");
+    const second = relay.fromGateway({ type: 'sub.ok', topic: 'kpis.s2', seq: 9, epoch: 'e' }, 'L');
+    assert.deepEqual(second.tabs, [['G', { type: 'sub.ok', topic: 'kpis.s2', seq: 9, epoch: 'e' }]]);
+    assert.deepEqual(relay.fromGateway(msg(6), 'L').tabs, [['G', msg(6)]], "G's replay");
+  });
+
+  it('ignores a late sub.ok for a topic nobody holds any more, so the next sub reaches the gateway', () => {
+    const relay = new Relay();
+    relay.join('L');
+    relay.fromGateway(HELLO, 'L');
+    relay.join('F');
+    relay.fromTab('F', { type: 'sub', topic: 'kpis.s2' });
+    assert.deepEqual(relay.leave('F').gateway, [{ type: 'unsub', topic: 'kpis.s2' }]);
+    assert.deepEqual(relay.fromGateway({ type: 'sub.ok', topic: 'kpis.s2', seq: 9, epoch: 'e' }, 'L').tabs, []);
+    assert.deepEqual(relay.fromTab('L', { type: 'sub', topic: 'kpis.s2' }).gateway, [
+      { type: 'sub', topic: 'kpis.s2' },
+    ]);
+  });
 });

@@ -126,4 +126,20 @@ describe('StreamRelay (the leader on an SSE stream)', () => {
     assert.deepEqual(relay.fromGateway(error, 'L').tabs, [['L', error]]);
     assert.deepEqual(relay.fromGateway({ type: 'ping' }, 'L').tabs.length, 2);
   });
+
+  it('reopens for a tab that comes back to a topic after messages it did not get', () => {
+    const relay = streaming();
+    relay.fromTab('F', { type: 'unsub', topic: 'kpis.s2' });
+    relay.fromGateway(msg(11), 'L');
+    relay.fromGateway(msg(12), 'L');
+    // F held 10 when it let go; 11 and 12 went to L only.
+    const back = relay.fromTab('F', { type: 'sub', topic: 'kpis.s2', since: 10, epoch: 'e' });
+    assert.deepEqual(back.gateway, [{ type: 'sub', topic: 'kpis.s2', since: 10, epoch: 'e' }]);
+    assert.deepEqual(relay.points().get('kpis.s2'), { since: 10, epoch: 'e' });
+    // L, which held it all along, resubscribing after the new stream's hello is covered.
+    relay.opened(relay.points());
+    relay.fromGateway(HELLO, 'L');
+    relay.fromGateway(msg(11), 'L');
+    assert.deepEqual(relay.fromTab('L', { type: 'sub', topic: 'kpis.s2', since: 12, epoch: 'e' }).gateway, []);
+  });
 });
