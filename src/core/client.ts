@@ -168,8 +168,13 @@ export function createClient(options: ClientOptions): Client {
     return t;
   }
 
-  /** Closes the connection and any probe silently and forgets their state; the caller decides what next. */
+  /**
+   * Closes the connection and any probe silently and forgets their state; the caller decides what next. A tab
+   * that shares leaves its group too (a leader hands over), also when it had not opened yet: its next dial
+   * enters again.
+   */
   function drop(): void {
+    shared?.leave();
     conn?.close();
     probe?.close();
     conn = probe = kind = undefined;
@@ -417,7 +422,6 @@ export function createClient(options: ClientOptions): Client {
     gen++;
     dialing = false;
     drop();
-    shared?.leave(); // also when it entered the election and had not opened yet
     retryT.clear();
     for (const e of entries.values()) {
       if (e.lingerT.pending()) {

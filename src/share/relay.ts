@@ -171,8 +171,7 @@ export class Relay {
         if (held) Object.assign(held, { seq: 0, epoch: frame.epoch });
         if (replay?.fresh) {
           if (replay.tab !== GONE) tabs.push([replay.tab, frame]);
-        }
-        else for (const t of this.holders(frame.topic)) tabs.push([t, frame]);
+        } else for (const t of this.holders(frame.topic)) tabs.push([t, frame]);
         break;
       }
       case 'msg': {

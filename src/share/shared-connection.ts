@@ -57,12 +57,10 @@ export interface SharedConnection {
   /** Tabs sharing, and whether this one leads. */
   readonly state: ReadableStore<ShareState>;
   /**
-   * Leaves the election, as when this tab's client closes its transport: a leader hands the connection over (the
-   * next tab in line leads). The client's next `lead()` enters it again.
+   * Leaves the group (its election and channel), as when this tab's client closes its transport: a leader hands
+   * the connection over (the next tab in line leads). The next `lead()` enters it again.
    */
   leave(): void;
-  /** Leaves the group for good. */
-  close(): void;
 }
 
 /** What a shared transport reports to its client: a transport's reports, and a ticket this tab could not get. */
@@ -101,8 +99,16 @@ const joinTopics = (topics: TransportOptions['topics']): JoinTopic[] =>
  * @example const shared = shareConnection({ group, ticket: async () => ticketQuery(await getTicket(options)) });
  */
 export function shareConnection(options: ShareOptions): SharedConnection {
-  const tab = options.tab ?? randomTab();
-  const link: TabLink = tabLink(options.group, tab);
+  const base = options.tab ?? randomTab();
+  let entries = 0;
+  // This tab's id while it takes part, new each time: a tab that left and came back is never its former self.
+  let tab: TabId = base;
+  let link: TabLink | undefined; // while it takes part
+  const post = (message: TabMessage): void => link?.post(message);
+  /** The lock a tab holds while it takes part: granted to the leader, it says the tab left, closed or crashed. */
+  const lockOf = (t: TabId): string => `${options.group}|tab|${t}`;
+  let letGo: (() => void) | undefined; // releases this tab's own
+  const watchers = new Map<TabId, AbortController>(); // the leader's requests for the other tabs' locks
   const state = atom<ShareState>({ tabs: 0, leader: false });
   let relay: Relay | StreamRelay | undefined; // while leading
   let real: Transport | undefined; // the gateway connection, while leading
@@ -124,7 +130,7 @@ export function shareConnection(options: ShareOptions): SharedConnection {
       // told when it ends, so they fetch no ticket to refresh it (its end, if it comes, reaches them as a close).
       const frame = f.type === 'hello' && (to !== tab || stream) ? { ...f, expiresIn: undefined } : f;
       if (to === tab) client?.handlers.frame(frame);
-      else link.post({ kind: 'down', to, term: term(), frame });
+      else post({ kind: 'down', to, term: term(), frame });
     }
   };
   const term = (): number => election?.term() ?? heard;
@@ -142,7 +148,7 @@ export function shareConnection(options: ShareOptions): SharedConnection {
   /** The real connection ended: every tab hears the same close. */
   const ended = (code: number, reason: string, answer?: string): void => {
     real = undefined;
-    link.post({ kind: 'end', code, reason, term: term() });
+    post({ kind: 'end', code, reason, term: term() });
     client?.handlers.close(code, reason, answer);
   };
 
@@ -189,7 +195,7 @@ export function shareConnection(options: ShareOptions): SharedConnection {
         const t = real;
         real = undefined;
         t?.close();
-        link.post({ kind: 'end', code: ABNORMAL, reason: 'the leading tab got no ticket', term: term() });
+        post({ kind: 'end', code: ABNORMAL, reason: 'the leading tab got no ticket', term: term() });
         client?.handlers.ticket(error);
       },
     );
@@ -200,8 +206,33 @@ export function shareConnection(options: ShareOptions): SharedConnection {
     if (!asking && client && election?.leading()) dial();
   };
 
-  const enter = (): Election =>
-    elect({
+  /** Leading: hears of `t` leaving by the browser, even when its page crashed and could say nothing. */
+  const watch = (t: TabId): void => {
+    if (t === tab || watchers.has(t)) return;
+    const stop = new AbortController();
+    watchers.set(t, stop);
+    navigator.locks
+      .request(lockOf(t), { signal: stop.signal }, () => {
+        watchers.delete(t);
+        if (!election?.leading() || !relay) return;
+        route(relay.leave(t));
+        count();
+      })
+      .catch(() => {}); // withdrawn: this tab no longer leads
+  };
+  const unwatch = (): void => {
+    for (const stop of watchers.values()) stop.abort();
+    watchers.clear();
+  };
+
+  /** This tab takes part: a new id, the group's channel, its own tab lock, and its place in the election. */
+  const enter = (): Election => {
+    tab = `${base}:${++entries}`;
+    link = tabLink(options.group, tab);
+    link.on(hear);
+    const held = new Promise<void>((resolve) => (letGo = resolve));
+    void navigator.locks.request(lockOf(tab), () => held);
+    return elect({
       name: options.group,
       tab,
       link,
@@ -223,24 +254,29 @@ export function shareConnection(options: ShareOptions): SharedConnection {
         // Another tab took the lock (this one was frozen): it holds the connection now; this one follows it.
         const t = real;
         real = relay = undefined;
+        unwatch();
         t?.close();
         state.set({ ...state.get(), leader: false });
-        if (client) link.post({ kind: 'join', tab, topics: joinTopics(client.handlers.topics()) });
+        if (client) post({ kind: 'join', tab, topics: joinTopics(client.handlers.topics()) });
       },
     });
+  };
 
   /** This tab's client let go: a leader hands the connection over (the next tab in line leads). */
   const resign = (): void => {
     const t = real;
     real = relay = undefined;
+    unwatch();
     election?.resign();
-    election = decided = spare = undefined;
+    if (!t) post({ kind: 'leave', tab });
+    link?.close();
+    letGo?.();
+    link = election = decided = spare = letGo = undefined;
     t?.close();
-    if (!t) link.post({ kind: 'leave', tab });
     state.set({ tabs: 0, leader: false });
   };
 
-  link.on((message: TabMessage) => {
+  function hear(message: TabMessage): void {
     const leading = election?.leading();
     switch (message.kind) {
       case 'beat':
@@ -250,7 +286,7 @@ export function shareConnection(options: ShareOptions): SharedConnection {
           heard = message.term;
           leader = message.leader;
           // A new leader does not know this tab yet.
-          if (client && !leading) link.post({ kind: 'join', tab, topics: joinTopics(client.handlers.topics()) });
+          if (client && !leading) post({ kind: 'join', tab, topics: joinTopics(client.handlers.topics()) });
         }
         if (!leading) state.set({ tabs: message.tabs, leader: false });
         return;
@@ -262,11 +298,14 @@ export function shareConnection(options: ShareOptions): SharedConnection {
         return;
     }
     if (!leading || !relay) return;
-    if (message.kind === 'join') route(relay.join(message.tab, message.topics));
-    else if (message.kind === 'leave') route(relay.leave(message.tab));
-    else route(relay.fromTab(message.tab, message.frame));
+    if (message.kind === 'leave') route(relay.leave(message.tab));
+    else {
+      watch(message.tab);
+      if (message.kind === 'join') route(relay.join(message.tab, message.topics));
+      else route(relay.fromTab(message.tab, message.frame));
+    }
     count();
-  });
+  }
 
   return {
     lead() {
@@ -290,11 +329,11 @@ export function shareConnection(options: ShareOptions): SharedConnection {
         route(board.join(tab, joinTopics(handlers.topics())));
         count();
         if (board instanceof Relay) dial();
-      } else link.post({ kind: 'join', tab, topics: joinTopics(handlers.topics()) });
+      } else post({ kind: 'join', tab, topics: joinTopics(handlers.topics()) });
       return {
         duplex: true,
         send: (frame: ClientFrame) => {
-          if (!election?.leading() || !relay) return link.post({ kind: 'up', tab, frame });
+          if (!election?.leading() || !relay) return post({ kind: 'up', tab, frame });
           // The leader's own `ping`, `pong` and `refresh` are the connection's: they go to the gateway as they
           // would on a connection of its own, so its client sees a dead link and renews the authority. (A
           // stream takes none: its `ping` goes unanswered, and the stream's silence tells.)
@@ -313,10 +352,5 @@ export function shareConnection(options: ShareOptions): SharedConnection {
       resign();
     },
     state: readonly(state),
-    close() {
-      client = undefined;
-      resign();
-      link.close();
-    },
   };
 }

@@ -69,7 +69,7 @@ describe('shareConnection', function () {
     tabs = [];
     group = `test-share-${Date.now()}-${groups++}`;
   });
-  afterEach(() => tabs.forEach((t) => t.close()));
+  afterEach(() => tabs.forEach((t) => t.leave()));
 
   it('opens one gateway connection for two tabs and routes each answer to the tab that asked', async () => {
     const a = tab('a');
@@ -118,7 +118,7 @@ describe('shareConnection', function () {
     const b = tab('b');
     wires[0]?.handlers.frame(HELLO);
     await eventually(() => got(b, 'hello').length === 1, { what: 'b said hello' });
-    tabs[0]?.close(); // the leader's page goes away
+    tabs[0]?.leave(); // the leader's page goes away
     await eventually(() => b.shared.leading() && wires.length === 2, { what: 'b leads and connects' });
     expect(wires[0]?.closed).to.equal(true);
     expect(wires[1]?.ticket).to.equal('ts=b-later');

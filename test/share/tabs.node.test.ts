@@ -264,6 +264,38 @@ describe('tabs of one browser (issue 17, real Chromium and gateway)', { timeout:
     },
   );
 
+  for (const end of ['closing', 'crashing'] as const) {
+    it(
+      `${end} a follower that holds a topic alone: the leader counts it gone and unsubscribes the topic`,
+      { timeout: 45_000 },
+      async () => {
+        const { gw, query } = await world({ linger: 100 });
+        const pages = await browsers.open(3, query);
+        await connectedWithShared(pages);
+        await everyPage(pages, '3 tabs sharing', (tab) => tab.status().shared?.tabs === 3, []);
+        const all = await statuses(pages);
+        const leader = pages[all.findIndex((s) => s.shared?.leader)]!;
+        const [follower] = pages.filter((_, i) => !all[i]!.shared?.leader);
+        assert.ok(follower, 'a follower');
+        await call(follower, 'subscribe', OTHER);
+        await eventually(
+          `the gateway has a subscriber on ${OTHER}`,
+          () => stats(gw),
+          (s) => s[OTHER] === 1,
+        );
+        // The page goes away without a word (a crash says nothing at all): the browser tells the leader.
+        await (end === 'crashing' ? browsers.crash(follower) : browsers.close(follower));
+        await waitIn(leader, '2 tabs sharing', (tab) => tab.status().shared?.tabs === 2, []);
+        const seen = await eventually(
+          `no subscriber left on ${OTHER}`,
+          () => stats(gw),
+          (s) => s[OTHER] === 0,
+        );
+        assert.deepEqual([seen.total, seen[TOPIC]], [1, 1]);
+      },
+    );
+  }
+
   it(
     'a frozen leader: the others take over on the wall clock, with no gap; woken, it follows',
     { timeout: 45_000 },
