@@ -5,6 +5,8 @@
  * test/share/fixtures/tabs-harness.ts. Needs Chromium (`CHROME_PATH`, default `/usr/bin/chromium`).
  */
 import assert from 'node:assert/strict';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { after, afterEach, before, describe, it } from 'node:test';
 import type { Page } from 'puppeteer-core';
 import type { Gateway } from '../../server/index.js';
@@ -263,6 +265,29 @@ describe('tabs of one browser (issue 17, real Chromium and gateway)', { timeout:
       await publishSeen(gw, pages, TOPIC, { n: 3 });
     },
   );
+
+  it('a ticket endpoint that fails is told in every tab, not only the leading one', { timeout: 45_000 }, async () => {
+    // Answers every ticket request 503, readable from the pages' origin.
+    const failing = http.createServer((_req, res) => {
+      res.writeHead(503, { 'content-type': 'text/plain', 'access-control-allow-origin': '*' });
+      res.end('ticket service down');
+    });
+    await new Promise<void>((resolve) => failing.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = failing.address() as AddressInfo;
+      const { query } = await world({ auth: `http://127.0.0.1:${port}/rt/ticket` });
+      const pages = await browsers.open(3, query);
+      await everyPage(
+        pages,
+        'the ticket error in status.error',
+        (tab) => tab.status().error?.source === 'ticket' && tab.status().error?.code === 503,
+        [],
+      );
+    } finally {
+      failing.closeAllConnections();
+      await new Promise<void>((resolve) => failing.close(() => resolve()));
+    }
+  });
 
   for (const end of ['closing', 'crashing'] as const) {
     it(
