@@ -112,6 +112,30 @@ describe('shareConnection', function () {
     expect(wires[0]?.sent).to.deep.equal([]);
   });
 
+  it("sends the leader's ping, pong and refresh to the gateway, and answers a follower's ping itself", async () => {
+    const a = tab('a');
+    await eventually(() => a.shared.leading(), { what: 'a leads' });
+    const b = tab('b');
+    await eventually(() => wires.length === 1, { what: 'the leader connects' });
+    wires[0]?.handlers.frame(HELLO);
+    await eventually(() => got(b, 'hello').length === 1, { what: 'b said hello' });
+    const ticket = { ts: 1, nonce: 'n', scopes: '', sig: '0'.repeat(64) };
+    a.send({ type: 'ping' });
+    a.send({ type: 'pong' });
+    a.send({ type: 'refresh', ticket });
+    // The leader's client sees a dead link as it would alone: nothing answers its ping but the gateway.
+    expect(wires[0]?.sent).to.deep.equal([{ type: 'ping' }, { type: 'pong' }, { type: 'refresh', ticket }]);
+    expect(got(a, 'pong')).to.deep.equal([]);
+    wires[0]?.handlers.frame({ type: 'pong' });
+    wires[0]?.handlers.frame({ type: 'refresh.ok', scopes: [], expiresIn: 60_000 });
+    expect(got(a, 'pong')).to.have.length(1);
+    expect(got(a, 'refresh.ok')).to.have.length(1);
+    b.send({ type: 'ping' });
+    await eventually(() => got(b, 'pong').length === 1, { what: "b's ping answered by the leader" });
+    expect(wires[0]?.sent).to.have.length(3);
+    expect(got(b, 'refresh.ok')).to.deep.equal([]);
+  });
+
   it('hands the connection over when the leader leaves: the follower connects with its own ticket', async () => {
     const a = tab('a');
     await eventually(() => a.shared.leading(), { what: 'a leads' });
