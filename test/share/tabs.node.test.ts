@@ -64,8 +64,11 @@ describe('tabs of one browser (issue 17, real Chromium and gateway)', { timeout:
   });
 
   /** A fresh gateway serving TOPIC and OTHER, and the query of a tab holding TOPIC on it. */
-  const world = async (query: Partial<TabQuery> = {}): Promise<{ gw: Gateway; query: TabQuery }> => {
-    const gw = (running = await startGateway({ [TOPIC]: SCOPES, [OTHER]: SCOPES }));
+  const world = async (
+    query: Partial<TabQuery> = {},
+    gateway: { maxConnectionAgeMs?: number } = {},
+  ): Promise<{ gw: Gateway; query: TabQuery }> => {
+    const gw = (running = await startGateway({ [TOPIC]: SCOPES, [OTHER]: SCOPES }, gateway));
     return { gw, query: { gw: gw.url, scopes: SCOPES, topics: [TOPIC], ...query } };
   };
 
@@ -263,6 +266,31 @@ describe('tabs of one browser (issue 17, real Chromium and gateway)', { timeout:
       );
       assert.deepEqual([seen.total, seen[TOPIC]], [1, 1]);
       await publishSeen(gw, pages, TOPIC, { n: 3 });
+    },
+  );
+
+  it(
+    "the leader renews the shared connection's authority in band: no tab reconnects",
+    { timeout: 45_000 },
+    async () => {
+      const { gw, query } = await world({}, { maxConnectionAgeMs: 4_000 });
+      const pages = await browsers.open(3, query);
+      await connectedWithShared(pages);
+      await everyPage(pages, '3 tabs sharing', (tab) => tab.status().shared?.tabs === 3, []);
+      const [session] = gw.hub.sessions;
+      const all = await statuses(pages);
+      const leader = pages[all.findIndex((s) => s.shared?.leader)]!;
+      const first = all.find((s) => s.shared?.leader)!.expiresAt;
+      assert.ok(first, 'the leader knows when the authority ends');
+      assert.deepEqual(
+        all.filter((s) => !s.shared?.leader).map((s) => s.expiresAt),
+        [null, null],
+        'the followers are not told: they never refresh',
+      );
+      await waitIn(leader, 'a refresh moved the end', (tab, end) => (tab.status().expiresAt ?? 0) > end, [first]);
+      assert.deepEqual([...gw.hub.sessions], [session], 'the same connection');
+      for (const status of await statuses(pages)) assert.equal(status.stats.reconnectCount, 0);
+      await publishSeen(gw, pages, TOPIC, { n: 1 });
     },
   );
 
