@@ -34,6 +34,11 @@ interface Held {
   epoch: string;
   /** The latest message, what a `sub` without `since` gets after `sub.ok`. */
   latest: MsgFrame | undefined;
+  /**
+   * The last `seq` every holder was given. A replay may carry messages newer than that (the gateway had them
+   * queued for this connection, and now counts them sent with the replay): they go to every holder.
+   */
+  sent: number;
 }
 
 /** A `sub` answered by the gateway, whose replay is on its way to one tab. */
@@ -43,6 +48,8 @@ interface Replay {
   upTo: number;
   /** Nothing live came since the `sub.ok`: a `reset` now is the answer to the `sub`, not an in-band one. */
   fresh: boolean;
+  /** The last `seq` of the replay so far: the same message again is live and every holder had it. */
+  last: number;
 }
 
 /** Routes frames between tabs and the one gateway connection. */
@@ -148,8 +155,15 @@ export class Relay {
         const tab = this.pending.get(frame.topic)?.shift() ?? GONE;
         // The answer to a `sub` let go of since (its `unsub` follows): the topic is held by no one.
         if (!this.wanted(frame.topic)) break;
-        this.held.set(frame.topic, { seq: frame.seq, epoch: frame.epoch, latest: this.held.get(frame.topic)?.latest });
-        this.replays.set(frame.topic, { tab, upTo: frame.seq, fresh: true });
+        const before = this.held.get(frame.topic);
+        const same = before?.epoch === frame.epoch;
+        this.held.set(frame.topic, {
+          seq: frame.seq,
+          epoch: frame.epoch,
+          latest: before?.latest,
+          sent: same ? before.sent : frame.seq,
+        });
+        this.replays.set(frame.topic, { tab, upTo: frame.seq, fresh: true, last: -1 });
         if (tab !== GONE) tabs.push([tab, frame]);
         break;
       }
@@ -171,20 +185,32 @@ export class Relay {
         if (held) Object.assign(held, { seq: 0, epoch: frame.epoch });
         if (replay?.fresh) {
           if (replay.tab !== GONE) tabs.push([replay.tab, frame]);
-        } else for (const t of this.holders(frame.topic)) tabs.push([t, frame]);
+        } else {
+          if (held) held.sent = 0; // a new epoch for every holder: its messages start over
+          for (const t of this.holders(frame.topic)) tabs.push([t, frame]);
+        }
         break;
       }
       case 'msg': {
         const replay = this.replays.get(frame.topic);
         const held = this.held.get(frame.topic);
         if (replay && frame.seq <= replay.upTo) {
+          if (frame.seq <= replay.last) break; // again: the replay gave it to the tab, and to the others if new
           replay.fresh = false;
+          replay.last = frame.seq;
           if (held && frame.seq >= held.seq) held.latest = frame;
           if (replay.tab !== GONE) tabs.push([replay.tab, frame]);
+          if (held && frame.seq > held.sent) {
+            held.sent = frame.seq;
+            for (const t of this.holders(frame.topic)) if (t !== replay.tab) tabs.push([t, frame]);
+          }
           break;
         }
         this.replays.delete(frame.topic);
-        if (held) Object.assign(held, { seq: Math.max(held.seq, frame.seq), latest: frame });
+        if (held) {
+          if (frame.seq <= held.sent) break; // every holder had it, with a replay
+          Object.assign(held, { seq: Math.max(held.seq, frame.seq), latest: frame, sent: frame.seq });
+        }
         for (const t of this.holders(frame.topic)) tabs.push([t, frame]);
         break;
       }

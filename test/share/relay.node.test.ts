@@ -128,4 +128,30 @@ describe('Relay', () => {
       { type: 'sub', topic: 'kpis.s2' },
     ]);
   });
+
+  it("gives every holder the newer messages of another tab's replay, which the gateway will not send again", () => {
+    const relay = new Relay();
+    relay.join('L');
+    relay.fromGateway(HELLO, 'L');
+    relay.fromTab('L', { type: 'sub', topic: 'kpis.s2' });
+    relay.fromGateway({ type: 'sub.ok', topic: 'kpis.s2', seq: 5, epoch: 'e' }, 'L');
+    relay.fromGateway(msg(5), 'L');
+    relay.join('F');
+    relay.fromTab('F', { type: 'sub', topic: 'kpis.s2', since: 3, epoch: 'e' });
+    // A busy gateway had 6 and 7 queued for this connection: its answer to F includes them, and it skips them after.
+    relay.fromGateway({ type: 'sub.ok', topic: 'kpis.s2', seq: 7, epoch: 'e' }, 'L');
+    const routed = [4, 5, 6, 7].map((seq) => relay.fromGateway(msg(seq), 'L'));
+    assert.deepEqual(
+      routed.map((r) => to(r, 'F').map((f) => (f as MsgFrame).seq)),
+      [[4], [5], [6], [7]],
+    );
+    assert.deepEqual(
+      routed.map((r) => to(r, 'L').map((f) => (f as MsgFrame).seq)),
+      [[], [], [6], [7]],
+    );
+    // Had the gateway sent 7 live as well, no tab would get it twice; 8 goes to both.
+    assert.deepEqual(relay.fromGateway(msg(7), 'L').tabs, []);
+    const live = relay.fromGateway(msg(8), 'L');
+    assert.deepEqual([to(live, 'L'), to(live, 'F')], [[msg(8)], [msg(8)]]);
+  });
 });
