@@ -34,8 +34,8 @@ export async function measure(entry: string, options: BuildOptions = {}): Promis
 
 /** An entry bundled with code splitting: what a page loads at once, and what it loads only when asked. */
 export interface MeasuredSplit extends Measured {
-  /** The chunks only a dynamic `import()` loads, by name, gzipped. */
-  lazy: Map<string, number>;
+  /** The chunks only a dynamic `import()` loads, by name: minified and gzipped bytes. */
+  lazy: Map<string, { bytes: number; gzipped: number }>;
 }
 
 /**
@@ -67,8 +67,10 @@ export async function measureSplit(entry: string): Promise<MeasuredSplit> {
       if (dep) eager.add(dep);
     }
   }
-  const lazy = new Map<string, number>();
-  for (const [file, bytes] of files) if (!eager.has(file) && file.endsWith('.js')) lazy.set(file, gzipLength(bytes));
+  const lazy = new Map<string, { bytes: number; gzipped: number }>();
+  for (const [file, bytes] of files) {
+    if (!eager.has(file) && file.endsWith('.js')) lazy.set(file, { bytes: bytes.length, gzipped: gzipLength(bytes) });
+  }
   const gzipped = [...eager].reduce((sum, file) => sum + gzipLength(files.get(file) ?? ''), 0);
   return { code, gzipped, lazy };
 }
