@@ -210,7 +210,7 @@ export function createClient(options: ClientOptions): Client {
     try {
       if (sharing) shared = await sharing;
       // A tab that follows another's connection needs no ticket. (A stopped client must not enter the election.)
-      if (my === gen && (!shared || (await shared.lead()))) ticket = await getTicket(options);
+      if (my === gen && (!shared || (await shared.lead(name === 'sse')))) ticket = await getTicket(options);
     } catch (error) {
       if (my === gen) ticketFailed(error);
       return;

@@ -44,9 +44,10 @@ export interface ShareState {
 export interface SharedConnection {
   /**
    * Enters this tab in the election (if it is not in it) and tells, once it is known, whether it leads: its
-   * client then brings a ticket (a follower needs none).
+   * client then brings a ticket (a follower needs none). `oneWay`: its client will open a stream (SSE), so a
+   * leader serves the tabs that join meanwhile as a stream's (their topics open it).
    */
-  lead(): Promise<boolean>;
+  lead(oneWay?: boolean): Promise<boolean>;
   /**
    * Opens the connection for this tab's client: `factory` is the real transport, used if this tab leads;
    * `oneWay` says it is a stream (SSE) that carries the topics of its URL.
@@ -119,6 +120,7 @@ export function shareConnection(options: ShareOptions): SharedConnection {
   let decided: ((leads: boolean) => void) | undefined;
   let asking = false; // a ticket for a new connection is on its way: it opens with the topics wanted then
   let spare: string | undefined; // the ticket this tab's client brought, not used yet
+  let streamWanted = false; // the connection this tab's client is about to open is a stream (SSE)
 
   const route = ({ gateway, tabs }: Routing): void => {
     const stream = relay instanceof StreamRelay;
@@ -244,7 +246,7 @@ export function shareConnection(options: ShareOptions): SharedConnection {
         leader = tab;
         relay = undefined;
         // The tabs that join before this tab's client opens are served once it does.
-        const board = switchboard(client?.oneWay ?? false);
+        const board = switchboard(client?.oneWay ?? streamWanted);
         if (client) route(board.join(tab, joinTopics(client.handlers.topics())));
         count();
         // Led while its client was on a follower's transport: this tab now opens the connection for everyone.
@@ -308,7 +310,8 @@ export function shareConnection(options: ShareOptions): SharedConnection {
   }
 
   return {
-    lead() {
+    lead(oneWay = false) {
+      streamWanted = oneWay;
       if (!election) {
         election = enter();
         const name = options.group;
@@ -321,7 +324,7 @@ export function shareConnection(options: ShareOptions): SharedConnection {
     },
     open(factory, opts, handlers, oneWay = false) {
       client = { handlers, factory, options: opts, oneWay };
-      if (!election) void this.lead();
+      if (!election) void this.lead(oneWay);
       if (election?.leading()) {
         // On a stream, joining with topics opens it (see `route`); a WebSocket opens at once.
         spare = opts.ticket;

@@ -20,8 +20,15 @@ import type { JoinTopic } from './tab-link.js';
 interface Held {
   seq: number;
   epoch: string;
-  latest: MsgFrame | undefined;
+  /**
+   * The last messages the stream brought (at most {@link RECENT}, of this epoch, oldest first): a tab that comes
+   * back a little behind is given what it missed from here, rather than the stream reopening for it.
+   */
+  recent: MsgFrame[];
 }
+
+/** How many messages of each topic the leader keeps for tabs that come back behind. */
+const RECENT = 64;
 
 /** Routes frames between tabs and one SSE stream. */
 export class StreamRelay {
@@ -100,7 +107,8 @@ export class StreamRelay {
         tab,
         { type: 'sub.ok', topic, seq: held.seq, epoch: held.epoch },
       ];
-      const latest: [TabId, ServerFrame][] = held?.latest ? [[tab, held.latest]] : [];
+      const last = held?.recent.at(-1);
+      const latest: [TabId, ServerFrame][] = last ? [[tab, last]] : [];
       // What the gateway would answer: the latest message to a fresh `sub`, a reset and the latest to a tab
       // that resumes from an epoch that is over.
       if (ok && since === undefined) return { gateway: [], tabs: [ok, ...latest] };
@@ -114,6 +122,10 @@ export class StreamRelay {
       const covered = since === undefined || fromStart || (!!held && since >= held.seq);
       // Covered: what the tab lacks is on its way to every holder (or it lacks nothing).
       if (covered) return { gateway: [], tabs: ok ? [ok] : [] };
+      // Behind, by no more than what the leader kept: given here.
+      const missed = held?.recent.filter((m) => m.seq > since!) ?? [];
+      if (ok && missed[0]?.seq === since! + 1)
+        return { gateway: [], tabs: [ok, ...missed.map((m) => [tab, m] as [TabId, ServerFrame])] };
     }
     // New to the stream, or this tab needs it from further back: the stream reopens.
     this.topics.add(topic);
@@ -141,8 +153,8 @@ export class StreamRelay {
         break;
       case 'sub.ok': {
         const before = this.held.get(frame.topic);
-        const latest = before?.epoch === frame.epoch ? before.latest : undefined;
-        this.held.set(frame.topic, { seq: Math.max(frame.seq, before?.seq ?? 0), epoch: frame.epoch, latest });
+        const recent = before?.epoch === frame.epoch ? before.recent : [];
+        this.held.set(frame.topic, { seq: Math.max(frame.seq, before?.seq ?? 0), epoch: frame.epoch, recent });
         if (!this.start.has(frame.topic)) this.start.set(frame.topic, frame.seq);
         holders(frame.topic);
         break;
@@ -153,14 +165,18 @@ export class StreamRelay {
         this.letGo(frame.topic);
         break;
       case 'reset':
-        this.held.set(frame.topic, { seq: 0, epoch: frame.epoch, latest: undefined });
+        this.held.set(frame.topic, { seq: 0, epoch: frame.epoch, recent: [] });
         this.start.set(frame.topic, 0);
         holders(frame.topic);
         break;
       case 'msg': {
         this.came.add(frame.topic);
         const held = this.held.get(frame.topic);
-        if (held) Object.assign(held, { seq: Math.max(held.seq, frame.seq), latest: frame });
+        if (held && frame.seq > (held.recent.at(-1)?.seq ?? -1)) {
+          held.seq = Math.max(held.seq, frame.seq);
+          held.recent.push(frame);
+          if (held.recent.length > RECENT) held.recent.shift();
+        }
         holders(frame.topic);
         break;
       }

@@ -127,19 +127,26 @@ describe('StreamRelay (the leader on an SSE stream)', () => {
     assert.deepEqual(relay.fromGateway({ type: 'ping' }, 'L').tabs.length, 2);
   });
 
-  it('reopens for a tab that comes back to a topic after messages it did not get', () => {
+  it('gives a tab that comes back to a topic the messages it did not get, from what the leader kept', () => {
     const relay = streaming();
     relay.fromTab('F', { type: 'unsub', topic: 'kpis.s2' });
     relay.fromGateway(msg(11), 'L');
     relay.fromGateway(msg(12), 'L');
     // F held 10 when it let go; 11 and 12 went to L only.
     const back = relay.fromTab('F', { type: 'sub', topic: 'kpis.s2', since: 10, epoch: 'e' });
-    assert.deepEqual(back.gateway, [{ type: 'sub', topic: 'kpis.s2', since: 10, epoch: 'e' }]);
-    assert.deepEqual(relay.points().get('kpis.s2'), { since: 10, epoch: 'e' });
-    // L, which held it all along, resubscribing after the new stream's hello is covered.
+    assert.deepEqual(back.gateway, [], 'no new stream');
+    assert.deepEqual(to(back, 'F'), [ok(12), msg(11), msg(12)]);
+  });
+
+  it('reopens from a point further back than the leader kept, and the holders resubscribing after are covered', () => {
+    const relay = streaming();
+    relay.join('N');
+    const back = relay.fromTab('N', { type: 'sub', topic: 'kpis.s2', since: 4, epoch: 'e' });
+    assert.deepEqual(back.gateway, [{ type: 'sub', topic: 'kpis.s2', since: 4, epoch: 'e' }]);
+    assert.deepEqual(relay.points().get('kpis.s2'), { since: 4, epoch: 'e' });
     relay.opened(relay.points());
     relay.fromGateway(HELLO, 'L');
-    relay.fromGateway(msg(11), 'L');
-    assert.deepEqual(relay.fromTab('L', { type: 'sub', topic: 'kpis.s2', since: 12, epoch: 'e' }).gateway, []);
+    relay.fromGateway(msg(5), 'L');
+    assert.deepEqual(relay.fromTab('L', { type: 'sub', topic: 'kpis.s2', since: 10, epoch: 'e' }).gateway, []);
   });
 });

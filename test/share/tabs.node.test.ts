@@ -270,6 +270,44 @@ describe('tabs of one browser (issue 17, real Chromium and gateway)', { timeout:
   );
 
   it(
+    'a gateway closing the shared SSE stream (1012): every tab resumes on one new stream, nothing lost',
+    {
+      timeout: 45_000,
+    },
+    async () => {
+      const { gw, query } = await world({ transport: 'sse' });
+      const pages = await browsers.open(4, query);
+      await connectedWithShared(pages);
+      await everyPage(
+        pages,
+        '4 tabs sharing',
+        (tab, t) => tab.state(t).status === 'live' && tab.status().shared?.tabs === 4,
+        [TOPIC],
+      );
+      const [old] = gw.hub.sessions;
+      assert.ok(old, 'the shared stream');
+      const first = await publishSeen(gw, pages, TOPIC, { n: 1 });
+      let connects = 0;
+      gw.hub.on('connect', () => connects++);
+      old.close(1012, 'service_restart'); // as a gateway that restarts
+      await eventually(
+        'a new stream',
+        () => [...gw.hub.sessions],
+        (sessions) => sessions.length === 1 && sessions[0] !== old,
+      );
+      const second = (await gw.publish(TOPIC, { n: 2 })).seq;
+      await everyPage(
+        pages,
+        `4 tabs sharing, got #${second}`,
+        (tab, t, seq) => tab.status().shared?.tabs === 4 && tab.seqs(t).includes(seq),
+        [TOPIC, second],
+      );
+      for (const page of pages) assert.deepEqual(await call(page, 'seqs', TOPIC), [first, second]);
+      assert.equal(connects, 1, "one new stream, opened once with every tab's topics");
+    },
+  );
+
+  it(
     "the leader renews the shared connection's authority in band: no tab reconnects",
     { timeout: 45_000 },
     async () => {
