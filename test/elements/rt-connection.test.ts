@@ -9,6 +9,7 @@ import type { Ticket } from '../../src/index.js';
 import '../../src/define/index.js';
 import type { RtConnection, RtStatus } from '../../src/elements/index.js';
 import { fakeClient } from '../controllers/fake-client.js';
+import { untilStore } from '../helpers/until.js';
 
 const never = () => new Promise<Ticket>(() => {});
 
@@ -24,6 +25,25 @@ describe('<rt-connection>', () => {
     expect(el.ticketUrl).to.equal('/rt/ticket');
     expect(el.client).to.not.equal(undefined);
     expect(el.client!.status.get().state).to.equal('closed');
+  });
+
+  it('shares its connection with the browser\'s other tabs, unless share="off", which makes a new client', async () => {
+    const shared = await fixture<RtConnection>(
+      html`<rt-connection url="ws://127.0.0.1:9/rt" .options=${{ auth: never }}></rt-connection>`,
+    );
+    const own = await fixture<RtConnection>(
+      html`<rt-connection url="ws://127.0.0.1:9/rt" share="off" .options=${{ auth: never }}></rt-connection>`,
+    );
+    await untilStore(shared.client!.status, (s) => s.shared !== null);
+    expect(own.client!.status.get().shared).to.equal(null);
+    const before = own.client;
+    own.share = '';
+    await own.updateComplete;
+    expect(own.client).to.not.equal(before);
+    await untilStore(own.client!.status, (s) => s.shared !== null);
+    expect(before!.status.get().state).to.equal('closed');
+    shared.remove();
+    own.remove();
   });
 
   it('creates no client until the configuration is complete, and then one', async () => {
