@@ -16,8 +16,8 @@
  * (esbuild, css literals as written) went from 3 586 to ~4 830 B.
  *
  * Issue #17 (one connection per browser) kept the 16 KB: the sharing is a chunk of its own (`rt-elements-share.js`,
- * ~4.9 KB, loaded with `import()` only where tabs can share); the hook in the core client and `<rt-connection
- * share>` cost ~290 B, 16 054 → 16 343 B. What the chunk imports from the bundle is exported by it and so cannot
+ * ~5 KB, loaded with `import()` only where tabs can share); the hook in the core client and `<rt-connection
+ * share>` cost ~290 B, 16 054 → 16 345 B. What the chunk imports from the bundle is exported by it and so cannot
  * be inlined there: the chunk writes out the one close code it needs rather than import the whole table (~180 B).
  */
 import assert from 'node:assert/strict';
