@@ -344,7 +344,7 @@ export function createClient(options: ClientOptions): Client {
   async function probeNow(): Promise<void> {
     const name = order[0];
     const my = gen;
-    // A shared connection is the leader's: after a close, its next one tries the preferred transport again.
+    // A shared connection does not probe: it stays on the fallback until it reconnects (README, tab sharing).
     if (!hello || !available(name) || shared) return;
     probeDelay = nextProbeDelay(probeDelay);
     try {
