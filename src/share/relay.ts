@@ -13,20 +13,12 @@
  * Pure logic, no DOM and no timers: `from*` return what to send where, the caller carries it.
  */
 import type { ClientFrame, HelloFrame, MsgFrame, ServerFrame } from '../protocol/frames.js';
+import { Switchboard, type Routing, type TabId } from './switchboard.js';
 
-/** A tab, by the id it chose. */
-export type TabId = string;
+export type { Routing, TabId } from './switchboard.js';
 
 /** Stands for a tab that left while its `sub` was in flight: what answers it goes nowhere. */
 const GONE: TabId = '';
-
-/** What a call asks the caller to do: frames for the gateway, and frames for tabs. */
-export interface Routing {
-  /** Frames to send on the gateway connection, in order. */
-  gateway: ClientFrame[];
-  /** Frames for tabs, in order. */
-  tabs: [TabId, ServerFrame][];
-}
 
 /** What the relay knows of a topic the connection holds. */
 interface Held {
@@ -53,49 +45,33 @@ interface Replay {
 }
 
 /** Routes frames between tabs and the one gateway connection. */
-export class Relay {
-  /** The topics each tab holds. */
-  private readonly wants = new Map<TabId, Set<string>>();
+export class Relay extends Switchboard {
   /** Tabs waiting for the gateway's answer to their `sub`, per topic, in the order they asked. */
   private readonly pending = new Map<string, TabId[]>();
   private readonly replays = new Map<string, Replay>();
   private readonly held = new Map<string, Held>();
   private hello: HelloFrame | undefined;
 
-  /** The tabs the relay serves. */
-  get tabCount(): number {
-    return this.wants.size;
-  }
-
-  /** Their ids. */
-  tabs(): IterableIterator<TabId> {
-    return this.wants.keys();
-  }
-
   /** A tab joined: it gets the connection's `hello` at once when there is one (its client then subscribes). */
   join(tab: TabId): Routing {
-    if (!this.wants.has(tab)) this.wants.set(tab, new Set());
+    this.topicsOf(tab);
     return { gateway: [], tabs: this.hello ? [[tab, this.hello]] : [] };
   }
 
   /** A tab left (closed, crashed, or its client disconnected): the topics no one else holds are let go. */
   leave(tab: TabId): Routing {
-    const topics = this.wants.get(tab);
-    this.wants.delete(tab);
     // Its `sub`s in flight are still answered, in order: their answers (and replays) go nowhere.
     for (const [topic, tabs] of this.pending)
       this.pending.set(
         topic,
         tabs.map((t) => (t === tab ? GONE : t)),
       );
-    const gateway: ClientFrame[] = [];
-    for (const topic of topics ?? []) if (!this.wanted(topic)) gateway.push(this.letGo(topic));
-    return { gateway, tabs: [] };
+    return { gateway: this.forget(tab), tabs: [] };
   }
 
   /** A frame a tab's client sent. */
   fromTab(tab: TabId, frame: ClientFrame): Routing {
-    const wants = this.wants.get(tab) ?? this.wants.set(tab, new Set()).get(tab)!;
+    const wants = this.topicsOf(tab);
     switch (frame.type) {
       case 'sub': {
         wants.add(frame.topic);
@@ -117,11 +93,8 @@ export class Relay {
         this.pending.set(frame.topic, queue);
         return { gateway: [frame], tabs: [] };
       }
-      case 'unsub': {
-        wants.delete(frame.topic);
-        const gateway = this.wanted(frame.topic) ? [] : [this.letGo(frame.topic)];
-        return { gateway, tabs: [[tab, { type: 'unsub.ok', topic: frame.topic }]] };
-      }
+      case 'unsub':
+        return this.unsub(tab, frame.topic);
       case 'ping':
         // The link between tabs is this one; the gateway's own liveness is the leader's business.
         return { gateway: [], tabs: [[tab, { type: 'pong' }]] };
@@ -228,12 +201,7 @@ export class Relay {
     return [...this.wants].filter(([tab, topics]) => topics.has(topic) && !waiting.includes(tab)).map(([tab]) => tab);
   }
 
-  private wanted(topic: string): boolean {
-    for (const topics of this.wants.values()) if (topics.has(topic)) return true;
-    return false;
-  }
-
-  private letGo(topic: string): ClientFrame {
+  protected letGo(topic: string): ClientFrame {
     this.held.delete(topic);
     this.replays.delete(topic);
     this.pending.delete(topic);

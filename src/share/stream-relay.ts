@@ -13,7 +13,7 @@
  */
 import type { ClientFrame, HelloFrame, MsgFrame, ServerFrame } from '../protocol/frames.js';
 import type { SseResume } from '../protocol/sse.js';
-import type { Routing, TabId } from './relay.js';
+import { Switchboard, type Routing, type TabId } from './switchboard.js';
 import type { JoinTopic } from './tab-link.js';
 
 /** What the relay knows of a topic the stream carries. */
@@ -31,8 +31,7 @@ interface Held {
 const RECENT = 64;
 
 /** Routes frames between tabs and one SSE stream. */
-export class StreamRelay {
-  private readonly wants = new Map<TabId, Set<string>>();
+export class StreamRelay extends Switchboard {
   /** The topics the stream carries, or will once reopened. */
   private readonly topics = new Set<string>();
   /** Older points tabs asked for, for the next opening. */
@@ -44,19 +43,9 @@ export class StreamRelay {
   private readonly came = new Set<string>();
   private hello: HelloFrame | undefined;
 
-  /** The tabs the relay serves. */
-  get tabCount(): number {
-    return this.wants.size;
-  }
-
-  /** Their ids. */
-  tabs(): IterableIterator<TabId> {
-    return this.wants.keys();
-  }
-
   /** A tab joined with the topics it holds: it gets the stream's `hello` and its topics' state when it can. */
   join(tab: TabId, topics: readonly JoinTopic[] = []): Routing {
-    if (!this.wants.has(tab)) this.wants.set(tab, new Set());
+    this.topicsOf(tab);
     const out: Routing = { gateway: [], tabs: this.hello ? [[tab, this.hello]] : [] };
     for (const { topic, since, epoch } of topics) {
       const r = this.fromTab(tab, { type: 'sub', topic, ...(epoch !== undefined && { since: since ?? 0, epoch }) });
@@ -68,27 +57,20 @@ export class StreamRelay {
 
   /** A tab left: topics no other tab holds leave the stream's next opening. */
   leave(tab: TabId): Routing {
-    const topics = this.wants.get(tab) ?? [];
-    this.wants.delete(tab);
-    const gateway: ClientFrame[] = [];
-    for (const topic of topics) if (!this.wanted(topic)) gateway.push(this.letGo(topic));
-    return { gateway, tabs: [] };
+    return { gateway: this.forget(tab), tabs: [] };
   }
 
   /** A frame a tab's client sent. */
   fromTab(tab: TabId, frame: ClientFrame): Routing {
-    const wants = this.wants.get(tab) ?? this.wants.set(tab, new Set()).get(tab)!;
+    const wants = this.topicsOf(tab);
     switch (frame.type) {
       case 'sub': {
         const had = wants.has(frame.topic);
         wants.add(frame.topic);
         return this.sub(tab, frame.topic, had, frame.since, frame.epoch);
       }
-      case 'unsub': {
-        wants.delete(frame.topic);
-        const gateway = this.wanted(frame.topic) ? [] : [this.letGo(frame.topic)];
-        return { gateway, tabs: [[tab, { type: 'unsub.ok', topic: frame.topic }]] };
-      }
+      case 'unsub':
+        return this.unsub(tab, frame.topic);
       case 'ping':
         return { gateway: [], tabs: [[tab, { type: 'pong' }]] };
       default:
@@ -212,12 +194,7 @@ export class StreamRelay {
     for (const [topic, point] of points) if (point) this.start.set(topic, point.since);
   }
 
-  private wanted(topic: string): boolean {
-    for (const topics of this.wants.values()) if (topics.has(topic)) return true;
-    return false;
-  }
-
-  private letGo(topic: string): ClientFrame {
+  protected letGo(topic: string): ClientFrame {
     this.topics.delete(topic);
     this.from.delete(topic);
     this.start.delete(topic);

@@ -5,6 +5,7 @@
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { build, type BuildOptions } from 'esbuild';
+import { rollup, type OutputChunk, type OutputOptions, type RollupOptions } from 'rollup';
 
 /** The repository root. */
 export const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -15,19 +16,20 @@ export interface Measured {
   gzipped: number;
 }
 
+/** How every budget bundles an entry: minified ESM for the browser, in memory. */
+const DEFAULTS: BuildOptions = {
+  bundle: true,
+  minify: true,
+  format: 'esm',
+  target: 'es2022',
+  platform: 'browser',
+  write: false,
+  logLevel: 'silent',
+};
+
 /** Bundles `entry` (relative to the root) with `options` on top of the defaults and measures it. */
 export async function measure(entry: string, options: BuildOptions = {}): Promise<Measured> {
-  const result = await build({
-    entryPoints: [root + entry],
-    bundle: true,
-    minify: true,
-    format: 'esm',
-    target: 'es2022',
-    platform: 'browser',
-    write: false,
-    logLevel: 'silent',
-    ...options,
-  });
+  const result = await build({ ...DEFAULTS, entryPoints: [root + entry], ...options });
   const code = result.outputFiles?.[0]?.contents ?? new Uint8Array();
   return { code, gzipped: gzipLength(code) };
 }
@@ -44,14 +46,8 @@ export interface MeasuredSplit extends Measured {
  */
 export async function measureSplit(entry: string): Promise<MeasuredSplit> {
   const result = await build({
+    ...DEFAULTS,
     entryPoints: [root + entry],
-    bundle: true,
-    minify: true,
-    format: 'esm',
-    target: 'es2022',
-    platform: 'browser',
-    write: false,
-    logLevel: 'silent',
     splitting: true,
     outdir: '/measure',
     chunkNames: '[name]-[hash]',
@@ -73,6 +69,23 @@ export async function measureSplit(entry: string): Promise<MeasuredSplit> {
   }
   const gzipped = [...eager].reduce((sum, file) => sum + gzipLength(files.get(file) ?? ''), 0);
   return { code, gzipped, lazy };
+}
+
+/**
+ * Builds one of `dist/browser`'s bundles in memory, with the very rollup config `npm run build` uses.
+ * @param file - the entry's file name (`rt-elements.js`)
+ * @returns its entry chunk, and the chunks it loads with `import()`
+ */
+export async function buildBrowserBundle(file: string): Promise<{ entry: OutputChunk; lazy: OutputChunk[] }> {
+  process.chdir(root); // the rollup config's paths are relative to the repository
+  const configs = (await import(root + 'rollup.config.mjs')).default as RollupOptions[];
+  const config = configs.find((c) => (c.output as OutputOptions).entryFileNames === file);
+  if (!config) throw new Error(`rollup.config.mjs builds no dist/browser/${file}`);
+  const bundle = await rollup({ ...config, onwarn: () => {} });
+  const { output } = await bundle.generate(config.output as OutputOptions);
+  await bundle.close();
+  const chunks = output.filter((o): o is OutputChunk => o.type === 'chunk');
+  return { entry: chunks.find((c) => c.isEntry)!, lazy: chunks.filter((c) => !c.isEntry) };
 }
 
 /** gzip -9 length of `code`. */

@@ -72,6 +72,45 @@ describe('tabs of one browser (issue 17, real Chromium and gateway)', { timeout:
     return { gw, query: { gw: gw.url, scopes: SCOPES, topics: [TOPIC], ...query } };
   };
 
+  /**
+   * Waits until 4 pages share one live connection with TOPIC, and tells which it is and which page leads it.
+   */
+  const sharedByFour = async (gw: Gateway, pages: Page[]) => {
+    await connectedWithShared(pages);
+    await everyPage(
+      pages,
+      `${TOPIC} live, 4 tabs sharing`,
+      (tab, t) => tab.state(t).status === 'live' && tab.status().shared?.tabs === 4,
+      [TOPIC],
+    );
+    await eventually(
+      '1 connection',
+      () => stats(gw),
+      (s) => s.total === 1,
+    );
+    const [old] = gw.hub.sessions;
+    assert.ok(old, 'the shared connection');
+    const leader = (await statuses(pages)).findIndex((s) => s.shared?.leader);
+    assert.ok(leader >= 0, 'a leader');
+    return { old, leader };
+  };
+
+  /**
+   * Publishes `count` messages on TOPIC, one every 200 ms (a few a second, a bounded number); stops early if the
+   * test failed and its gateway is gone. `published` grows as they go; `done` settles after the last.
+   */
+  const publishSteadily = (gw: Gateway, count: number) => {
+    const published: number[] = [];
+    const done = (async () => {
+      for (let n = 1; n <= count && running === gw; n++) {
+        published.push((await gw.publish(TOPIC, { n })).seq);
+        if (n < count) await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+    })();
+    done.catch(() => {}); // awaited by the test; not unhandled if it fails before
+    return { published, done };
+  };
+
   /** Publishes on `topic`; resolves once every page took the message in. */
   const publishSeen = async (g: Gateway, pages: Page[], topic: string, data: unknown): Promise<number> => {
     const { seq } = await g.publish(topic, data);
@@ -137,36 +176,12 @@ describe('tabs of one browser (issue 17, real Chromium and gateway)', { timeout:
       async (ctx) => {
         const { gw, query } = await world(transport === 'sse' ? { transport: 'sse' } : {});
         const pages = await browsers.open(4, query);
-        await connectedWithShared(pages);
-        await everyPage(
-          pages,
-          `${TOPIC} live, 4 tabs sharing`,
-          (tab, t) => tab.state(t).status === 'live' && tab.status().shared?.tabs === 4,
-          [TOPIC],
-        );
-        await eventually(
-          '1 connection',
-          () => stats(gw),
-          (s) => s.total === 1,
-        );
-        const [old] = gw.hub.sessions;
-        assert.ok(old, 'the shared connection');
-        const leader = (await statuses(pages)).findIndex((s) => s.shared?.leader);
-        assert.ok(leader >= 0, 'a leader');
+        const { old, leader } = await sharedByFour(gw, pages);
         const connects: number[] = [];
         gw.hub.on('connect', (session) => session !== old && connects.push(Date.now()));
 
-        // A few messages a second, a bounded number; the leader closes after the first three reached every tab.
-        const COUNT = 20;
-        const published: number[] = [];
-        const publishing = (async () => {
-          // Stops early if the test failed and its gateway is gone.
-          for (let n = 1; n <= COUNT && running === gw; n++) {
-            published.push((await gw.publish(TOPIC, { n })).seq);
-            if (n < COUNT) await new Promise((resolve) => setTimeout(resolve, 200));
-          }
-        })();
-        publishing.catch(() => {}); // awaited below; not unhandled if the test fails before
+        // The leader closes after the first three reached every tab.
+        const { published, done: publishing } = publishSteadily(gw, 20);
         await everyPage(pages, 'got 3 messages', (tab, t) => tab.seqs(t).length >= 3, [TOPIC]);
         const closedAt = Date.now();
         await (end === 'crashing' ? browsers.crash(pages[leader]!) : browsers.close(pages[leader]!));
@@ -393,22 +408,7 @@ describe('tabs of one browser (issue 17, real Chromium and gateway)', { timeout:
     async (ctx) => {
       const { gw, query } = await world();
       const pages = await browsers.open(4, query);
-      await connectedWithShared(pages);
-      await everyPage(
-        pages,
-        `${TOPIC} live, 4 tabs sharing`,
-        (tab, t) => tab.state(t).status === 'live' && tab.status().shared?.tabs === 4,
-        [TOPIC],
-      );
-      await eventually(
-        '1 connection',
-        () => stats(gw),
-        (s) => s.total === 1,
-      );
-      const [old] = gw.hub.sessions;
-      assert.ok(old, 'the shared connection');
-      const leader = (await statuses(pages)).findIndex((s) => s.shared?.leader);
-      assert.ok(leader >= 0, 'a leader');
+      const { old, leader } = await sharedByFour(gw, pages);
       const frozen = pages[leader]!;
       const rest = pages.filter((_, i) => i !== leader);
       const connects: number[] = [];
@@ -416,17 +416,9 @@ describe('tabs of one browser (issue 17, real Chromium and gateway)', { timeout:
       let oldClosed: { at: number; code: number | undefined } | undefined;
       gw.hub.on('disconnect', (session, code) => session === old && (oldClosed = { at: Date.now(), code }));
 
-      // A few messages a second, a bounded number: the leader is frozen after the first three reached every tab,
-      // and woken while they still flow, once the others got one over their new connection.
-      const COUNT = 30;
-      const published: number[] = [];
-      const publishing = (async () => {
-        for (let n = 1; n <= COUNT && running === gw; n++) {
-          published.push((await gw.publish(TOPIC, { n })).seq);
-          if (n < COUNT) await new Promise((resolve) => setTimeout(resolve, 200));
-        }
-      })();
-      publishing.catch(() => {}); // awaited below; not unhandled if the test fails before
+      // The leader is frozen after the first three reached every tab, and woken while they still flow, once the
+      // others got one over their new connection.
+      const { published, done: publishing } = publishSteadily(gw, 30);
       await everyPage(pages, 'got 3 messages', (tab, t) => tab.seqs(t).length >= 3, [TOPIC]);
       await browsers.lifecycle(frozen, 'frozen');
       const frozenAt = Date.now();
