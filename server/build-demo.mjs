@@ -1,6 +1,6 @@
 /**
  * Puts the live-ops dashboard into the gateway package, so that `npx rt-gateway --demo` serves what it
- * advertises: the page (../demo) as `dist/demo/` and the element bundle it loads (../dist/browser, built by the
+ * advertises: the page (../demo) as `dist/demo/` and the element bundle it loads (with its tab-sharing chunk) (../dist/browser, built by the
  * browser package's `npm run build`) as `dist/browser/`.
  */
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
@@ -11,6 +11,9 @@ const copies = [
   ['../demo/styles.css', 'dist/demo/styles.css'],
   ['../dist/browser/rt-elements.js', 'dist/browser/rt-elements.js'],
   ['../dist/browser/rt-elements.js.map', 'dist/browser/rt-elements.js.map'],
+  // Tab sharing, which the element bundle loads where tabs can share (issue 17).
+  ['../dist/browser/rt-elements-share.js', 'dist/browser/rt-elements-share.js'],
+  ['../dist/browser/rt-elements-share.js.map', 'dist/browser/rt-elements-share.js.map'],
 ];
 
 const missing = copies.map(([from]) => from).filter((from) => !existsSync(new URL(from, import.meta.url)));

@@ -441,7 +441,8 @@ export function createClient(options: ClientOptions): Client {
     if (!sharing && share && sharingAvailable()) {
       sharing = import('../share/index.js').then(
         ({ joinTabs }) => joinTabs(options, (s) => setStatus({ shared: s })),
-        (error: unknown) => void log('warn', 'share', error), // not loaded: this tab connects on its own
+        // Not loaded (a chunk missing beside the bundle): this tab connects on its own, and says why once.
+        (error: unknown) => void console.warn('[lydian] tab sharing not loaded, connecting alone:', error),
       );
     }
     rs = START;

@@ -142,6 +142,9 @@ describe('the packages as published', { timeout: 240_000 }, () => {
     const paths = pack('@lydian/realtime').files.map((f) => f.path);
     assert.equal(paths.filter((p) => p.startsWith('server/') || p.startsWith('dist/server/')).length, 0);
     assert.ok(paths.includes('dist/browser/rt-elements.js'));
+    // The chunks the bundles load where tabs can share.
+    assert.ok(paths.includes('dist/browser/rt-elements-share.js'));
+    assert.ok(paths.includes('dist/browser/realtime-share.js'));
   });
 
   it('installs the browser package with lit and nothing of the gateway', async () => {
@@ -188,6 +191,11 @@ describe('the packages as published', { timeout: 240_000 }, () => {
         assert.equal(bundle.status, 200);
         assert.match(bundle.headers.get('content-type') ?? '', /javascript/);
         await bundle.arrayBuffer();
+        // Tab sharing, which the bundle loads in a page that can share: served beside it.
+        const sharing = await fetch(`${url}/dist/rt-elements-share.js`);
+        assert.equal(sharing.status, 200);
+        assert.match(sharing.headers.get('content-type') ?? '', /javascript/);
+        await sharing.arrayBuffer();
       } finally {
         child.kill('SIGTERM');
       }
