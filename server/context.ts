@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import type { Engine, EngineHealth } from './engines/engine.js';
+import { DEFAULT_IDEMPOTENCY_WINDOW_MS, type Engine, type EngineHealth } from './engines/engine.js';
 import type { FanoutOptions } from './delivery/fanout-queue.js';
 import { Heartbeat } from './delivery/heartbeat.js';
 import { Hub, type Stats } from './delivery/hub.js';
@@ -65,6 +65,11 @@ export interface ContextOptions {
    * ticket without `exp`, and a cap on the `exp` of those that have one (`RT_MAX_CONNECTION_AGE`).
    */
   maxConnectionAgeMs?: number;
+  /**
+   * How long an idempotency key (`id` of a published message) is remembered per topic, so that a retry within it
+   * is not published twice (default a day; PROTOCOL.md §10.4).
+   */
+  idempotencyWindowMs?: number;
   /** Topics registered at start (default: the seed's four). */
   topics?: Readonly<Record<string, TopicSpec>>;
   /** Clock and interval timers (default: the system clock, its intervals `unref`ed; tests inject a fake). */
@@ -125,12 +130,15 @@ export class GatewayContext {
       throw new RangeError('maxConnectionAgeMs must be a whole number of ms ≥ 0');
     // How long a revocation must be remembered: as long as a connection it reaches may live (a day when uncapped).
     const reachMs = this.maxConnectionAgeMs || DEFAULT_MAX_CONNECTION_AGE_MS;
+    const idempotencyWindowMs = options.idempotencyWindowMs ?? DEFAULT_IDEMPOTENCY_WINDOW_MS;
+    if (!Number.isSafeInteger(idempotencyWindowMs) || idempotencyWindowMs < 1000)
+      throw new RangeError('idempotencyWindowMs must be a whole number of ms ≥ 1000');
     const registry = new TopicRegistry<Session>(historySize);
     for (const [name, spec] of Object.entries(options.topics ?? SEED_TOPICS)) registry.register(name, spec);
 
     if (options.redis !== undefined) {
       const redis = typeof options.redis === 'string' ? { url: options.redis } : options.redis;
-      const engine = new RedisEngine({ historySize, ...redis }, this.logger, now, connectLink);
+      const engine = new RedisEngine({ historySize, idempotencyWindowMs, ...redis }, this.logger, now, connectLink);
       this.engine = engine;
       this.nonces = options.nonceStore ?? new RedisNonceStore(() => engine.redis, redis.prefix, engine);
       this.hub = new Hub(registry, engine, this.logger, this.limits.maxSubscriptions, options.fanout);
@@ -144,7 +152,7 @@ export class GatewayContext {
       );
       this.bus = new RedisControlBus(() => engine.redis, this.logger, redis.prefix, reachMs);
     } else {
-      this.engine = new MemoryEngine(now);
+      this.engine = new MemoryEngine(now, idempotencyWindowMs);
       this.nonces = options.nonceStore ?? new MemoryNonceStore({ now });
       this.hub = new Hub(registry, this.engine, this.logger, this.limits.maxSubscriptions, options.fanout);
       this.cluster = undefined;

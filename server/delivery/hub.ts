@@ -287,11 +287,12 @@ export class Hub extends EventEmitter<HubEvents> implements EngineSink {
   }
 
   /**
-   * Publishes `payload` on `topic` with either engine and resolves with the assigned seq and epoch.
+   * Publishes `payload` on `topic` with either engine and resolves with the assigned seq and epoch. With an
+   * idempotency key `id`, a retry within the window is not published again and resolves as the first publish did.
    * @throws Error for an unregistered topic; TypeError for a payload JSON cannot carry (synchronously)
    */
-  publish(topicName: string, payload: unknown): Promise<PublishResult> {
-    return Promise.resolve(this.engine.publish(this.publishable(topicName, payload), payload));
+  publish(topicName: string, payload: unknown, id?: string): Promise<PublishResult> {
+    return Promise.resolve(this.engine.publish(this.publishable(topicName, payload), payload, id));
   }
 
   private publishable(topicName: string, payload: unknown): Topic<Session> {

@@ -33,7 +33,15 @@ export interface PublishResult {
   epoch: string;
   /** This gateway's delivery, when the engine delivered synchronously (the in-memory engine). */
   delivered?: FanoutResult;
+  /**
+   * The message carried an idempotency key already published on this topic within the window: nothing was
+   * published, and `seq`/`epoch` are those of the first publish (PROTOCOL.md §10.4).
+   */
+  duplicate?: boolean;
 }
+
+/** The default idempotency window: a day (PROTOCOL.md §10.4). */
+export const DEFAULT_IDEMPOTENCY_WINDOW_MS = 24 * 60 * 60 * 1000;
 
 /** An engine's health, for `/health`. */
 export type EngineHealth =
@@ -67,9 +75,10 @@ export interface EngineStatus {
 export interface Engine {
   /**
    * Assigns the next seq, appends to history and delivers to every subscriber of every gateway sharing the engine.
-   * Local delivery goes through {@link EngineSink.deliver}.
+   * Local delivery goes through {@link EngineSink.deliver}. With an idempotency key `id`, a message whose key was
+   * already published on the topic within the window is not published again (atomically with the sequencing).
    */
-  publish(topic: Topic, payload: unknown): PublishResult | Promise<PublishResult>;
+  publish(topic: Topic, payload: unknown, id?: string): PublishResult | Promise<PublishResult>;
   /** What to send a subscriber that holds everything up to `since` of `epoch` (PROTOCOL.md §4). */
   resume(topic: Topic, since: number | undefined, epoch: string | undefined): Resume | Promise<Resume>;
   /** Called when a topic is registered after start (the Redis engine subscribes to its channel). */

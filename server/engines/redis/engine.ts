@@ -18,7 +18,15 @@
  *   disconnected from Redis is lost, since Pub/Sub keeps nothing. Use `fanout()` when every message counts.
  */
 import { randomBytes } from 'node:crypto';
-import type { Engine, EngineHealth, EngineSink, EngineStatus, PublishResult, Resume } from '../engine.js';
+import {
+  DEFAULT_IDEMPOTENCY_WINDOW_MS,
+  type Engine,
+  type EngineHealth,
+  type EngineSink,
+  type EngineStatus,
+  type PublishResult,
+  type Resume,
+} from '../engine.js';
 import type { Logger } from '../../ops/log.js';
 import { PreparedFrame } from '../../delivery/prepared-frame.js';
 import { createEpoch } from '../../delivery/topic-history.js';
@@ -36,6 +44,8 @@ export interface RedisEngineOptions extends RedisOptions {
   historySize?: number;
   /** Ingest raw `PUBLISH <topic> <json>` (default true). */
   rawPublish?: boolean;
+  /** How long an idempotency key is remembered per topic (default a day; PROTOCOL.md §10.4). */
+  idempotencyWindowMs?: number;
   /** Lease of the raw-publish ingester (default 6 000 ms, renewed every third of it). */
   leaseMs?: number;
   /**
@@ -176,10 +186,10 @@ export class RedisEngine implements Engine {
     if (this.lease?.held) void this.subscribeRaw([topic]);
   }
 
-  async publish(topic: Topic, payload: unknown): Promise<PublishResult> {
+  async publish(topic: Topic, payload: unknown, id?: string): Promise<PublishResult> {
     const data = JSON.stringify(payload);
     if (data === undefined) throw new TypeError('fanout: payload must be JSON-serializable');
-    return this.append(topic, data);
+    return this.append(topic, data, id);
   }
 
   async resume(topic: Topic, since: number | undefined, epoch: string | undefined): Promise<Resume> {
@@ -205,7 +215,11 @@ export class RedisEngine implements Engine {
     return `${this.prefix}{${topic.name}}:${kind}`;
   }
 
-  private async append(topic: Topic, data: string): Promise<PublishResult> {
+  /**
+   * Publishes `data` (JSON text) on `topic`, once per idempotency key `id` within the window.
+   * @internal for the stream ingester
+   */
+  async append(topic: Topic, data: string, id?: string): Promise<PublishResult> {
     // After an outage, nothing is published before the topics were checked: a new epoch must come first.
     await this.settled();
     const args = [
@@ -216,9 +230,12 @@ export class RedisEngine implements Engine {
       createEpoch(),
       this.key(topic, 'ch'),
       this.redis.publishCommand,
+      String(this.options.idempotencyWindowMs ?? DEFAULT_IDEMPOTENCY_WINDOW_MS),
     ];
-    const [seq, epoch] = await this.run<ScriptReply>(PUBLISH_SCRIPT, topic, args);
-    return { seq, epoch };
+    const keys = [this.key(topic, 'meta'), this.key(topic, 'hist')];
+    if (id !== undefined) keys.push(`${this.prefix}{${topic.name}}:id:${id}`);
+    const [seq, epoch, duplicate] = await this.scripts.run<ScriptReply>(PUBLISH_SCRIPT, keys, args);
+    return { seq, epoch, duplicate: duplicate === 1 };
   }
 
   private run<T>(script: string, topic: Topic, args: string[]): Promise<T> {

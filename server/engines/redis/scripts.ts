@@ -8,11 +8,21 @@
  */
 
 /**
- * Publishes one message. KEYS: meta, hist. ARGV: topic, data JSON, ts (ms), history size, epoch candidate,
- * channel, publish command (`PUBLISH`, or `SPUBLISH` on a cluster, where the channel shares the keys' slot).
- * Returns `{seq, epoch}`. A topic without meta (new, or its history lost) starts a new epoch.
+ * Publishes one message. KEYS: meta, hist, and the message's idempotency key when it has one (same slot: it
+ * starts with the topic's hash tag). ARGV: topic, data JSON, ts (ms), history size, epoch candidate, channel,
+ * publish command (`PUBLISH`, or `SPUBLISH` on a cluster, where the channel shares the keys' slot), the
+ * idempotency window (ms). Returns `{seq, epoch, duplicate (0|1)}`. A topic without meta (new, or its history
+ * lost) starts a new epoch. A key already present answers what it was published as, and publishes nothing: two
+ * gateways that receive the same retry at once publish it once.
  */
 export const PUBLISH_SCRIPT = `
+if KEYS[3] then
+  local prior = redis.call('GET', KEYS[3])
+  if prior then
+    local cut = string.find(prior, ':', 1, true)
+    return {tonumber(string.sub(prior, 1, cut - 1)), string.sub(prior, cut + 1), 1}
+  end
+end
 local epoch = redis.call('HGET', KEYS[1], 'epoch')
 if not epoch then
   epoch = ARGV[5]
@@ -24,7 +34,8 @@ local entry = seq .. '\\n{"type":"msg","topic":"' .. ARGV[1] .. '","seq":' .. se
 redis.call('RPUSH', KEYS[2], entry)
 redis.call('LTRIM', KEYS[2], -tonumber(ARGV[4]), -1)
 redis.call(ARGV[7], ARGV[6], entry)
-return {seq, epoch}
+if KEYS[3] then redis.call('SET', KEYS[3], seq .. ':' .. epoch, 'PX', ARGV[8]) end
+return {seq, epoch, 0}
 `;
 
 /**
