@@ -19,6 +19,8 @@ import { SseEndpoint } from './endpoints/sse.js';
 import type { TopicSpec } from './delivery/topic-registry.js';
 import type { AccessTarget } from './access/control.js';
 import { WebSocketEndpoint } from './endpoints/websocket.js';
+import { PublishEndpoint } from './publish/endpoint.js';
+import { PublisherKeys, type PublisherKey } from './publish/publisher-keys.js';
 
 /** Options of {@link createGateway}. */
 export interface GatewayOptions extends ContextOptions, AuthOptions {
@@ -42,6 +44,11 @@ export interface GatewayOptions extends ContextOptions, AuthOptions {
    * (at least 16 characters; `RT_ADMIN_TOKEN`). Unset: those paths answer 404.
    */
   adminToken?: string;
+  /**
+   * Turns the publish API on (`POST /rt/publish`, PROTOCOL.md §10) for these publisher keys: an array, or a
+   * {@link PublisherKeys} you replace at run time (`RT_PUBLISH_KEYS_FILE` reloads one). Unset: that path answers 404.
+   */
+  publishKeys?: readonly PublisherKey[] | PublisherKeys;
   /**
    * Time a client has to send its request headers (default 10 000 ms): slow-loris connections are dropped.
    * A WebSocket upgrade or SSE request is then bounded by the ticket check; the heartbeat takes over after.
@@ -71,8 +78,12 @@ export interface Gateway<F extends FanoutResult | Promise<PublishResult> = Fanou
   readonly context: GatewayContext;
   /** Publishes a message to every subscriber of `topic` (on every gateway, with Redis). */
   fanout(topic: string, payload: unknown): F;
-  /** Publishes with either engine; resolves with the assigned seq and epoch. */
-  publish(topic: string, payload: unknown): Promise<PublishResult>;
+  /**
+   * Publishes with either engine; resolves with the assigned seq and epoch. With an idempotency key `id`, a retry
+   * within the window (default a day) is not published again and resolves with the first one's seq and
+   * `duplicate: true`.
+   */
+  publish(topic: string, payload: unknown, options?: { id?: string }): Promise<PublishResult>;
   /** Registers (or updates) a topic. */
   registerTopic(name: string, spec: TopicSpec): void;
   /**
@@ -134,6 +145,10 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway<Fa
   if (options.adminToken !== undefined && options.adminToken.length < 16)
     throw new TypeError('adminToken must have at least 16 characters');
   const auth = toAuthOptions({ ...options, corsAnyOrigin: options.demo === true || options.corsAnyOrigin === true });
+  const publishKeys =
+    options.publishKeys === undefined || options.publishKeys instanceof PublisherKeys
+      ? options.publishKeys
+      : new PublisherKeys(options.publishKeys);
   const context = new GatewayContext(options);
   await context.start();
   // Before listening, so no connection goes unrecorded.
@@ -153,6 +168,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway<Fa
     startedAt,
     statsToken: options.statsToken,
     adminToken: options.adminToken,
+    publish: publishKeys && new PublishEndpoint(context, publishKeys),
   });
   const headersTimeout = options.headersTimeoutMs ?? 10_000;
   const serverOptions = {
@@ -202,7 +218,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway<Fa
     hub: context.hub,
     context,
     fanout: (topic, payload) => context.hub.fanout(topic, payload),
-    publish: (topic, payload) => context.hub.publish(topic, payload),
+    publish: (topic, payload, publishOptions) => context.hub.publish(topic, payload, publishOptions?.id),
     registerTopic: (name, spec) => context.hub.registerTopic(name, spec),
     disconnect: (target, reason) => context.access.disconnect(target, reason),
     revoke: (target, scopes, reason) => context.access.revoke(target, scopes, reason),

@@ -15,6 +15,7 @@ import { KeyRing, readKeyFile, watchKeyFile } from './admission/keyring.js';
 import { createLogger, LogLevel, type LogLevelName } from './ops/log.js';
 import { defineCommand, helpText, parseCommandLine, wantsHelp, type Parsed } from './cli/args.js';
 import { redisFromEnv } from './cli/redis-env.js';
+import { PublisherKeys, readPublisherKeyFile, watchPublisherKeyFile } from './publish/publisher-keys.js';
 
 const cli = defineCommand({
   name: 'rt-gateway',
@@ -42,9 +43,15 @@ const cli = defineCommand({
     REDIS_CLUSTER_NODES:
       'run on a Redis Cluster (7+, sharded Pub/Sub) reached through these host:port nodes, comma-separated',
     RT_REDIS_PREFIX: "prefix of the gateway's Redis keys and channels (default rt:)",
+    RT_INGEST_STREAM: 'off: do not read the ingest stream <prefix>ingest (Redis; PROTOCOL.md §10.5)',
+    RT_INGEST_CLAIM_IDLE_MS:
+      'ms an ingest-stream entry stays pending with a gateway before another claims it (default 15000)',
     'RT_TLS_CERT, RT_TLS_KEY': 'PEM files: serve https and wss',
     RT_STATS_TOKEN: 'bearer token required by /rt/stats and /metrics',
     RT_ADMIN_TOKEN: 'turns the admin API on (/rt/admin/disconnect, /rt/admin/revoke) for this bearer token',
+    RT_PUBLISH_KEYS_FILE:
+      'turns the publish API on (POST /rt/publish): publisher keys {"keys":[{"id","secret","topics"},…]}, reloaded on change and SIGHUP',
+    RT_PUBLISH_DEDUPE_WINDOW: 'seconds an idempotency key is remembered per topic (default 86400)',
     RT_MAX_CONNECTION_AGE: "seconds a connection's authority lasts without a refresh (default 86400; 0 = no cap)",
     RT_CLIENT_IP_HEADER: 'behind a proxy: the header holding the client address (e.g. x-real-ip)',
     RT_AUDIT_DIR: 'write the attested audit log here (RT_AUDIT_RETENTION_DAYS, default 90)',
@@ -103,9 +110,21 @@ async function loadKeys(): Promise<KeyRing> {
   return new KeyRing([{ secret: randomBytes(32).toString('hex') }]);
 }
 
+/** The publisher keys of `RT_PUBLISH_KEYS_FILE`, watched; none when unset (the publish API is off). */
+async function loadPublisherKeys(): Promise<PublisherKeys | undefined> {
+  const file = env['RT_PUBLISH_KEYS_FILE'];
+  if (!file) return undefined;
+  const publisherKeys = new PublisherKeys(await readPublisherKeyFile(file));
+  watchPublisherKeyFile(file, publisherKeys, logger);
+  logger.info('Publish', 'Publish API on (POST /rt/publish):', { ids: publisherKeys.ids.join(',') });
+  return publisherKeys;
+}
+
 let keys: KeyRing;
+let publishKeys: PublisherKeys | undefined;
 try {
   keys = await loadKeys();
+  publishKeys = await loadPublisherKeys();
 } catch (error) {
   logger.error('Gateway', error instanceof Error ? error.message : 'cannot load keys');
   process.exit(1);
@@ -134,6 +153,8 @@ try {
     ...(tlsCert && tlsKey ? { tls: { cert: readFileSync(tlsCert), key: readFileSync(tlsKey) } } : {}),
     ...(env['RT_STATS_TOKEN'] ? { statsToken: env['RT_STATS_TOKEN'] } : {}),
     ...(env['RT_ADMIN_TOKEN'] ? { adminToken: env['RT_ADMIN_TOKEN'] } : {}),
+    ...(publishKeys ? { publishKeys } : {}),
+    idempotencyWindowMs: (numberFromEnv('RT_PUBLISH_DEDUPE_WINDOW', 86_400) || 86_400) * 1000,
     maxConnectionAgeMs: numberFromEnv('RT_MAX_CONNECTION_AGE', 86_400) * 1000,
     ...(clientIp ? { clientIp } : {}),
     ...(env['RT_AUDIT_DIR']

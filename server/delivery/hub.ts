@@ -14,6 +14,7 @@ import type { Session, TransportKind } from './session.js';
 import type { Topic } from './topic.js';
 import type { TopicRegistry, TopicSpec } from './topic-registry.js';
 import { WriteBatch } from './write-batch.js';
+import { MESSAGE_ID } from '../publish/limits.js';
 
 export type { FanoutResult };
 
@@ -78,6 +79,37 @@ export interface HubEvents {
   authority: [session: Session, change: AuthorityChange];
   /** An operator revoked access through this gateway (API, HTTP or CLI); every gateway applies it. */
   revocation: [revocation: Revocation];
+  /** v1.2: a message from the publish API or the ingest stream was sequenced, or recognized as a retry. */
+  published: [publication: Publication];
+  /** v1.2: a publish request or a stream entry was refused. */
+  publishRefused: [refusal: PublishRefusal];
+}
+
+/** Where a backend's message came in: `POST /rt/publish`, or the Redis ingest stream (PROTOCOL.md §10). */
+export type PublishSource = 'http' | 'stream';
+
+/** A message a backend published. */
+export interface Publication {
+  source: PublishSource;
+  /** The publisher key's id (`stream` for the ingest stream). */
+  key: string;
+  /** The (registered) topic. */
+  topic: string;
+  /** `accepted`: sequenced and delivered; `deduped`: its idempotency key was already published, nothing sent. */
+  outcome: 'accepted' | 'deduped';
+}
+
+/** A publish refused: no payload, and only names the gateway knows. */
+export interface PublishRefusal {
+  source: PublishSource;
+  /** The 401's reason, else the error code (`forbidden_topic`, `rate_limited`, `unknown_topic`, `malformed`…). */
+  reason: string;
+  /** The HTTP status answered (for the stream: what the API would have answered). */
+  status: number;
+  /** The publisher key's id, when it named a known key (`stream` for the ingest stream). */
+  key?: string;
+  /** The topic, only when it is registered. */
+  topic?: string;
 }
 
 /** What happened to a connection's authority. */
@@ -289,9 +321,12 @@ export class Hub extends EventEmitter<HubEvents> implements EngineSink {
   /**
    * Publishes `payload` on `topic` with either engine and resolves with the assigned seq and epoch. With an
    * idempotency key `id`, a retry within the window is not published again and resolves as the first publish did.
-   * @throws Error for an unregistered topic; TypeError for a payload JSON cannot carry (synchronously)
+   * @throws Error for an unregistered topic; TypeError for a payload JSON cannot carry or a malformed `id`
+   *   (synchronously)
    */
   publish(topicName: string, payload: unknown, id?: string): Promise<PublishResult> {
+    if (id !== undefined && !MESSAGE_ID.test(id))
+      throw new TypeError('publish: id must be 1 to 128 printable ASCII characters without space');
     return Promise.resolve(this.engine.publish(this.publishable(topicName, payload), payload, id));
   }
 

@@ -1,6 +1,6 @@
 /**
- * The gateway's HTTP routes: `/health`, `/rt/stats`, `/rt/sse`, and in demo mode `/rt/ticket` and the
- * dashboard. Everything else is a JSON 404 or 405.
+ * The gateway's HTTP routes: `/health`, `/rt/stats`, `/rt/sse`, the admin and publish APIs when configured, and
+ * in demo mode `/rt/ticket` and the dashboard. Everything else is a JSON 404 or 405.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -12,6 +12,8 @@ import { ADMIN_PATHS, serveAdmin } from './admin.js';
 import type { KeyRing } from '../admission/keyring.js';
 import type { SseEndpoint } from './sse.js';
 import type { OriginPolicy } from '../admission/origin.js';
+import type { PublishEndpoint } from '../publish/endpoint.js';
+import { PUBLISH_PATH } from '../publish/signature.js';
 
 /** What the router needs. */
 export interface HttpAppOptions {
@@ -26,6 +28,8 @@ export interface HttpAppOptions {
   statsToken?: string | undefined;
   /** When set, the admin API (`/rt/admin/*`) is on, for `Authorization: Bearer <token>`. */
   adminToken?: string | undefined;
+  /** When set, `POST /rt/publish` is on (PROTOCOL.md §10). */
+  publish?: PublishEndpoint | undefined;
 }
 
 /** Whether the request carries the bearer token (compared in constant time). */
@@ -37,7 +41,7 @@ function hasToken(req: IncomingMessage, token: string): boolean {
 
 /** Creates the request listener. */
 export function createHttpApp(options: HttpAppOptions): (req: IncomingMessage, res: ServerResponse) => void {
-  const { context, sse, origins, demo, startedAt, statsToken, adminToken } = options;
+  const { context, sse, origins, demo, startedAt, statsToken, adminToken, publish } = options;
   const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = requestUrl(req);
     const { pathname } = url;
@@ -50,6 +54,10 @@ export function createHttpApp(options: HttpAppOptions): (req: IncomingMessage, r
         return sendJson(res, 401, { error: 'unauthorized' });
       }
       return serveAdmin(req, res, admin, context);
+    }
+    if (pathname === PUBLISH_PATH) {
+      if (!publish) return sendJson(res, 404, { error: 'not_found', detail: 'publish API off' });
+      return publish.handle(req, res);
     }
     if (req.method !== 'GET' && req.method !== 'HEAD' && req.method !== 'OPTIONS') {
       res.setHeader('Allow', 'GET, HEAD, OPTIONS');

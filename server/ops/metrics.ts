@@ -114,6 +114,22 @@ export class GatewayMetrics {
       registers,
     });
     hub.on('revocation', ({ op, kind }) => revocations.inc({ op, target: kind }));
+    const published = new Counter({
+      name: 'rt_publish_messages_total',
+      help: 'Messages from backends (source http or stream) by key and topic: accepted, or deduped (a retry of an idempotency key)',
+      labelNames: ['source', 'key', 'topic', 'outcome'] as const,
+      registers,
+    });
+    hub.on('published', ({ source, key, topic, outcome }) => published.inc({ source, key, topic, outcome }));
+    const publishRefusals = new Counter({
+      name: 'rt_publish_refusals_total',
+      help: 'Publish requests and stream entries refused, by source, key (unknown when none was recognized) and reason',
+      labelNames: ['source', 'key', 'reason'] as const,
+      registers,
+    });
+    hub.on('publishRefused', ({ source, key, reason }) =>
+      publishRefusals.inc({ source, key: key ?? 'unknown', reason }),
+    );
 
     new Gauge({
       name: 'rt_engine_info',

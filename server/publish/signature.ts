@@ -23,7 +23,13 @@ export const SIGNATURE_HEADERS = {
 export const NONCE_PATTERN = /^[A-Za-z0-9_-]{16,64}$/;
 
 /** What is signed, one field per line: `v1`, method, path, timestamp, nonce, hex SHA-256 of the body. */
-export function stringToSign(method: string, path: string, timestamp: number, nonce: string, body: Buffer | string): string {
+export function stringToSign(
+  method: string,
+  path: string,
+  timestamp: number,
+  nonce: string,
+  body: Buffer | string,
+): string {
   const bodyHash = createHash('sha256').update(body).digest('hex');
   return `v1\n${method.toUpperCase()}\n${path}\n${timestamp}\n${nonce}\n${bodyHash}`;
 }

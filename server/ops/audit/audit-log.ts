@@ -19,6 +19,7 @@ import {
   authorityRecord,
   connectRecord,
   disconnectRecord,
+  publishRefusedRecord,
   refuseRecord,
   revocationRecord,
   subRefusedRecord,
@@ -126,6 +127,11 @@ export class AuditLog {
     listen('subRefused', (session, topic, code) => this.record(subRefusedRecord(hub, session, topic, code)));
     listen('authority', (session, change) => this.record(authorityRecord(session, change)));
     listen('revocation', (revocation) => this.record(revocationRecord(revocation)));
+    // A flood of 429s would flood the log: those are counted in metrics (`rt_publish_refusals_total`).
+    listen(
+      'publishRefused',
+      (refusal) => refusal.reason !== RATE_LIMITED && this.record(publishRefusedRecord(refusal)),
+    );
     const digest = new RateLimitDigest((record) => this.record(record), this.now);
     listen('rateLimited', (kind, transport) => digest.hit(kind, transport));
     this.detachers.push(() => digest.flush());

@@ -3,6 +3,7 @@
  * payload, no IP address, no ticket, signature or nonce; ids are the gateway's random connection ids.
  */
 import type { TransportKind } from '../../delivery/session.js';
+import type { PublishSource } from '../../delivery/hub.js';
 
 /** Format version of every entry (`v`). */
 export const AUDIT_VERSION = 1;
@@ -41,6 +42,11 @@ export const AuditEvent = {
    * it applied to on this gateway).
    */
   revocation: 'revocation',
+  /**
+   * v1.2: a publish request or ingest-stream entry was refused (rate limits only in metrics): `transport` (`http` or
+   * `stream`), `reason`, `code` (the HTTP status), `kid` (a known publisher key's id), `topic` (when registered).
+   */
+  publishRefused: 'publish_refused',
 } as const;
 
 /** An event name from {@link AuditEvent}. */
@@ -52,8 +58,8 @@ export interface AuditRecord {
   event: AuditEvent;
   /** Connection id (random, per connection). */
   id?: string;
-  /** The connection's transport: `websocket` or `sse`. */
-  transport?: TransportKind;
+  /** The connection's transport: `websocket` or `sse`; for `publish_refused`, `http` or `stream`. */
+  transport?: TransportKind | PublishSource;
   /** Scopes granted by the ticket (role names such as `ops.admin`). */
   scopes?: string[];
   /** Key id the ticket was signed with. */
@@ -128,4 +134,5 @@ export const EVENT_FIELDS: Readonly<Record<AuditEvent, readonly (keyof AuditReco
   narrow: ['id', 'transport', 'scopes', 'reason'],
   forced_disconnect: ['id', 'transport', 'reason', 'subject'],
   revocation: ['op', 'target', 'subject', 'scopes', 'reason', 'count'],
+  publish_refused: ['transport', 'reason', 'code', 'kid', 'topic'],
 };

@@ -4,7 +4,7 @@
  * no address, no payload, no ticket.
  */
 import type { SubError } from '../../../src/protocol/index.js';
-import type { AuthorityChange, Hub, Refusal, Revocation } from '../../delivery/hub.js';
+import type { AuthorityChange, Hub, PublishRefusal, Refusal, Revocation } from '../../delivery/hub.js';
 import type { Session } from '../../delivery/session.js';
 import { AuditEvent, type AuditRecord } from './entry.js';
 
@@ -79,5 +79,18 @@ export function subRefusedRecord(hub: Hub, session: Session, topic: string, code
     reason: code,
   };
   if (hub.topic(topic) !== undefined) record.topic = topic;
+  return record;
+}
+
+/** A refused publish: the key's id only when known, the topic only when registered (the endpoint sees to both). */
+export function publishRefusedRecord(refusal: PublishRefusal): AuditRecord {
+  const record: AuditRecord = {
+    event: AuditEvent.publishRefused,
+    transport: refusal.source,
+    reason: refusal.reason,
+    code: refusal.status,
+  };
+  if (refusal.key !== undefined) record.kid = refusal.key;
+  if (refusal.topic !== undefined) record.topic = refusal.topic;
   return record;
 }
