@@ -14,6 +14,7 @@ export type { ContextOptions } from './context.js';
 /** The module-level API, for mounting the gateway on your own HTTP server: one default gateway per process. */
 export {
   configureRealtime,
+  createPublishHandler,
   createSSEHandler,
   disconnect,
   fanout,
@@ -41,6 +42,18 @@ export type { SigningKey } from './admission/keyring.js';
 export { MemoryNonceStore } from './admission/nonce-store.js';
 /** The nonce store contract and the in-memory store's options. */
 export type { MemoryNonceStoreOptions, NonceStore } from './admission/nonce-store.js';
+
+/**
+ * Publishing from a backend (v1.2, PROTOCOL.md §10): publisher keys for `POST /rt/publish`, read from a file and
+ * reloaded when it changes, and the request signature for clients of your own.
+ */
+export { PublisherKeys, readPublisherKeyFile, watchPublisherKeyFile } from './publish/publisher-keys.js';
+/** One publisher key. */
+export type { PublisherKey } from './publish/publisher-keys.js';
+/** Signs a publish request (the four `RT-*` headers). */
+export { signPublishRequest } from './publish/signature.js';
+/** What {@link signPublishRequest} takes. */
+export type { SignRequest } from './publish/signature.js';
 
 /** Topics: the four preloaded ones and how a topic is registered. */
 export { SEED_TOPICS } from './delivery/topic-registry.js';

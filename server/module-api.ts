@@ -18,6 +18,8 @@ import type { Stats } from './delivery/hub.js';
 import { SseEndpoint } from './endpoints/sse.js';
 import type { TopicSpec } from './delivery/topic-registry.js';
 import { WebSocketEndpoint } from './endpoints/websocket.js';
+import { PublishEndpoint } from './publish/endpoint.js';
+import { PublisherKeys, type PublisherKey } from './publish/publisher-keys.js';
 
 let shared: GatewayContext | undefined;
 
@@ -62,6 +64,28 @@ export function createSSEHandler(
   secretOrOptions: string | AuthOptions,
 ): (req: IncomingMessage, res: ServerResponse) => void {
   return new SseEndpoint(defaultContext(), toAuthOptions(secretOrOptions)).handle;
+}
+
+/**
+ * A `(req, res)` handler for `POST /rt/publish` (PROTOCOL.md §10), usable from Express, Connect or `http`. Mount it
+ * before any body parser: the signature covers the body's exact bytes.
+ * @param keys the publisher keys (a {@link PublisherKeys} you may replace at run time, or an array)
+ * @example app.post('/rt/publish', createPublishHandler(await readPublisherKeyFile('/etc/rt/publishers.json')))
+ */
+export function createPublishHandler(
+  keys: readonly PublisherKey[] | PublisherKeys,
+): (req: IncomingMessage, res: ServerResponse) => void {
+  const context = defaultContext();
+  const endpoint = new PublishEndpoint(context, keys instanceof PublisherKeys ? keys : new PublisherKeys(keys));
+  return (req, res) => {
+    endpoint.handle(req, res).catch((error: unknown) => {
+      context.logger.error('HTTP', 'Publish request failed:', {
+        error: error instanceof Error ? error.message : 'unknown',
+      });
+      if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'application/json' }).end('{"error":"internal"}');
+      else res.destroy();
+    });
+  };
 }
 
 /**

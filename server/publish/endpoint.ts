@@ -89,7 +89,9 @@ export class PublishEndpoint {
     if (bearer) this.check(bearer, identified);
     const body = await readBody(req);
     if (!bearer) {
-      const path = (req.url ?? '').split('?')[0] ?? '';
+      // Express strips a router's mount point from `url`; the client signed the whole path.
+      const url = (req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url ?? '';
+      const path = url.split('?')[0] ?? '';
       const context = { keys: this.keys, nonces: this.context.nonces, now: this.context.clock.now() };
       this.check(await verifySigned(req.headers, 'POST', path, body, context), identified);
     }

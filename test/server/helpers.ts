@@ -112,7 +112,7 @@ export class TestClient {
 
 /** Connects with a fresh ticket for `scopes` and waits for `hello`. */
 export async function connect(
-  gw: Gateway,
+  gw: Pick<Gateway, 'url'>,
   scopes: string[],
   options: WebSocket.ClientOptions = {},
 ): Promise<TestClient> {
@@ -122,7 +122,7 @@ export async function connect(
 }
 
 /** Connects and subscribes; resolves after `sub.ok`. */
-export async function subscribed(gw: Gateway, scopes: string[], topic: string): Promise<TestClient> {
+export async function subscribed(gw: Pick<Gateway, 'url'>, scopes: string[], topic: string): Promise<TestClient> {
   const client = await connect(gw, scopes);
   client.send({ type: 'sub', topic });
   await client.next('sub.ok');

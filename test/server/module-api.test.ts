@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import {
   configureRealtime,
+  createPublishHandler,
   createSSEHandler,
   disconnect,
   fanout,
@@ -16,6 +17,7 @@ import { issueTicket } from '../../server/admission/tickets.js';
 import { ticketQuery } from '../../src/protocol/index.js';
 import { silentLogger } from '../../server/ops/log.js';
 import { SECRET, SseReader, TestClient, signedQuery } from './helpers.js';
+import { KEYS, publishRequest } from './publish/publish-request.js';
 
 describe("the module-level API on an application's own server", () => {
   let server: Server;
@@ -24,9 +26,11 @@ describe("the module-level API on an application's own server", () => {
     configureRealtime({ logger: silentLogger });
     server = createServer((req, res) => {
       if (req.url?.startsWith('/rt/sse')) return sseHandler(req, res);
+      if (req.url === '/rt/publish') return publishHandler(req, res);
       res.writeHead(200).end('app');
     });
     const sseHandler = createSSEHandler(SECRET);
+    const publishHandler = createPublishHandler([KEYS.all, KEYS.liveops]);
     startWebSocketServer(server, SECRET);
     server.on('upgrade', (req, socket) => {
       if (req.url?.startsWith('/other')) socket.end('HTTP/1.1 418 I am a teapot\r\n\r\n');
@@ -80,5 +84,20 @@ describe("the module-level API on an application's own server", () => {
     const cyclic: Record<string, unknown> = {};
     cyclic['self'] = cyclic;
     assert.throws(() => fanout('kpis.s2', cyclic), TypeError);
+  });
+
+  it('serves POST /rt/publish with createPublishHandler(): a signed publish reaches a subscriber', async () => {
+    const client = new TestClient(`ws://${base}/rt?${signedQuery(['liveops.admin'])}`);
+    await client.next('hello');
+    client.send({ type: 'sub', topic: 'ab.status' });
+    await client.next('sub.ok');
+    const answer = await publishRequest(`http://${base}`, { topic: 'ab.status', data: { variant: 'B' }, id: 'ab-1' });
+    assert.equal(answer.status, 200);
+    let msg = await client.next('msg');
+    while (msg.seq !== answer.body['seq']) msg = await client.next('msg'); // after the latest one, if any
+    assert.deepEqual(msg.data, { variant: 'B' });
+    const forbidden = await publishRequest(`http://${base}`, { topic: 'ab.status', data: 1 }, { key: KEYS.liveops });
+    assert.equal(forbidden.status, 403);
+    await client.close();
   });
 });
