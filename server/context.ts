@@ -138,7 +138,25 @@ export class GatewayContext {
 
     if (options.redis !== undefined) {
       const redis = typeof options.redis === 'string' ? { url: options.redis } : options.redis;
-      const engine = new RedisEngine({ historySize, idempotencyWindowMs, ...redis }, this.logger, now, connectLink);
+      // Stream entries are counted and audited like publish requests (`source: 'stream'`, key `stream`).
+      const onIngest: RedisEngineOptions['onIngest'] = (outcome, topic, reason) => {
+        if (outcome === 'refused')
+          this.hub.emit('publishRefused', {
+            source: 'stream',
+            key: 'stream',
+            reason: reason ?? 'refused',
+            status: reason === 'too_large' ? 413 : reason === 'unknown_topic' ? 404 : 400,
+            ...(topic === undefined ? {} : { topic }),
+          });
+        else if (topic !== undefined) this.hub.emit('published', { source: 'stream', key: 'stream', topic, outcome });
+        redis.onIngest?.(outcome, topic, reason);
+      };
+      const engine = new RedisEngine(
+        { historySize, idempotencyWindowMs, ...redis, onIngest },
+        this.logger,
+        now,
+        connectLink,
+      );
       this.engine = engine;
       this.nonces = options.nonceStore ?? new RedisNonceStore(() => engine.redis, redis.prefix, engine);
       this.hub = new Hub(registry, engine, this.logger, this.limits.maxSubscriptions, options.fanout);

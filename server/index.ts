@@ -50,6 +50,10 @@ export type { MemoryNonceStoreOptions, NonceStore } from './admission/nonce-stor
 export { PublisherKeys, readPublisherKeyFile, watchPublisherKeyFile } from './publish/publisher-keys.js';
 /** One publisher key. */
 export type { PublisherKey } from './publish/publisher-keys.js';
+/** A typed client of the publish API for Node backends: signed requests, retries that stay idempotent. */
+export { createPublisher, PublishError } from './publish/client.js';
+/** Its options, what it returns, a message, and a failure's details. */
+export type { Publisher, PublisherOptions, PublishFailure, PublishMessage, PublishReceipt } from './publish/client.js';
 /** Signs a publish request (the four `RT-*` headers). */
 export { signPublishRequest } from './publish/signature.js';
 /** What {@link signPublishRequest} takes. */

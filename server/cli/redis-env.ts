@@ -1,6 +1,7 @@
 /**
  * The Redis settings of `rt-gateway` from its environment: `REDIS_URL` (one server, or a comma-separated list of
- * Cluster nodes) or `REDIS_CLUSTER_NODES` (`host:port` or URLs, comma-separated), and `RT_REDIS_PREFIX`.
+ * Cluster nodes) or `REDIS_CLUSTER_NODES` (`host:port` or URLs, comma-separated), `RT_REDIS_PREFIX`, and the ingest
+ * stream's `RT_INGEST_STREAM=off` and `RT_INGEST_CLAIM_IDLE_MS`.
  */
 import type { RedisEngineOptions } from '../engines/redis/engine.js';
 
@@ -14,6 +15,14 @@ export function redisFromEnv(env: Readonly<Record<string, string | undefined>>):
     .map((node) => node.trim())
     .filter(Boolean)
     .map((node) => (node.includes('://') ? node : `redis://${node}`));
-  if (nodes.length > 0) return { clusterNodes: nodes, prefix };
-  return url ? { url, prefix } : undefined;
+  const stream = streamFromEnv(env);
+  if (nodes.length > 0) return { clusterNodes: nodes, prefix, ...stream };
+  return url ? { url, prefix, ...stream } : undefined;
+}
+
+/** The ingest stream's settings, only those set (a bad number is refused by the engine, at start). */
+function streamFromEnv(env: Readonly<Record<string, string | undefined>>): Pick<RedisEngineOptions, 'stream'> {
+  if (env['RT_INGEST_STREAM']?.trim().toLowerCase() === 'off') return { stream: false };
+  const claimIdle = env['RT_INGEST_CLAIM_IDLE_MS']?.trim();
+  return claimIdle ? { stream: { claimIdleMs: Number(claimIdle) } } : {};
 }

@@ -218,7 +218,7 @@ describe('the packages as published', { timeout: 240_000 }, () => {
     it('prints help for its bins', async () => {
       const { stdout } = await run(join(app, 'node_modules', '.bin', 'rt-gateway'), ['--help']);
       assert.match(stdout, /^rt-gateway: runs the Lydian Realtime gateway/);
-      for (const tool of ['rt-sign', 'rt-audit']) {
+      for (const tool of ['rt-sign', 'rt-audit', 'rt-admin', 'rt-publish']) {
         const help = await run(join(app, 'node_modules', '.bin', tool), ['--help']);
         assert.match(help.stdout, new RegExp(`^${tool}: `));
       }

@@ -16,6 +16,8 @@
  *   of a lease, which turns each payload into a sequenced message. At most once: a payload published while no
  *   gateway holds the lease (for up to the lease time after the holder died) or while the holder is
  *   disconnected from Redis is lost, since Pub/Sub keeps nothing. Use `fanout()` when every message counts.
+ * - The ingest stream (`<prefix>ingest`, {@link StreamIngest}) is the at-least-once path for pipelines: entries are
+ *   acknowledged only once sequenced, and an idempotency key per entry makes a second publish a no-op.
  */
 import { randomBytes } from 'node:crypto';
 import {
@@ -36,6 +38,7 @@ import { IngestLease } from './ingest-lease.js';
 import type { RedisLink } from './link.js';
 import { ScriptRunner } from './script-runner.js';
 import { PUBLISH_SCRIPT, RECOVER_SCRIPT, RESUME_SCRIPT } from './scripts.js';
+import { StreamIngest } from './stream-ingest.js';
 import { WriteWitness } from './write-witness.js';
 
 /** Options of the Redis engine. */
@@ -53,6 +56,19 @@ export interface RedisEngineOptions extends RedisOptions {
    * example). Give deployments that share a Redis distinct channels, e.g. `(topic) => 'staging:' + topic`.
    */
   rawChannel?: (topic: string) => string;
+  /**
+   * Read the ingest stream, on by default (PROTOCOL.md §10.5): producers `XADD` entries (`topic`, `data`, optional
+   * `id`) to `key` (default `<prefix>ingest`), each published once; refused ones go to `<key>:dead`. An entry
+   * pending `claimIdleMs` (default 15 000) with a gateway that died is claimed by another. `false`: not read.
+   * @example { stream: { key: 'staging:ingest', claimIdleMs: 30_000 } }
+   */
+  stream?: { key?: string; claimIdleMs?: number } | false;
+  /**
+   * Told of each entry this gateway took from the ingest stream, for metrics: `accepted` (published), `deduped`
+   * (its idempotency key was published before: nothing sent again) or `refused` (moved to `<key>:dead`; `reason` is
+   * its `reason` field, e.g. `unknown_topic`). `topic` only when the entry names a registered topic.
+   */
+  onIngest?: (outcome: 'accepted' | 'deduped' | 'refused', topic: string | undefined, reason?: string) => void;
 }
 
 /** Connects the engine's link to Redis (a single server or a Cluster, from the options). */
@@ -84,6 +100,9 @@ export class RedisEngine implements Engine {
   private readonly historySize: number;
   private readonly witness: WriteWitness;
   private lease: IngestLease | undefined;
+  private stream: StreamIngest | undefined;
+  /** One stream reader at a time, so each topic's entries are published in stream order. */
+  private streamLease: IngestLease | undefined;
   private closed = false;
   /** Who Redis was when last seen (its `run_id`, or its masters'). */
   private identity = '';
@@ -107,6 +126,9 @@ export class RedisEngine implements Engine {
     this.prefix = options.prefix ?? 'rt:';
     this.historySize = options.historySize ?? 100;
     this.witness = new WriteWitness(() => this.redis, `${this.prefix}mark:${this.id}`);
+    const claimIdleMs = options.stream ? options.stream.claimIdleMs : undefined;
+    if (claimIdleMs !== undefined && (!Number.isSafeInteger(claimIdleMs) || claimIdleMs < 1))
+      throw new RangeError('stream.claimIdleMs must be a whole number of ms ≥ 1');
   }
 
   /** The connection to Redis, shared with the nonce store and the cluster stats. */
@@ -130,6 +152,29 @@ export class RedisEngine implements Engine {
         logger: this.logger,
       });
       this.lease.start();
+    }
+    const stream = this.options.stream ?? {};
+    if (stream !== false) {
+      this.stream = new StreamIngest({
+        link,
+        key: stream.key ?? `${this.prefix}ingest`,
+        consumer: this.id,
+        claimIdleMs: stream.claimIdleMs,
+        topic: (name) => this.sink?.topic(name),
+        append: (topic, data, id) => this.append(topic, data, id),
+        logger: this.logger,
+        onIngest: this.options.onIngest,
+        holding: () => this.streamLease?.held === true,
+      });
+      const ingest = this.stream;
+      this.streamLease = new IngestLease(link, `${this.prefix}stream-lease`, this.id, this.options.leaseMs ?? 6000, {
+        acquired: () => Promise.resolve(ingest.gained()),
+        lost: () => Promise.resolve(),
+        logger: this.logger,
+        gained: 'Reading the ingest stream',
+      });
+      this.streamLease.start();
+      this.stream.start();
     }
   }
 
@@ -199,6 +244,9 @@ export class RedisEngine implements Engine {
   }
 
   async close(): Promise<void> {
+    // First, while a recovery can still finish: a stream entry under way may be waiting for it.
+    await this.stream?.stop();
+    await this.streamLease?.stop();
     this.closed = true;
     if (this.retry) clearTimeout(this.retry);
     this.witness.stop();

@@ -1,5 +1,6 @@
 /**
- * The lease that makes exactly one gateway at a time ingest raw `PUBLISH` on the topics' channels: taken with
+ * A lease that makes exactly one gateway at a time do a job (ingest raw `PUBLISH` on the topics' channels, read the
+ * ingest stream in order): taken with
  * `SET NX PX`, renewed every third of its time by its holder, given up on close. A holder that dies loses it when
  * it expires; one cut off from Redis stops ingesting at once.
  */
@@ -23,6 +24,8 @@ export interface LeaseHooks {
   acquired: () => Promise<void>;
   lost: () => Promise<void>;
   logger: Logger;
+  /** Logged when the lease is gained (default: the raw ingestion's line). */
+  gained?: string;
 }
 
 /** One gateway's side of the raw-ingestion lease. */
@@ -80,7 +83,7 @@ export class IngestLease {
     this.holding = on;
     if (on) {
       await this.hooks.acquired();
-      this.hooks.logger.info('Redis', 'Ingesting raw PUBLISH on topic channels');
+      this.hooks.logger.info('Redis', this.hooks.gained ?? 'Ingesting raw PUBLISH on topic channels');
     } else {
       await this.hooks.lost().catch(() => {});
     }
