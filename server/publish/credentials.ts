@@ -33,14 +33,6 @@ function header(headers: IncomingHttpHeaders, name: string): string | undefined 
   return Array.isArray(value) ? value[0] : value;
 }
 
-/** What {@link authenticate} needs besides the request. */
-export interface CredentialContext {
-  keys: PublisherKeys;
-  nonces: NonceStore;
-  /** The gateway's clock (ms). */
-  now: number;
-}
-
 /** Whether the request is bearer-authenticated, and by which key. Done before the body is read. */
 export function bearerOf(headers: IncomingHttpHeaders, keys: PublisherKeys): Credentials | undefined {
   const token = /^bearer +(.+)$/i.exec(header(headers, 'authorization') ?? '')?.[1];
@@ -51,33 +43,55 @@ export function bearerOf(headers: IncomingHttpHeaders, keys: PublisherKeys): Cre
   return known ? { ok: false, reason: 'bearer_not_allowed', key: known } : { ok: false, reason: 'unknown_key' };
 }
 
+/** A signed request's headers, checked before its body is read. */
+export interface SignedHeaders {
+  key: PublisherKey;
+  /** As sent: the string to sign carries it verbatim. */
+  timestamp: string;
+  nonce: string;
+  signature: string;
+}
+
 /**
- * Checks a signed request over `body` (the exact bytes received) against `path` (as received, without query).
- * Spends its nonce once everything else holds.
+ * Checks what a signed request's headers alone can tell (all four present, a known key, well-formed values, a
+ * timestamp within the window), so that a stranger's request is refused before its body is read.
  */
-export async function verifySigned(
+export function signedHeaders(
   headers: IncomingHttpHeaders,
-  method: string,
-  path: string,
-  body: Buffer,
-  context: CredentialContext,
-): Promise<Credentials> {
+  keys: PublisherKeys,
+  nowMs: number,
+): { ok: true; headers: SignedHeaders } | Extract<Credentials, { ok: false }> {
   const keyId = header(headers, SIGNATURE_HEADERS.keyId);
   const timestamp = header(headers, SIGNATURE_HEADERS.timestamp);
   const nonce = header(headers, SIGNATURE_HEADERS.nonce);
   const signature = header(headers, SIGNATURE_HEADERS.signature);
   if (keyId === undefined || timestamp === undefined || nonce === undefined || signature === undefined)
     return { ok: false, reason: 'missing_credentials' };
-  const key = context.keys.get(keyId);
+  const key = keys.get(keyId);
   if (!key) return { ok: false, reason: 'unknown_key' };
-  const ts = /^\d{1,12}$/.test(timestamp) ? Number(timestamp) : NaN;
-  if (!NONCE_PATTERN.test(nonce) || Number.isNaN(ts)) return { ok: false, reason: 'bad_signature', key };
-  const expected = signatureOf(key.secret, stringToSign(method, path, ts, nonce, body));
+  if (!NONCE_PATTERN.test(nonce) || !/^\d{1,12}$/.test(timestamp) || !/^v1=[0-9a-f]{64}$/.test(signature))
+    return { ok: false, reason: 'bad_signature', key };
+  if (Math.abs(nowMs / 1000 - Number(timestamp)) > PUBLISH_WINDOW_S)
+    return { ok: false, reason: 'stale_timestamp', key };
+  return { ok: true, headers: { key, timestamp, nonce, signature } };
+}
+
+/**
+ * Checks the signature over `body` (the exact bytes received) and `path` (as received, without query), then spends
+ * the nonce, remembered until the timestamp leaves the window (after that the request is stale anyway).
+ */
+export async function verifySignature(
+  signed: SignedHeaders,
+  method: string,
+  path: string,
+  body: Buffer,
+  nonces: NonceStore,
+): Promise<Credentials> {
+  const { key, timestamp, nonce, signature } = signed;
+  const expected = signatureOf(key.secret, stringToSign(method, path, timestamp, nonce, body));
   if (!signatureMatches(signature, expected)) return { ok: false, reason: 'bad_signature', key };
-  if (Math.abs(context.now / 1000 - ts) > PUBLISH_WINDOW_S) return { ok: false, reason: 'stale_timestamp', key };
   try {
-    // Remembered until the timestamp leaves the window: after that the request is stale anyway.
-    const fresh = await context.nonces.claim(`pub:${key.id}:${nonce}`, (ts + PUBLISH_WINDOW_S + 1) * 1000);
+    const fresh = await nonces.claim(`pub:${key.id}:${nonce}`, (Number(timestamp) + PUBLISH_WINDOW_S + 1) * 1000);
     return fresh ? { ok: true, key } : { ok: false, reason: 'replay', key };
   } catch {
     return { ok: false, reason: 'unavailable' };

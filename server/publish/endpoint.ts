@@ -10,7 +10,7 @@ import { sendJson } from '../endpoints/http-util.js';
 import type { PublishRefusal, PublishSource } from '../delivery/hub.js';
 import { TokenBucket } from '../limits/token-bucket.js';
 import type { PublishResult } from '../engines/engine.js';
-import { bearerOf, verifySigned, type Credentials } from './credentials.js';
+import { bearerOf, signedHeaders, verifySignature, type CredentialFailure, type Credentials } from './credentials.js';
 import { MAX_BODY_BYTES } from './limits.js';
 import { BodyError, parsePublishBody, type PublishBody } from './messages.js';
 import { DEFAULT_PUBLISH_RATE, topicAllowed, type PublisherKey, type PublisherKeys } from './publisher-keys.js';
@@ -35,6 +35,16 @@ class Refused extends Error {
 }
 
 const SOURCE: PublishSource = 'http';
+
+/** What each 401 reason tells the caller to check (PROTOCOL.md §10.2). */
+const UNAUTHORIZED: Readonly<Record<CredentialFailure, string>> = {
+  missing_credentials: 'send RT-Key-Id, RT-Timestamp, RT-Nonce and RT-Signature, or a bearer key',
+  unknown_key: 'no publisher key has this id (or this bearer secret)',
+  bad_signature: 'the signature does not match: check the secret, the string to sign and the body bytes',
+  stale_timestamp: 'RT-Timestamp is more than 300 s from the gateway clock',
+  replay: 'this nonce was used already: sign each request with a new one',
+  bearer_not_allowed: 'this key is not allowed as a bearer token: sign the request',
+};
 
 /** Reads the body, at most {@link MAX_BODY_BYTES}. */
 async function readBody(req: IncomingMessage): Promise<Buffer> {
@@ -85,15 +95,17 @@ export class PublishEndpoint {
     if (type !== 'application/json')
       throw new Refused(415, { error: 'unsupported_media_type', detail: 'send Content-Type: application/json' });
 
+    // Everything the headers can tell is checked before the body is read: a stranger's 1 MiB is never taken in.
     const bearer = bearerOf(req.headers, this.keys);
     if (bearer) this.check(bearer, identified);
+    const signed = bearer ? undefined : signedHeaders(req.headers, this.keys, this.context.clock.now());
+    if (signed && !signed.ok) this.check(signed, identified);
     const body = await readBody(req);
-    if (!bearer) {
+    if (signed?.ok) {
       // Express strips a router's mount point from `url`; the client signed the whole path.
       const url = (req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url ?? '';
       const path = url.split('?')[0] ?? '';
-      const context = { keys: this.keys, nonces: this.context.nonces, now: this.context.clock.now() };
-      this.check(await verifySigned(req.headers, 'POST', path, body, context), identified);
+      this.check(await verifySignature(signed.headers, 'POST', path, body, this.context.nonces), identified);
     }
     try {
       return parsePublishBody(body);
@@ -111,7 +123,7 @@ export class PublishEndpoint {
       throw new Refused(503, { error: 'unavailable', detail: 'the replay check cannot be made now; retry' });
     throw new Refused(
       401,
-      { error: 'unauthorized', reason: credentials.reason },
+      { error: 'unauthorized', reason: credentials.reason, detail: UNAUTHORIZED[credentials.reason] },
       { 'WWW-Authenticate': 'RT-HMAC-SHA256, Bearer' },
     );
   }

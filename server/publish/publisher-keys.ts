@@ -12,7 +12,10 @@ import type { Logger } from '../ops/log.js';
 
 /** One publisher key. */
 export interface PublisherKey {
-  /** Key id (`^[A-Za-z0-9._-]{1,64}$`), sent as `RT-Key-Id`, and the `key` label of the publish metrics. */
+  /**
+   * Key id (`^[A-Za-z0-9._-]{1,64}$`, not `unknown` or `stream`), sent as `RT-Key-Id`, and the `key` label of the
+   * publish metrics.
+   */
   id: string;
   /** The HMAC secret (at least 32 characters). */
   secret: string;
@@ -28,6 +31,9 @@ export interface PublisherKey {
 export const DEFAULT_PUBLISH_RATE: BucketSpec = { burst: 200, perSecond: 100 };
 
 const KEY_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+/** Names the metrics already give a meaning: `unknown` (no key recognized) and `stream` (the ingest stream). */
+const RESERVED_IDS = new Set(['unknown', 'stream']);
 
 /** Whether `pattern` is an exact topic name, a `prefix.*` or `*`. */
 function isTopicPattern(pattern: string): boolean {
@@ -84,8 +90,8 @@ export class PublisherKeys {
     const byId = new Map<string, PublisherKey>();
     const byBearer = new Map<string, PublisherKey>();
     for (const key of keys) {
-      if (typeof key.id !== 'string' || !KEY_ID.test(key.id) || byId.has(key.id))
-        throw new TypeError(`publisher keys: malformed or repeated id ${JSON.stringify(key.id)}`);
+      if (typeof key.id !== 'string' || !KEY_ID.test(key.id) || byId.has(key.id) || RESERVED_IDS.has(key.id))
+        throw new TypeError(`publisher keys: malformed, repeated or reserved id ${JSON.stringify(key.id)}`);
       if (typeof key.secret !== 'string' || key.secret.length < 32)
         throw new TypeError(`publisher keys: the secret of ${key.id} must have at least 32 characters`);
       if (!Array.isArray(key.topics) || !key.topics.every((t) => typeof t === 'string' && isTopicPattern(t)))

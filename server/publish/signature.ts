@@ -26,7 +26,7 @@ export const NONCE_PATTERN = /^[A-Za-z0-9_-]{16,64}$/;
 export function stringToSign(
   method: string,
   path: string,
-  timestamp: number,
+  timestamp: number | string,
   nonce: string,
   body: Buffer | string,
 ): string {

@@ -127,12 +127,15 @@ export class AuditLog {
     listen('subRefused', (session, topic, code) => this.record(subRefusedRecord(hub, session, topic, code)));
     listen('authority', (session, change) => this.record(authorityRecord(session, change)));
     listen('revocation', (revocation) => this.record(revocationRecord(revocation)));
-    // A flood of 429s would flood the log: those are counted in metrics (`rt_publish_refusals_total`).
-    listen(
-      'publishRefused',
-      (refusal) => refusal.reason !== RATE_LIMITED && this.record(publishRefusedRecord(refusal)),
-    );
     const digest = new RateLimitDigest((record) => this.record(record), this.now);
+    // A flood of 429s would flood the log: those are counted in metrics (`rt_publish_refusals_total`). Refusals
+    // that name no known key come from anyone: digested per reason, so a stranger cannot write the log at will.
+    listen('publishRefused', (refusal) => {
+      if (refusal.reason === RATE_LIMITED) return;
+      const record = publishRefusedRecord(refusal);
+      if (refusal.key === undefined) digest.count(`publish/${refusal.source}/${refusal.reason}`, record);
+      else this.record(record);
+    });
     listen('rateLimited', (kind, transport) => digest.hit(kind, transport));
     this.detachers.push(() => digest.flush());
     return this;

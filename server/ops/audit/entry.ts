@@ -45,6 +45,7 @@ export const AuditEvent = {
   /**
    * v1.2: a publish request or ingest-stream entry was refused (rate limits only in metrics): `transport` (`http` or
    * `stream`), `reason`, `code` (the HTTP status), `kid` (a known publisher key's id), `topic` (when registered).
+   * Refusals that name no known key are digested like rate limits: one entry per reason per 10 s, with `count`.
    */
   publishRefused: 'publish_refused',
 } as const;
@@ -134,5 +135,5 @@ export const EVENT_FIELDS: Readonly<Record<AuditEvent, readonly (keyof AuditReco
   narrow: ['id', 'transport', 'scopes', 'reason'],
   forced_disconnect: ['id', 'transport', 'reason', 'subject'],
   revocation: ['op', 'target', 'subject', 'scopes', 'reason', 'count'],
-  publish_refused: ['transport', 'reason', 'code', 'kid', 'topic'],
+  publish_refused: ['transport', 'reason', 'code', 'kid', 'topic', 'count'],
 };

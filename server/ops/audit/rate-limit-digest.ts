@@ -1,48 +1,45 @@
 /**
- * Rate-limit hits for the audit log, digested: at most one `rate_limited` entry per limit and transport per
- * window, carrying how many hits it stands for. A client hammering a limit must not write the log at its pace.
+ * Repeated events for the audit log, digested: at most one entry per kind of event per window, carrying how many
+ * it stands for (`count`). A client hammering a rate limit, or a stranger hammering the publish API with bad
+ * credentials, must not write the log at its pace.
  */
 import type { RateLimitKind } from '../../delivery/hub.js';
 import type { TransportKind } from '../../delivery/session.js';
 import { AuditEvent, type AuditRecord } from './entry.js';
 
-/** Turns a stream of hits into a few counted entries. */
+/** Turns a stream of like events into a few counted entries. */
 export class RateLimitDigest {
-  private readonly windows = new Map<
-    string,
-    { startedAt: number; unreported: number; kind: RateLimitKind; transport: TransportKind }
-  >();
+  private readonly windows = new Map<string, { startedAt: number; unreported: number; record: AuditRecord }>();
 
-  /** @param windowMs at most one entry per limit and transport this often (default 10 000 ms) */
+  /** @param windowMs at most one entry per kind of event this often (default 10 000 ms) */
   constructor(
     private readonly record: (record: AuditRecord) => void,
     private readonly now: () => number,
     private readonly windowMs = 10_000,
   ) {}
 
-  /** One hit: written at once when its window has passed, else counted into the next entry. */
+  /** One rate-limit hit: written at once when its window has passed, else counted into the next entry. */
   hit(kind: RateLimitKind, transport: TransportKind): void {
-    const key = `${kind}/${transport}`;
+    this.count(`${kind}/${transport}`, { event: AuditEvent.rateLimited, transport, reason: kind });
+  }
+
+  /** One event of kind `key` (its entry without `count`): written at once when its window has passed, else counted. */
+  count(key: string, record: AuditRecord): void {
     const now = this.now();
     const window = this.windows.get(key);
     if (window && now - window.startedAt < this.windowMs) {
       window.unreported += 1;
       return;
     }
-    this.record({ event: AuditEvent.rateLimited, transport, reason: kind, count: (window?.unreported ?? 0) + 1 });
-    this.windows.set(key, { startedAt: now, unreported: 0, kind, transport });
+    this.record({ ...record, count: (window?.unreported ?? 0) + 1 });
+    this.windows.set(key, { startedAt: now, unreported: 0, record });
   }
 
   /** Writes what is still counted (at close). */
   flush(): void {
     for (const window of this.windows.values()) {
       if (window.unreported === 0) continue;
-      this.record({
-        event: AuditEvent.rateLimited,
-        transport: window.transport,
-        reason: window.kind,
-        count: window.unreported,
-      });
+      this.record({ ...window.record, count: window.unreported });
       window.unreported = 0;
     }
   }

@@ -89,7 +89,7 @@ describe('rt-publish', () => {
       RT_PUBLISH_SECRET: 'not-the-secret-0123456789abcdef0123456',
     });
     assert.equal(wrong.code, 1);
-    assert.match(wrong.stderr, /answered 401 unauthorized \(bad_signature\)\n$/);
+    assert.match(wrong.stderr, /answered 401 unauthorized \(bad_signature\): the signature does not match[^\n]*\n$/);
   });
 
   it('exits 2 with one line for a usage mistake', async () => {

@@ -252,7 +252,7 @@ describe('createPublisher', () => {
       const wrong = { ...KEYS.backend, secret: 'not-the-secret-0123456789abcdef0123456' };
       const error = await refusal(wrong, (p) => p.publish('kpis.s2', 1));
       assert.deepEqual([error.status, error.code, error.reason], [401, 'unauthorized', 'bad_signature']);
-      assert.match(error.message, /answered 401 unauthorized \(bad_signature\)$/);
+      assert.match(error.message, /answered 401 unauthorized \(bad_signature\): the signature does not match/);
     });
 
     it('404 unknown_topic: a topic the key covers but nobody registered', async () => {

@@ -6,6 +6,8 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { once } from 'node:events';
+import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import type { Gateway } from '../../../server/gateway.js';
 import { silentLogger } from '../../../server/ops/log.js';
@@ -57,14 +59,15 @@ describe('POST /rt/publish', () => {
     assert.deepEqual((await ws.next('msg')).data, MSG.data);
     const notBearer = await publishRequest(gw.url, MSG, { key: KEYS.all, bearer: true });
     assert.deepEqual(
-      [notBearer.status, notBearer.body],
-      [401, { error: 'unauthorized', reason: 'bearer_not_allowed' }],
+      [notBearer.status, { ...notBearer.body, detail: undefined }],
+      [401, { error: 'unauthorized', reason: 'bearer_not_allowed', detail: undefined }],
     );
     const unknown = await publishRequest(gw.url, MSG, {
       key: { ...KEYS.bearer, secret: 'x'.repeat(40) },
       bearer: true,
     });
-    assert.deepEqual(unknown.body, { error: 'unauthorized', reason: 'unknown_key' });
+    assert.deepEqual([unknown.body['error'], unknown.body['reason']], ['unauthorized', 'unknown_key']);
+    assert.match(String(unknown.body['detail']), /no publisher key/);
     assert.match(unknown.headers.get('www-authenticate') ?? '', /RT-HMAC-SHA256/);
     await ws.close();
   });
@@ -82,9 +85,31 @@ describe('POST /rt/publish', () => {
     ];
     for (const [options, reason] of cases) {
       const answer = await publishRequest(gw.url, MSG, options);
-      assert.deepEqual([answer.status, answer.body], [401, { error: 'unauthorized', reason }], reason);
+      assert.deepEqual([answer.status, answer.body['error'], answer.body['reason']], [401, 'unauthorized', reason]);
     }
     assert.equal(gw.hub.topic('kpis.s2')?.history.seq, before);
+  });
+
+  it("answers a stranger's request from its headers, without reading the body it announces", async () => {
+    const socket = connect(gw.port, '127.0.0.1');
+    await once(socket, 'connect');
+    const answer = new Promise<string>((resolve) => {
+      let text = '';
+      socket.on('data', (chunk: Buffer) => {
+        text += chunk.toString();
+        if (text.includes('\r\n\r\n') && text.includes('}')) resolve(text);
+      });
+    });
+    // 1 MiB announced, not one byte of it sent: the answer must not wait for it.
+    socket.write(
+      'POST /rt/publish HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1048576\r\n' +
+        `RT-Key-Id: nobody\r\nRT-Timestamp: ${Math.floor(Date.now() / 1000)}\r\nRT-Nonce: n0nce-0123456789ab\r\n` +
+        `RT-Signature: v1=${'0'.repeat(64)}\r\n\r\n`,
+    );
+    const text = await answer;
+    socket.destroy();
+    assert.match(text, /^HTTP\/1\.1 401/);
+    assert.match(text, /"reason":"unknown_key"/);
   });
 
   it('refuses a replayed request even though its signature is valid', async () => {
@@ -92,7 +117,7 @@ describe('POST /rt/publish', () => {
     const nowMs = Date.now();
     assert.equal((await publishRequest(gw.url, MSG, { nonce, nowMs })).status, 200);
     const again = await publishRequest(gw.url, MSG, { nonce, nowMs });
-    assert.deepEqual([again.status, again.body], [401, { error: 'unauthorized', reason: 'replay' }]);
+    assert.deepEqual([again.status, again.body['reason']], [401, 'replay']);
   });
 
   it('a key limited to liveops.* cannot publish kpis.s2 (403), even an unknown topic answers 403 first', async () => {
@@ -231,13 +256,13 @@ describe('the publish API off, audited, and its keys', () => {
     }
   });
 
-  it('writes publish_refused to the audit log without payload, unknown topic or unknown key', async () => {
+  it('writes publish_refused to the audit log without payload, unknown topic or unknown key, strangers digested', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'rt-audit-publish-'));
     const gw = await startGateway({ publishKeys: Object.values(KEYS), audit: { dir } });
     try {
       await publishRequest(gw.url, { topic: 'kpis.s2', data: 'secret-payload' }, { key: KEYS.liveops });
       await publishRequest(gw.url, { topic: 'jane.doe.private', data: 1 }, { key: KEYS.all });
-      await publishRequest(gw.url, MSG, { key: { ...KEYS.all, id: 'mallory.key' } });
+      for (let i = 0; i < 5; i++) await publishRequest(gw.url, MSG, { key: { ...KEYS.all, id: 'mallory.key' } });
     } finally {
       await gw.close();
     }
@@ -248,11 +273,14 @@ describe('the publish API off, audited, and its keys', () => {
       .split('\n')
       .map((line) => JSON.parse(line) as Record<string, unknown>)
       .filter((e) => e['event'] === 'publish_refused')
-      .map(({ transport, reason, code, kid, topic }) => ({ transport, reason, code, kid, topic }));
+      .map(({ transport, reason, code, kid, topic, count }) => ({ transport, reason, code, kid, topic, count }));
+    const http = { transport: 'http' };
     assert.deepEqual(refused, [
-      { transport: 'http', reason: 'forbidden_topic', code: 403, kid: 'liveops-backend', topic: 'kpis.s2' },
-      { transport: 'http', reason: 'unknown_topic', code: 404, kid: 'ops-backend', topic: undefined },
-      { transport: 'http', reason: 'unknown_key', code: 401, kid: undefined, topic: undefined },
+      { ...http, reason: 'forbidden_topic', code: 403, kid: 'liveops-backend', topic: 'kpis.s2', count: undefined },
+      { ...http, reason: 'unknown_topic', code: 404, kid: 'ops-backend', topic: undefined, count: undefined },
+      // A stranger's refusals are digested: the first at once, the rest counted into one entry (at close here).
+      { ...http, reason: 'unknown_key', code: 401, kid: undefined, topic: undefined, count: 1 },
+      { ...http, reason: 'unknown_key', code: 401, kid: undefined, topic: undefined, count: 4 },
     ]);
     assert.doesNotMatch(text, /secret-payload|jane\.doe|mallory/);
     await rm(dir, { recursive: true, force: true });
@@ -271,7 +299,8 @@ describe('the publish API off, audited, and its keys', () => {
     const key = KEYS.all;
     assert.throws(() => new PublisherKeys([]), /at least one key/);
     assert.throws(() => new PublisherKeys([{ ...key, secret: 'short' }]), /at least 32 characters/);
-    assert.throws(() => new PublisherKeys([key, key]), /repeated id/);
+    assert.throws(() => new PublisherKeys([key, key]), /repeated/);
+    assert.throws(() => new PublisherKeys([{ ...key, id: 'stream' }]), /reserved/);
     assert.throws(() => new PublisherKeys([{ ...key, topics: ['live*'] }]), /malformed topics/);
     assert.throws(() => new PublisherKeys([{ ...key, rate: { burst: 0, perSecond: 1 } }]), /rate/);
   });

@@ -104,7 +104,7 @@ describe('the publish API on three gateways sharing Redis', () => {
     const options = { nonce: 'cluster-nonce-0123456789', nowMs: Date.now() };
     assert.equal((await publishRequest(a.url, { topic: 'kpis.s2', data: 1 }, options)).status, 200);
     const replay = await publishRequest(b.url, { topic: 'kpis.s2', data: 1 }, options);
-    assert.deepEqual([replay.status, replay.body], [401, { error: 'unauthorized', reason: 'replay' }]);
+    assert.deepEqual([replay.status, replay.body['reason']], [401, 'replay']);
   });
 
   it('answers 503 while Redis is away and publishes nothing; works again once it is back', async () => {
