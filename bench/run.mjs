@@ -2,13 +2,15 @@
 // Benchmark harness of issue 7. Runs the gateway under test (and the raw `ws` floor and Socket.IO 4) in one
 // process pinned to CPU 0, the load generator in another pinned to CPU 1, all on 127.0.0.1 with ephemeral
 // ports. Every loop is bounded in count and time; every child is killed by PID on exit, error or signal.
-//   node bench/run.mjs [--quick | --smoke] [--only=fanout,max,mem,slow,storm,refresh] [--kinds=gateway,raw,sio]
+//   node bench/run.mjs [--quick | --smoke] [--only=fanout,max,mem,slow,storm,refresh,publish] [--kinds=gateway,raw,sio]
 //                      [--ns=10000] [--rounds=3] [--gateway-dir=/tmp/perf/server] [--proto-dir=…] [--label=x]
 //                      [--charts=dir] [--no-md]
 // --ns picks the connection counts of the fanout/max scenarios; --rounds repeats each fanout measurement (kinds in
 // alternating order, fresh processes each time) and compares medians, for targets closer than the host's noise.
 // `refresh` (bench/refresh.mjs: gateway CPU per authority refresh, in memory and on Redis) runs only when named in
-// --only; it pins its own processes and writes its rows into this run's JSON under `refresh`.
+// --only; it pins its own processes and writes its rows into this run's JSON under `refresh`. `publish`
+// (bench/publish.mjs: the HTTP publish API's throughput and added delivery latency, in memory and on Redis) likewise,
+// under `publish`.
 // --smoke shrinks every scenario (200 connections, seconds per step) to check the pipeline, not to measure.
 // Writes bench/results/<start>-<label>.json, the same tables as .md beside it, and the charts in
 // bench/results/<start>-<label>-charts/ (or --charts=dir); --no-md stops printing the tables at the end.
@@ -53,6 +55,9 @@ const P = quick
       stormN: 1000,
       refreshN: 1000,
       refreshWindowS: 10,
+      publishCount: 10_000,
+      publishTimeS: 10,
+      publishDurationS: 5,
     }
   : {
       fanoutNs: [1000, 5000, 10_000],
@@ -71,6 +76,9 @@ const P = quick
       stormN: 5000,
       refreshN: 10_000,
       refreshWindowS: 30,
+      publishCount: 20_000,
+      publishTimeS: 20,
+      publishDurationS: 10,
     };
 
 if (opt('ns')) {
@@ -95,6 +103,9 @@ if (flag('smoke'))
     stormN: 100,
     refreshN: 200,
     refreshWindowS: 3,
+    publishCount: 1000,
+    publishTimeS: 3,
+    publishDurationS: 2,
   });
 
 // ---- processes ------------------------------------------------------------------------------------------
@@ -525,6 +536,27 @@ async function refresh() {
   results.refresh = existsSync(out) ? JSON.parse(readFileSync(out, 'utf8')) : { failed: code };
 }
 
+async function publish() {
+  const out = join(here, 'results', `${results.startedAt.replace(/[:.]/g, '-')}-${label}-publish.json`);
+  const args = [
+    ...TSX,
+    join(here, 'publish.mjs'),
+    `--count=${P.publishCount}`,
+    `--time=${P.publishTimeS}`,
+    `--duration=${P.publishDurationS}`,
+    `--out=${out}`,
+  ];
+  const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
+  children.add(child);
+  // bench/publish.mjs bounds itself (the same bound, per engine); this is the backstop.
+  const perEngineMs = 4 * (P.publishTimeS * 1100 + 35_000) + 2 * P.publishDurationS * 1000 + 90_000;
+  const timer = setTimeout(() => child.kill('SIGKILL'), 60_000 + 2 * perEngineMs);
+  const code = await new Promise((r) => child.once('exit', (c, signal) => r(c ?? signal)));
+  clearTimeout(timer);
+  children.delete(child);
+  results.publish = existsSync(out) ? JSON.parse(readFileSync(out, 'utf8')) : { failed: code };
+}
+
 // ---- run ---------------------------------------------------------------------------------------------------
 const t0 = Date.now();
 log(
@@ -558,6 +590,10 @@ if (only.has('storm') && kinds.includes('gateway')) {
 if (only.has('refresh')) {
   log(`refresh n=${P.refreshN} over ${P.refreshWindowS} s`);
   await refresh();
+}
+if (only.has('publish')) {
+  log(`publish: ${P.publishCount} messages or ${P.publishTimeS} s per row, delivery for ${P.publishDurationS} s`);
+  await publish();
 }
 results.finishedAt = new Date().toISOString();
 results.loadAtEnd = loadavg().map((v) => round(v, 2));
