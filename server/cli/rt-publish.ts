@@ -24,7 +24,7 @@ const cli = defineCommand({
       type: 'string',
       value: '<key>',
       defaultHelp: 'a random UUID',
-      help: 'idempotency key: a message with the same id on the topic is published once (within a day)',
+      help: "idempotency key: a message with the same id on the topic is published once (within the gateway's window, a day by default)",
     },
     'key-id': { type: 'string', value: '<id>', defaultHelp: '$RT_PUBLISH_KEY_ID', help: 'the publisher key id' },
     bearer: {
