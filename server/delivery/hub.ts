@@ -234,9 +234,13 @@ export class Hub extends EventEmitter<HubEvents> implements EngineSink {
     this.logger.info(tag, 'Subscribed:', { id: session.id, topic: topic.name });
   }
 
-  /** Answers `sub.err` and reports it. */
+  /**
+   * Answers `sub.err` and reports it. The log names the topic only when it is registered: an unknown name is
+   * whatever the client typed (`jane.doe.private`) and could carry anything.
+   */
   refuseSub(session: Session, topic: string, code: SubError): void {
-    this.logger.info(session.tag, 'Subscribe refused:', { id: session.id, topic, code });
+    const named = this.registry.get(topic) ? { topic } : {};
+    this.logger.info(session.tag, 'Subscribe refused:', { id: session.id, ...named, code });
     this.emit('subRefused', session, topic, code);
     session.sendFrame({ type: 'sub.err', topic, code });
   }
