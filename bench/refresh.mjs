@@ -20,13 +20,14 @@
 // baseline-subtracted.
 // Loopback only; every phase is bounded in count and time; the child is killed by PID on exit, error or signal.
 // Raw results go to bench/results/<label>-<timestamp>.json (ignored), by default refresh-<timestamp>.json.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createClient } from 'redis';
 import WebSocket from 'ws';
+import { guardChildren, pinGenerator, startGatewayChild } from './lib/gateway-child.mjs';
 import { Histogram, SCOPES, SECRET, serveRpc } from './lib/common.mjs';
 import { issueTicket } from '../server/admission/tickets.ts';
 import { createGateway } from '../server/gateway.ts';
@@ -104,108 +105,10 @@ async function main() {
 
   // Every phase has its own bound; this one catches whatever they miss.
   const HARD_MS = 60_000 + engines.length * (2 * WINDOW_S * 1000 + 90_000);
-  const children = new Set();
-  const killAll = () => {
-    for (const child of children) {
-      try {
-        process.kill(child.pid, 'SIGKILL');
-      } catch {}
-    }
-    children.clear();
-  };
-  process.on('exit', killAll);
-  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'])
-    process.on(sig, () => {
-      killAll();
-      process.exit(130);
-    });
-  const fail = (e) => {
-    console.error(e);
-    killAll();
-    process.exit(1);
-  };
-  process.on('uncaughtException', fail);
-  process.on('unhandledRejection', fail);
-  setTimeout(() => fail(new Error(`refresh bench: overall timeout (${HARD_MS / 1000} s)`)), HARD_MS).unref();
-
-  // Gateway on CPU 0, this generator on CPU 1, as bench/run.mjs does (2-core host).
-  const pinning =
-    cpus().length >= 2 &&
-    (() => {
-      try {
-        execFileSync('taskset', ['-pc', '1', String(process.pid)], { stdio: 'ignore' });
-        return true;
-      } catch {
-        return false;
-      }
-    })();
-
-  /** Starts the gateway child; `call(cmd)` talks to it over IPC, `stop()` ends it by PID. */
-  async function startGateway(env) {
-    const nodeArgs = ['--import', 'tsx', '--expose-gc', '--max-old-space-size=4096', ...serverArgs];
-    nodeArgs.push(script, '--gateway-child');
-    const [cmd, args] = pinning
-      ? ['taskset', ['-c', '0', process.execPath, ...nodeArgs]]
-      : [process.execPath, nodeArgs];
-    const child = spawn(cmd, args, {
-      cwd: fileURLToPath(new URL('..', import.meta.url)),
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
-    children.add(child);
-    const exited = new Promise((r) => child.once('exit', r));
-    const pending = new Map();
-    let seq = 0;
-    let readyResolve;
-    let readyReject;
-    const ready = new Promise((resolve, reject) => ((readyResolve = resolve), (readyReject = reject)));
-    const readyTimer = setTimeout(() => readyReject(new Error('gateway: not ready in 30 s')), 30_000);
-    child.on('message', (m) => {
-      if (m?.ready) return (clearTimeout(readyTimer), readyResolve());
-      const p = pending.get(m?.id);
-      if (!p) return;
-      pending.delete(m.id);
-      clearTimeout(p.timer);
-      m.ok ? p.resolve(m.result) : p.reject(new Error(`gateway.${p.cmd}: ${m.error}`));
-    });
-    child.once('exit', (code, signal) => {
-      children.delete(child);
-      clearTimeout(readyTimer);
-      readyReject(new Error(`gateway exited (${code ?? signal})`));
-      for (const p of pending.values()) {
-        clearTimeout(p.timer);
-        p.reject(new Error(`gateway exited during ${p.cmd}`));
-      }
-      pending.clear();
-    });
-    const call = (cmd, callArgs = {}, timeoutMs = 30_000) =>
-      new Promise((resolve, reject) => {
-        const id = ++seq;
-        const timer = setTimeout(() => {
-          pending.delete(id);
-          reject(new Error(`gateway.${cmd}: timeout`));
-        }, timeoutMs);
-        pending.set(id, { resolve, reject, timer, cmd });
-        child.send({ id, cmd, args: callArgs });
-      });
-    const stop = async () => {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      try {
-        process.kill(child.pid, 'SIGTERM');
-      } catch {}
-      await Promise.race([exited, sleep(3000)]);
-      if (child.exitCode === null && child.signalCode === null) {
-        try {
-          process.kill(child.pid, 'SIGKILL');
-        } catch {}
-        await Promise.race([exited, sleep(3000)]);
-      }
-      children.delete(child);
-    };
-    await ready;
-    const info = await call('info');
-    return { call, stop, port: info.port, pid: info.pid };
-  }
+  const { children, killAll } = guardChildren('refresh', HARD_MS);
+  const pinning = pinGenerator();
+  /** The gateway child with `env`: `call(cmd)` over IPC, `stop()` by PID. */
+  const startGateway = (env) => startGatewayChild({ script, env, pinning, serverArgs, children });
 
   /** Opens one connection; resolves once its `hello` arrived (or it failed, bounded at 30 s). */
   function open(port, i, onRefreshAnswer) {

@@ -5,8 +5,8 @@
  * against the current key (single-secret deployments need nothing else).
  */
 import { readFile } from 'node:fs/promises';
-import { unwatchFile, watchFile } from 'node:fs';
 import type { Logger } from '../ops/log.js';
+import { reloadOnChange } from './watch-file.js';
 
 /** One secret and its id. */
 export interface SigningKey {
@@ -86,22 +86,13 @@ export async function readKeyFile(path: string): Promise<SigningKey[]> {
  * A malformed file is logged and ignored: the ring keeps its keys. Returns a function that stops watching.
  */
 export function watchKeyFile(path: string, ring: KeyRing, logger: Logger, intervalMs = 2000): () => void {
-  const reload = () => {
-    readKeyFile(path)
-      .then((keys) => {
-        ring.replace(keys);
-        logger.info('Auth', 'Keys reloaded:', { kids: ring.kids.join(',') });
-      })
-      .catch((error: unknown) =>
-        logger.error('Auth', 'Key file rejected, keeping the current keys:', {
-          error: error instanceof Error ? error.message : 'unknown',
-        }),
-      );
-  };
-  watchFile(path, { interval: intervalMs, persistent: false }, reload);
-  process.on('SIGHUP', reload);
-  return () => {
-    unwatchFile(path, reload);
-    process.off('SIGHUP', reload);
-  };
+  return reloadOnChange(
+    path,
+    async () => {
+      ring.replace(await readKeyFile(path));
+      logger.info('Auth', 'Keys reloaded:', { kids: ring.kids.join(',') });
+    },
+    (error) => logger.error('Auth', 'Key file rejected, keeping the current keys:', { error }),
+    intervalMs,
+  );
 }

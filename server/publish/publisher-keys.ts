@@ -5,10 +5,10 @@
  */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { unwatchFile, watchFile } from 'node:fs';
 import { isTopicName } from '../../src/protocol/index.js';
 import type { BucketSpec } from '../limits/rate-limits.js';
 import type { Logger } from '../ops/log.js';
+import { reloadOnChange } from '../admission/watch-file.js';
 
 /** One publisher key. */
 export interface PublisherKey {
@@ -141,22 +141,13 @@ export function watchPublisherKeyFile(
   logger: Logger,
   intervalMs = 2000,
 ): () => void {
-  const reload = () => {
-    readPublisherKeyFile(path)
-      .then((loaded) => {
-        keys.replace(loaded);
-        logger.info('Publish', 'Publisher keys reloaded:', { ids: keys.ids.join(',') });
-      })
-      .catch((error: unknown) =>
-        logger.error('Publish', 'Publisher key file rejected, keeping the current keys:', {
-          error: error instanceof Error ? error.message : 'unknown',
-        }),
-      );
-  };
-  watchFile(path, { interval: intervalMs, persistent: false }, reload);
-  process.on('SIGHUP', reload);
-  return () => {
-    unwatchFile(path, reload);
-    process.off('SIGHUP', reload);
-  };
+  return reloadOnChange(
+    path,
+    async () => {
+      keys.replace(await readPublisherKeyFile(path));
+      logger.info('Publish', 'Publisher keys reloaded:', { ids: keys.ids.join(',') });
+    },
+    (error) => logger.error('Publish', 'Publisher key file rejected, keeping the current keys:', { error }),
+    intervalMs,
+  );
 }

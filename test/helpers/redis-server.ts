@@ -158,3 +158,20 @@ export class RedisServer {
     rmSync(this.dir, { recursive: true, force: true });
   }
 }
+
+/**
+ * The Redis tests share: the one at `url` when it answers, else a throwaway `redis-server` started here (the caller
+ * disposes of `own`).
+ */
+export async function reachableRedis(url: string): Promise<{ url: string; own: RedisServer | undefined }> {
+  const probe = createClient({ url, socket: { connectTimeout: 1000, reconnectStrategy: false } });
+  probe.on('error', () => {});
+  try {
+    await probe.connect();
+    await probe.close();
+    return { url, own: undefined };
+  } catch {
+    const own = await RedisServer.start();
+    return { url: own.url, own };
+  }
+}

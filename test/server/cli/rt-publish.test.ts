@@ -1,12 +1,10 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import type { Gateway } from '../../../server/gateway.js';
 import type { FanoutResult } from '../../../server/engines/engine.js';
 import type { PublisherKey } from '../../../server/publish/publisher-keys.js';
 import { startGateway, subscribed, type TestClient } from '../helpers.js';
-import { isOneLine, runCli, type CliRun } from './spawn-cli.js';
+import { isOneLine, runCli } from './spawn-cli.js';
 
 const KEY = {
   id: 'backend',
@@ -14,23 +12,6 @@ const KEY = {
   topics: ['kpis.*'],
 } satisfies PublisherKey;
 const ENV = { RT_PUBLISH_KEY_ID: KEY.id, RT_PUBLISH_SECRET: KEY.secret };
-
-/** Runs rt-publish with `input` on its stdin (spawn-cli's runCli leaves stdin open). */
-function runWithStdin(args: readonly string[], env: Record<string, string>, input: string): Promise<CliRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'server/cli/rt-publish.ts', ...args], {
-      cwd: fileURLToPath(new URL('../../../', import.meta.url)),
-      env: { PATH: process.env['PATH'] ?? '', ...env },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += String(chunk)));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += String(chunk)));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(input);
-  });
-}
 
 describe('rt-publish', () => {
   let gw: Gateway<FanoutResult>;
@@ -63,7 +44,7 @@ describe('rt-publish', () => {
 
   it('reads the message from stdin with --data -, and the key id from --key-id', async () => {
     const args = ['--url', gw.url, '--topic', 'kpis.s2', '--data', '-', '--key-id', KEY.id];
-    const run = await runWithStdin(args, { RT_PUBLISH_SECRET: KEY.secret }, '{"from":"stdin"}\n');
+    const run = await runCli('rt-publish.ts', args, { RT_PUBLISH_SECRET: KEY.secret }, '{"from":"stdin"}\n');
     assert.equal(run.code, 0, run.stderr);
     const msg = await ws.next('msg');
     assert.deepEqual(msg.data, { from: 'stdin' });

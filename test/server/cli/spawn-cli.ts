@@ -13,9 +13,14 @@ export interface CliRun {
 
 /**
  * Runs `server/cli/<script>` with `args` and only the environment given in `env` (plus `PATH`), so the caller's
- * own `WS_HMAC_SECRET` cannot leak in.
+ * own `WS_HMAC_SECRET` cannot leak in. With `input`, that is written to its stdin, which is then closed.
  */
-export function runCli(script: string, args: readonly string[], env: Record<string, string> = {}): Promise<CliRun> {
+export function runCli(
+  script: string,
+  args: readonly string[],
+  env: Record<string, string> = {},
+  input?: string,
+): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', `server/cli/${script}`, ...args], {
       cwd: ROOT,
@@ -27,6 +32,7 @@ export function runCli(script: string, args: readonly string[], env: Record<stri
     child.stderr.on('data', (chunk: Buffer) => (stderr += String(chunk)));
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr }));
+    if (input !== undefined) child.stdin.end(input);
   });
 }
 

@@ -14,22 +14,14 @@ import type { RedisEngine } from '../../../../server/engines/redis/engine.js';
 import { NO_RATE_LIMITS, SECRET, TestClient, connect, get, signedQuery, wsUrl } from '../../helpers.js';
 import { TcpProxy } from '../../tcp-proxy.js';
 import { eventually } from '../../../helpers/until.js';
-import { RedisServer, freePort } from '../../../helpers/redis-server.js';
+import { RedisServer, freePort, reachableRedis } from '../../../helpers/redis-server.js';
 
 let REDIS_URL = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 let ownRedis: RedisServer | undefined;
 
 /** Uses the configured Redis if it answers, else starts one (redis-server must be installed). */
 async function ensureRedis(): Promise<void> {
-  const probe = createClient({ url: REDIS_URL, socket: { connectTimeout: 1000, reconnectStrategy: false } });
-  probe.on('error', () => {});
-  try {
-    await probe.connect();
-    await probe.close();
-  } catch {
-    ownRedis = await RedisServer.start();
-    REDIS_URL = ownRedis.url;
-  }
+  ({ url: REDIS_URL, own: ownRedis } = await reachableRedis(REDIS_URL));
 }
 type RedisGateway = Gateway<Promise<PublishResult>>;
 

@@ -16,7 +16,7 @@ import type { RedisEngine, RedisEngineOptions } from '../../../../server/engines
 import { INGEST_GROUP } from '../../../../server/engines/redis/stream-ingest.js';
 import { createGateway } from '../../../../server/gateway.js';
 import { createLogger, silentLogger, type Logger } from '../../../../server/ops/log.js';
-import { RedisServer } from '../../../helpers/redis-server.js';
+import { RedisServer, reachableRedis } from '../../../helpers/redis-server.js';
 import { eventually } from '../../../helpers/until.js';
 import { NO_RATE_LIMITS, SECRET } from '../../helpers.js';
 import {
@@ -143,15 +143,7 @@ function alternating(topics: readonly string[], count: number, keyed = false): F
 }
 
 before(async () => {
-  const probe = createClient({ url: REDIS_URL, socket: { connectTimeout: 1000, reconnectStrategy: false } });
-  probe.on('error', () => {});
-  try {
-    await probe.connect();
-    await probe.close();
-  } catch {
-    ownRedis = await RedisServer.start();
-    REDIS_URL = ownRedis.url;
-  }
+  ({ url: REDIS_URL, own: ownRedis } = await reachableRedis(REDIS_URL));
   producer = await client(REDIS_URL);
 });
 
