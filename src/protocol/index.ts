@@ -5,3 +5,4 @@ export * from './client-frames.js';
 export * from './names.js';
 export * from './sse.js';
 export * from './ticket.js';
+export * from './standard-schema.js';
