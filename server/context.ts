@@ -159,7 +159,7 @@ export class GatewayContext {
       );
       this.engine = engine;
       this.nonces = options.nonceStore ?? new RedisNonceStore(() => engine.redis, redis.prefix, engine);
-      this.hub = new Hub(registry, engine, this.logger, this.limits.maxSubscriptions, options.fanout);
+      this.hub = new Hub(registry, engine, this.logger, this.limits.maxSubscriptions, options.fanout, now);
       this.cluster = new ClusterStats(
         () => engine.redis,
         engine.id,
@@ -172,13 +172,13 @@ export class GatewayContext {
     } else {
       this.engine = new MemoryEngine(now, idempotencyWindowMs);
       this.nonces = options.nonceStore ?? new MemoryNonceStore({ now });
-      this.hub = new Hub(registry, this.engine, this.logger, this.limits.maxSubscriptions, options.fanout);
+      this.hub = new Hub(registry, this.engine, this.logger, this.limits.maxSubscriptions, options.fanout, now);
       this.cluster = undefined;
       this.bus = localBus;
     }
     this.access = new AccessControl(this.hub, this.bus, this.logger, this.clock, this.newId(), reachMs);
     this.expiry = new ExpiryWatch(this.hub, this.clock);
-    this.metrics = new GatewayMetrics(this.hub, { processMetrics: options.processMetrics !== false });
+    this.metrics = new GatewayMetrics(this.hub, { processMetrics: options.processMetrics !== false, now });
     this.heartbeat = new Heartbeat(this.hub, this.clock, this.heartbeatMs, options.timeoutMs ?? 30_000, this.logger);
   }
 

@@ -157,6 +157,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway<Fa
         context.hub,
       )
     : undefined;
+  if (audit) context.metrics.watchAudit(audit);
   const sse = new SseEndpoint(context, auth);
   const startedAt = context.clock.now();
   const demo = options.demo ? { keys: auth.keys, staticRoots: options.staticRoots ?? dashboardRoots() } : undefined;

@@ -44,6 +44,14 @@ export interface FanoutHooks {
   sendTo: SendTo;
   /** Counts what was delivered (gateway totals), after each run of sends. */
   onSent: (result: FanoutResult) => void;
+  /**
+   * `count` more subscribers of `topic` were handed `frame` (written or queued) since the last call for it: told
+   * once per frame per run of sends, so the delivery latency is measured per subscriber at the cost of one clock
+   * read per run.
+   */
+  onHanded?: (topic: Topic<Session>, frame: PreparedFrame, count: number) => void;
+  /** `frame`'s fanout on this gateway is complete, in this turn or a later one: `result` is final. */
+  onDelivered?: (topic: Topic<Session>, frame: PreparedFrame, result: FanoutResult) => void;
   /** Writes what the sends have corked (default: nothing to write). */
   flush?: () => void;
   /** The clock the budget is read on, in milliseconds (default `performance.now`). */
@@ -57,11 +65,36 @@ export interface FanoutHooks {
  */
 const GATHER_LIMIT = 16;
 
+/** One message's fanout on this gateway, as {@link FanoutQueue.deliver} returns it. */
+interface Counts {
+  /** Starts with every subscriber it goes to; one that left before its turn came is taken off. */
+  sent: number;
+  dropped: number;
+  /** Subscribers still to be visited. */
+  pending: number;
+}
+
+/** One message's fanout, counted as it goes: its {@link Counts} stay up to date while it spills into later turns. */
+class Tally {
+  readonly counts: Counts;
+  /** Handed the frame since the last {@link FanoutHooks.onHanded}. */
+  unreported = 0;
+
+  constructor(
+    readonly frame: PreparedFrame,
+    subscribers: number,
+  ) {
+    this.counts = { sent: subscribers, dropped: 0, pending: subscribers };
+  }
+}
+
 /** Messages of one topic on their way to the same subscribers. */
 interface Delivery {
   topic: Topic<Session>;
   /** In publishing order. A message joins the last delivery of its topic while nobody has got that one yet. */
   frames: PreparedFrame[];
+  /** Each frame's tally, in the same order. */
+  tallies: Tally[];
   /** Who is still to get them: the subscribers when they were published (later ones resume from history). */
   targets: Session[];
   /** The topic's {@link Topic.version} the targets were copied at; −1 when they are only the rest of a list. */
@@ -82,6 +115,8 @@ export class FanoutQueue {
   readonly maxBacklog: number;
   private readonly sendTo: SendTo;
   private readonly onSent: (result: FanoutResult) => void;
+  private readonly onHanded: NonNullable<FanoutHooks['onHanded']>;
+  private readonly onDelivered: NonNullable<FanoutHooks['onDelivered']>;
   private readonly flush: () => void;
   private readonly now: () => number;
   /** Deliveries waiting, oldest first, whatever their topic. */
@@ -97,6 +132,8 @@ export class FanoutQueue {
   constructor(hooks: FanoutHooks, options: FanoutOptions = {}) {
     this.sendTo = hooks.sendTo;
     this.onSent = hooks.onSent;
+    this.onHanded = hooks.onHanded ?? (() => {});
+    this.onDelivered = hooks.onDelivered ?? (() => {});
     this.flush = hooks.flush ?? (() => {});
     this.now = hooks.now ?? (() => performance.now());
     this.budgetMs = checked('budgetMs', options.budgetMs ?? 5, 0);
@@ -112,48 +149,58 @@ export class FanoutQueue {
   /**
    * Delivers `frame` to `topic`'s subscribers: at once while the turn's budget lasts and the topic has nothing
    * waiting, the rest in later turns.
-   * @returns the subscribers it goes to (`sent`) and the drops of what was delivered at once
+   * @returns the subscribers it goes to (`sent`) and the drops it caused: a live count while `pending` subscribers
+   *   wait for a later turn, final when `pending` is 0 (and {@link FanoutHooks.onDelivered} is told)
    */
   deliver(topic: Topic<Session>, frame: PreparedFrame): FanoutResult {
+    const tally = new Tally(frame, topic.subscribers.size);
     const backlog = this.backlogs.get(topic);
     if (backlog) {
       const { last } = backlog;
       // Under load the messages of a topic gather here, and a subscriber gets them in one write.
       if (last.next === 0 && last.version === topic.version && last.frames.length < GATHER_LIMIT) {
         last.frames.push(frame);
+        last.tallies.push(tally);
         backlog.messages += 1;
-      } else this.enqueue(topic, [frame], [...topic.subscribers], topic.version);
+      } else this.enqueue(topic, [frame], [tally], [...topic.subscribers], topic.version);
       // Publishing outruns delivery: catch up at once, oldest delivery first (each of at most GATHER_LIMIT
       // messages), until the topic is back within its bound, rather than let the backlog grow. The loop blocks
       // meanwhile, and the per-connection limits decide what each subscriber can still take.
       if (backlog.messages > this.maxBacklog) this.send(() => backlog.messages <= this.maxBacklog);
-      return { sent: topic.subscribers.size, dropped: 0 };
+      return tally.counts;
     }
     this.beginTurn();
     if (this.spent) {
       // Nothing goes at once this turn: waiting with all its subscribers, the next message may join it.
-      this.enqueue(topic, [frame], [...topic.subscribers], topic.version);
-      return { sent: topic.subscribers.size, dropped: 0 };
+      this.enqueue(topic, [frame], [tally], [...topic.subscribers], topic.version);
+      return tally.counts;
     }
     const result = { sent: 0, dropped: 0 };
     const subscribers = topic.subscribers.values();
     for (let step = subscribers.next(); !step.done; step = subscribers.next()) {
       if (this.spent) {
         // Only now, and only for those still to come, is the subscriber list copied.
-        const rest = [step.value, ...subscribers];
-        this.enqueue(topic, [frame], rest, -1);
-        this.onSent(result);
-        return { sent: result.sent + rest.length, dropped: result.dropped };
+        this.enqueue(topic, [frame], [tally], [step.value, ...subscribers], -1);
+        break;
       }
-      this.count(result, this.sendTo(step.value, topic, frame));
+      const sent = this.sendTo(step.value, topic, frame);
+      this.count(result, sent);
+      this.tally(tally, sent);
       this.afterSends(1);
     }
     this.onSent(result);
-    return result;
+    this.report(topic, tally);
+    return tally.counts;
   }
 
-  private enqueue(topic: Topic<Session>, frames: PreparedFrame[], targets: Session[], version: number): void {
-    const delivery: Delivery = { topic, frames, targets, version, next: 0 };
+  private enqueue(
+    topic: Topic<Session>,
+    frames: PreparedFrame[],
+    tallies: Tally[],
+    targets: Session[],
+    version: number,
+  ): void {
+    const delivery: Delivery = { topic, frames, tallies, targets, version, next: 0 };
     this.waiting.push(delivery);
     const backlog = this.backlogs.get(topic);
     if (backlog) {
@@ -184,14 +231,22 @@ export class FanoutQueue {
     const result = { sent: 0, dropped: 0 };
     while (this.waiting.length > 0 && !enough()) {
       const delivery = this.waiting[0] as Delivery;
-      const { topic, frames, targets } = delivery;
+      const { topic, frames, tallies, targets } = delivery;
       while (delivery.next < targets.length && !enough()) {
         const session = targets[delivery.next++] as Session;
-        // Gone or unsubscribed since the messages were published: nothing more for it.
-        if (!session.topics.has(topic)) continue;
-        for (const frame of frames) this.count(result, this.sendTo(session, topic, frame));
+        if (!session.topics.has(topic)) {
+          // Gone or unsubscribed since the messages were published: nothing more for it.
+          for (const tally of tallies) this.tally(tally, Sent.skipped);
+          continue;
+        }
+        for (let i = 0; i < frames.length; i++) {
+          const sent = this.sendTo(session, topic, frames[i] as PreparedFrame);
+          this.count(result, sent);
+          this.tally(tallies[i] as Tally, sent);
+        }
         this.afterSends(frames.length);
       }
+      for (const tally of tallies) this.report(topic, tally);
       if (delivery.next < targets.length) break;
       this.waiting.shift();
       const backlog = this.backlogs.get(topic) as Backlog;
@@ -216,13 +271,36 @@ export class FanoutQueue {
     if (sent === Sent.dropped) result.dropped += 1;
   }
 
+  private tally(tally: Tally, sent: Sent): void {
+    const { counts } = tally;
+    counts.pending -= 1;
+    if (sent === Sent.skipped) counts.sent -= 1;
+    else {
+      tally.unreported += 1;
+      if (sent === Sent.dropped) counts.dropped += 1;
+    }
+  }
+
+  /** Tells who was handed `tally`'s frame since last time, and when its fanout is complete, that it is. */
+  private report(topic: Topic<Session>, tally: Tally): void {
+    if (tally.unreported > 0) {
+      this.onHanded(topic, tally.frame, tally.unreported);
+      tally.unreported = 0;
+    }
+    if (tally.counts.pending === 0) this.onDelivered(topic, tally.frame, tally.counts);
+  }
+
   /**
    * Drops `topic`'s messages still waiting (its order was reset: subscribers learn of the loss by `reset`, and
-   * none may get an older message after it).
+   * none may get an older message after it). Their fanouts end with what was sent.
    */
   discard(topic: Topic<Session>): void {
     if (!this.backlogs.delete(topic)) return;
-    const kept = this.waiting.filter((delivery) => delivery.topic !== topic);
+    const kept: Delivery[] = [];
+    for (const delivery of this.waiting) {
+      if (delivery.topic !== topic) kept.push(delivery);
+      else for (const tally of delivery.tallies) this.end(topic, tally);
+    }
     this.waiting.splice(0, this.waiting.length, ...kept);
   }
 
@@ -230,8 +308,18 @@ export class FanoutQueue {
   dispose(): void {
     if (this.nextTurn) clearImmediate(this.nextTurn);
     this.nextTurn = undefined;
+    for (const delivery of this.waiting) for (const tally of delivery.tallies) this.end(delivery.topic, tally);
     this.waiting.length = 0;
     this.backlogs.clear();
+  }
+
+  /** Ends a fanout cut short: the subscribers not visited are not counted as sent. */
+  private end(topic: Topic<Session>, tally: Tally): void {
+    const { counts } = tally;
+    if (counts.pending === 0) return; // already told, e.g. the rest of a delivery broken off at a budget
+    counts.sent -= counts.pending;
+    counts.pending = 0;
+    this.report(topic, tally);
   }
 }
 

@@ -7,6 +7,7 @@ import { CloseCode, SubError, type SubFrame } from '../../src/protocol/index.js'
 import { rbacHas } from '../admission/tickets.js';
 import type { Engine, EngineSink, FanoutResult, PublishResult, Resume } from '../engines/engine.js';
 import type { Logger } from '../ops/log.js';
+import { DeliveryLatency } from './delivery-latency.js';
 import { FanoutQueue, Sent, type FanoutOptions } from './fanout-queue.js';
 import { Outcome } from './backpressure.js';
 import { PreparedFrame } from './prepared-frame.js';
@@ -149,6 +150,8 @@ export class Hub extends EventEmitter<HubEvents> implements EngineSink {
   readonly sessions = new Set<Session>();
   /** This gateway's corked sockets, written together when the turn ends or a large fanout flushes. */
   readonly writes = new WriteBatch();
+  /** Delivery latency per topic, from each message's `ts` to the moment each socket is handed it. */
+  readonly latency = new DeliveryLatency();
   private sent = 0;
   private dropped = 0;
   private readonly fanoutQueue: FanoutQueue;
@@ -161,6 +164,8 @@ export class Hub extends EventEmitter<HubEvents> implements EngineSink {
     private readonly maxSubscriptions = Number.POSITIVE_INFINITY,
     /** The time budget of fanout per turn of the event loop. */
     fanout: FanoutOptions = {},
+    /** The gateway's clock (ms since the epoch), which stamps each message's `ts`. */
+    now: () => number = Date.now,
   ) {
     super();
     const onSent = ({ sent, dropped }: FanoutResult) => {
@@ -169,7 +174,14 @@ export class Hub extends EventEmitter<HubEvents> implements EngineSink {
     };
     const sendTo = (session: Session, topic: Topic<Session>, frame: PreparedFrame) =>
       this.sendTo(session, topic, frame);
-    this.fanoutQueue = new FanoutQueue({ sendTo, onSent, flush: () => this.writes.flush() }, fanout);
+    const onHanded = (topic: Topic<Session>, frame: PreparedFrame, count: number) =>
+      this.latency.record(topic.name, (now() - frame.ts) / 1000, count);
+    // Not even the string is built per message unless someone reads fanout lines.
+    const onDelivered = (topic: Topic<Session>, _frame: PreparedFrame, { sent, dropped }: FanoutResult) => {
+      if (this.logger.level === 'debug') this.logger.debug('Fanout', `${topic.name}: sent=${sent}, dropped=${dropped}`);
+    };
+    const flush = () => this.writes.flush();
+    this.fanoutQueue = new FanoutQueue({ sendTo, onSent, onHanded, onDelivered, flush }, fanout);
   }
 
   /** Drops the messages still waiting to go out (on close, once the connections are gone). */
@@ -347,9 +359,6 @@ export class Hub extends EventEmitter<HubEvents> implements EngineSink {
   deliver(topic: Topic<Session>, frame: PreparedFrame): FanoutResult {
     const started = this.listenerCount('fanout') > 0 ? performance.now() : -1;
     const result = this.fanoutQueue.deliver(topic, frame);
-    // Not even the string is built per message unless someone reads fanout lines.
-    if (this.logger.level === 'debug')
-      this.logger.debug('Fanout', `${topic.name}: sent=${result.sent}, dropped=${result.dropped}`);
     if (started >= 0) this.emit('fanout', topic.name, (performance.now() - started) / 1000);
     return result;
   }

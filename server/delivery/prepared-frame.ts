@@ -8,6 +8,7 @@ import type { MsgFrame, ServerFrame } from '../../src/protocol/index.js';
 export class PreparedFrame {
   private wsBytes: Buffer | undefined;
   private sseBytes: Buffer | undefined;
+  private publishedAt: number | undefined;
 
   /**
    * @param json the frame's JSON text
@@ -25,12 +26,26 @@ export class PreparedFrame {
   /** Prepares a `msg` frame. */
   static message(topic: string, seq: number, ts: number, data: unknown): PreparedFrame {
     const frame: MsgFrame = { type: 'msg', topic, seq, ts, data };
-    return PreparedFrame.fromJson(topic, seq, JSON.stringify(frame));
+    const prepared = PreparedFrame.fromJson(topic, seq, JSON.stringify(frame));
+    prepared.publishedAt = ts;
+    return prepared;
   }
 
   /** Wraps the JSON of a `msg` frame serialized elsewhere (by the Redis engine's publish script). */
   static fromJson(topic: string, seq: number, json: string): PreparedFrame {
     return new PreparedFrame(json, seq, `${topic}:${seq}`, true);
+  }
+
+  /**
+   * A message's `ts` (ms since the epoch, the publishing gateway's clock): read from its JSON the first time it is
+   * asked for, where `ts` comes before `data` (so nothing in the payload can pose as it); `NaN` for other frames.
+   */
+  get ts(): number {
+    if (this.publishedAt === undefined) {
+      const at = this.seq > 0 ? this.json.indexOf('"ts":') : -1;
+      this.publishedAt = at < 0 ? Number.NaN : Number.parseInt(this.json.slice(at + 5, at + 25), 10);
+    }
+    return this.publishedAt;
   }
 
   /** Prepares any other frame. */

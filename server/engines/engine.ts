@@ -17,12 +17,21 @@ export interface Resume {
   frames: PreparedFrame[];
 }
 
-/** What one delivery did on this gateway: connections written or queued to, and frames dropped to make room. */
+/**
+ * What one delivery did on this gateway: connections written or queued to, and frames dropped to make room. A
+ * fanout past the turn's budget goes on in later turns, and the same object keeps counting: final once `pending`
+ * is 0 (or absent).
+ */
 export interface FanoutResult {
-  /** Subscribers on this gateway it goes to: written or queued now, or in a later turn past the fanout budget. */
+  /**
+   * Subscribers on this gateway it goes to: written or queued now, or in a later turn past the fanout budget (one
+   * that leaves before its turn comes is taken off).
+   */
   sent: number;
-  /** Of those served at once, connections whose backpressure queue dropped an older frame to make room for it. */
+  /** Connections whose backpressure queue dropped an older frame to make room for it, over the whole fanout. */
   dropped: number;
+  /** Subscribers still waiting for a later turn (0 or absent: the counts are final). */
+  readonly pending?: number;
 }
 
 /** The receipt of a publish. */

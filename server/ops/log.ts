@@ -58,8 +58,15 @@ export function createLogger(level: LogLevelName = 'info', sink: LogSink = conso
 }
 
 function formatData(data: object): string {
-  const parts = Object.entries(data).map(([k, v]) => `${k}: ${typeof v === 'string' ? `'${v}'` : JSON.stringify(v)}`);
+  const parts = Object.entries(data).map(([k, v]) => `${k}: ${formatValue(v)}`);
   return `{ ${parts.join(', ')} }`;
+}
+
+/** As the seed writes values: `'text'`, `['a', 'b']`, numbers and the rest as JSON. */
+function formatValue(value: unknown): string {
+  if (typeof value === 'string') return `'${value}'`;
+  if (Array.isArray(value)) return `[${value.map(formatValue).join(', ')}]`;
+  return JSON.stringify(value) ?? String(value);
 }
 
 /** A logger that drops everything (tests). */

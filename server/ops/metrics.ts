@@ -4,6 +4,7 @@
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Hub } from '../delivery/hub.js';
+import { registerDeliveryMetrics } from './delivery-metrics.js';
 
 let processRegistry: Registry | undefined;
 
@@ -21,7 +22,11 @@ export class GatewayMetrics {
   readonly registry = new Registry();
   private readonly withProcess: boolean;
 
-  constructor(hub: Hub, options: { processMetrics?: boolean } = {}) {
+  /**
+   * @param options.processMetrics whether to add the process's CPU, memory, event loop and GC metrics (default true)
+   * @param options.now the gateway's clock in ms (default `Date.now`)
+   */
+  constructor(hub: Hub, options: { processMetrics?: boolean; now?: () => number } = {}) {
     const registers = [this.registry];
     this.withProcess = options.processMetrics !== false;
 
@@ -156,6 +161,20 @@ export class GatewayMetrics {
         this.reset();
         this.inc({ outcome: 'continued' }, continued);
         this.inc({ outcome: 'reset' }, reset);
+      },
+    });
+    registerDeliveryMetrics(this.registry, hub, options.now ?? Date.now);
+  }
+
+  /** Counts the audit log's lost entries as `rt_audit_entries_lost_total` (a gap in the chain, its alert). */
+  watchAudit(log: { readonly lost: number }): void {
+    new Counter({
+      name: 'rt_audit_entries_lost_total',
+      help: 'Audit entries lost (queue full or write failed); each loss is also a gap record in the chain',
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        this.inc(log.lost);
       },
     });
   }

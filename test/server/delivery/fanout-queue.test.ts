@@ -30,7 +30,7 @@ describe('FanoutQueue', () => {
     const [a, b] = subscribers(topic, 2);
     const got: [Session, number][] = [];
     const queue = new FanoutQueue({ sendTo: (s, _t, f) => (got.push([s, f.seq]), Sent.written), onSent: () => {} });
-    assert.deepEqual(queue.deliver(topic, PreparedFrame.message('t', 1, 0, {})), { sent: 2, dropped: 0 });
+    assert.deepEqual(queue.deliver(topic, PreparedFrame.message('t', 1, 0, {})), { sent: 2, dropped: 0, pending: 0 });
     assert.deepEqual(got, [
       [a, 1],
       [b, 1],
@@ -70,13 +70,15 @@ describe('FanoutQueue', () => {
       { sendTo, onSent: (r) => turns.push(r.sent), now: clock.now },
       { chunk: 2, budgetMs: 3 },
     );
-    assert.deepEqual(queue.deliver(topic, PreparedFrame.message('t', 1, 0, {})), { sent: 7, dropped: 0 });
-    assert.deepEqual(queue.deliver(topic, PreparedFrame.message('t', 2, 0, {})), { sent: 7, dropped: 0 });
+    const first = queue.deliver(topic, PreparedFrame.message('t', 1, 0, {}));
+    assert.deepEqual(first, { sent: 7, dropped: 0, pending: 3 });
+    assert.deepEqual(queue.deliver(topic, PreparedFrame.message('t', 2, 0, {})), { sent: 7, dropped: 0, pending: 7 });
     assert.equal([...got.values()].flat().length, 4, 'two chunks at once: the clock said 4 ms ≥ 3 after the second');
     assert.equal(queue.busy(topic), true);
     const gone = crowd[6] as Session;
     gone.topics.delete(topic); // unsubscribes before its turn
     while (queue.busy(topic)) await turn();
+    assert.deepEqual(first, { sent: 6, dropped: 0, pending: 0 }, 'the same result, final: one left before its turn');
     for (const [session, seqs] of got) assert.deepEqual(seqs, session === gone ? [] : [1, 2]);
     assert.equal(
       turns.reduce((a, b) => a + b, 0),
@@ -87,6 +89,44 @@ describe('FanoutQueue', () => {
       turns.every((n) => n <= 4),
       `sends per turn: ${turns.join(',')}`,
     );
+  });
+
+  it('counts the whole fanout when it spills into later turns, and tells each message once when it is complete', async () => {
+    const topic = new Topic<Session>('t', [], 10);
+    const crowd = subscribers(topic, 6);
+    const full = new Set(crowd.slice(3)); // the last three get to their fanouts in later turns, with a full queue
+    const handed: number[] = [];
+    const delivered: [number, { sent: number; dropped: number }][] = [];
+    const queue = new FanoutQueue(
+      {
+        sendTo: (s) => (full.has(s) ? Sent.dropped : Sent.written),
+        onSent: () => {},
+        onHanded: (_t, frame, count) => handed.push(frame.seq * 100 + count),
+        onDelivered: (_t, frame, { sent, dropped }) => delivered.push([frame.seq, { sent, dropped }]),
+      },
+      { chunk: 3, budgetMs: 0 }, // three sends per turn
+    );
+    const result = queue.deliver(topic, PreparedFrame.message('t', 1, 0, {}));
+    assert.deepEqual(result, { sent: 6, dropped: 0, pending: 3 });
+    assert.deepEqual(delivered, [], 'not complete yet');
+    while (queue.busy(topic)) await turn();
+    assert.deepEqual(result, { sent: 6, dropped: 3, pending: 0 }, 'the drops of later turns are counted');
+    assert.deepEqual(delivered, [[1, { sent: 6, dropped: 3 }]]);
+    assert.deepEqual(handed, [103, 103], 'every subscriber handed the message counted once, per run of sends');
+  });
+
+  it('ends the fanouts it discards with what was sent', () => {
+    const topic = new Topic<Session>('t', [], 10);
+    subscribers(topic, 4);
+    const delivered: number[] = [];
+    const queue = new FanoutQueue(
+      { sendTo: () => Sent.written, onSent: () => {}, onDelivered: (_t, _f, r) => delivered.push(r.sent) },
+      { chunk: 1, budgetMs: 0 },
+    );
+    const result = queue.deliver(topic, PreparedFrame.message('t', 1, 0, {}));
+    queue.discard(topic);
+    assert.deepEqual(result, { sent: 1, dropped: 0, pending: 0 });
+    assert.deepEqual(delivered, [1]);
   });
 
   it('sends the oldest waiting message first, whatever its topic, and a topic with nothing waiting at once', async () => {

@@ -120,7 +120,7 @@ describe('createLogger', () => {
   it('writes lines in the seed style with data', () => {
     const { sink, lines } = recordingSink();
     createLogger('info', sink).info('WS', 'Client connected:', { id: 'abc', n: 1, scopes: ['ops.admin'] });
-    assert.deepEqual(lines, [['info', '[RT WS] Client connected: { id: \'abc\', n: 1, scopes: ["ops.admin"] }']]);
+    assert.deepEqual(lines, [['info', "[RT WS] Client connected: { id: 'abc', n: 1, scopes: ['ops.admin'] }"]]);
   });
 
   it('writes a line without data as tag and message only', () => {
