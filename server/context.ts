@@ -21,13 +21,27 @@ import { IpLimiter, resolveRateLimits, type RateLimitOptions, type RateLimits } 
 import { systemClock, type Clock } from './clock.js';
 import type { Session } from './delivery/session.js';
 import { SEED_TOPICS, TopicRegistry, type TopicSpec } from './delivery/topic-registry.js';
+import { isPiiPolicy, type PiiPolicy } from './contracts/pii-guard.js';
 import { AccessControl } from './access/access-control.js';
 import { localBus, type ControlBus } from './access/control.js';
 import { ExpiryWatch } from './access/expiry-watch.js';
 import { RedisControlBus } from './engines/redis/control-bus.js';
 
+/** What the publish API would have answered for a stream entry refused for `reason` (PROTOCOL.md §10.5). */
+function ingestStatus(reason: string | undefined): number {
+  if (reason === 'too_large') return 413;
+  if (reason === 'unknown_topic') return 404;
+  return reason === 'schema' || reason === 'pii' ? 422 : 400;
+}
+
 /** The default maximum connection age: a day, the seed's key rotation period. */
 export const DEFAULT_MAX_CONNECTION_AGE_MS = 24 * 60 * 60 * 1000;
+
+/** How long a topic's history outlives its last publish by default: 90 days (the seed's retention). */
+export const DEFAULT_HISTORY_TTL_MS = 90 * 24 * 60 * 60 * 1000;
+
+/** How often the in-memory engine looks for idle topics to forget (each publish and resume checks too). */
+const RETENTION_SWEEP_MS = 60 * 60 * 1000;
 
 /** Settings shared by every endpoint of a gateway. All optional; defaults follow the seed. */
 export interface ContextOptions {
@@ -70,8 +84,19 @@ export interface ContextOptions {
    * is not published twice (default a day; PROTOCOL.md §10.4).
    */
   idempotencyWindowMs?: number;
+  /**
+   * How long a topic's history and latest message outlive its last publish (default 90 days; 0 = for ever;
+   * `RT_HISTORY_TTL` in seconds). Past it they are forgotten, in memory and in Redis, and subscribers still
+   * connected get `reset` (PROTOCOL.md §4).
+   */
+  historyTtlMs?: number;
   /** Topics registered at start (default: the seed's four). */
   topics?: Readonly<Record<string, TopicSpec>>;
+  /**
+   * v1.3: the PII policy of topics that set none (default `warn`): `off`, `warn` (published, counted), `redact`
+   * (findings replaced by `[redacted:<kind>]`) or `refuse` (see README, "Payload contracts and the PII guard").
+   */
+  piiPolicy?: PiiPolicy;
   /** Clock and interval timers (default: the system clock, its intervals `unref`ed; tests inject a fake). */
   clock?: Clock;
   /** Level of the console logger the gateway creates (default `info`); ignored when `logger` is given. */
@@ -112,6 +137,9 @@ export class GatewayContext {
   /** Connections past the cheap checks whose ticket is being verified (they count against the cap). */
   admitting = 0;
   private started: Promise<void> | undefined;
+  /** Forgets the in-memory history of topics idle past the retention time (memory engine). */
+  private sweepIdle: (() => void) | undefined;
+  private sweep: unknown;
 
   constructor(options: ContextOptions = {}) {
     this.clock = options.clock ?? systemClock;
@@ -133,7 +161,20 @@ export class GatewayContext {
     const idempotencyWindowMs = options.idempotencyWindowMs ?? DEFAULT_IDEMPOTENCY_WINDOW_MS;
     if (!Number.isSafeInteger(idempotencyWindowMs) || idempotencyWindowMs < 1000)
       throw new RangeError('idempotencyWindowMs must be a whole number of ms ≥ 1000');
-    const registry = new TopicRegistry<Session>(historySize);
+    const historyTtlMs = options.historyTtlMs ?? DEFAULT_HISTORY_TTL_MS;
+    if (!Number.isSafeInteger(historyTtlMs) || historyTtlMs < 0)
+      throw new RangeError('historyTtlMs must be a whole number of ms ≥ 0');
+    if (options.piiPolicy !== undefined && !isPiiPolicy(options.piiPolicy))
+      throw new TypeError('piiPolicy must be off, warn, redact or refuse');
+    // Refusals and findings become hub events (metrics, audit log); the hub exists by the time any payload comes.
+    const registry = new TopicRegistry<Session>(historySize, {
+      pii: options.piiPolicy ?? 'warn',
+      logger: this.logger,
+      report: {
+        refused: (refusal) => this.hub.emit('payloadRefused', refusal),
+        found: (finding) => this.hub.emit('piiFound', finding),
+      },
+    });
     for (const [name, spec] of Object.entries(options.topics ?? SEED_TOPICS)) registry.register(name, spec);
 
     if (options.redis !== undefined) {
@@ -145,14 +186,14 @@ export class GatewayContext {
             source: 'stream',
             key: 'stream',
             reason: reason ?? 'refused',
-            status: reason === 'too_large' ? 413 : reason === 'unknown_topic' ? 404 : 400,
+            status: ingestStatus(reason),
             ...(topic === undefined ? {} : { topic }),
           });
         else if (topic !== undefined) this.hub.emit('published', { source: 'stream', key: 'stream', topic, outcome });
         redis.onIngest?.(outcome, topic, reason);
       };
       const engine = new RedisEngine(
-        { historySize, idempotencyWindowMs, ...redis, onIngest },
+        { historySize, idempotencyWindowMs, historyTtlMs, ...redis, onIngest },
         this.logger,
         now,
         connectLink,
@@ -170,7 +211,10 @@ export class GatewayContext {
       );
       this.bus = new RedisControlBus(() => engine.redis, this.logger, redis.prefix, reachMs);
     } else {
-      this.engine = new MemoryEngine(now, idempotencyWindowMs);
+      const engine = new MemoryEngine(now, idempotencyWindowMs, historyTtlMs);
+      this.engine = engine;
+      // Checked on each publish and subscribe too; the sweep forgets what nobody touches any more.
+      if (historyTtlMs > 0) this.sweepIdle = () => engine.expireIdle(this.hub.registry.all());
       this.nonces = options.nonceStore ?? new MemoryNonceStore({ now });
       this.hub = new Hub(registry, this.engine, this.logger, this.limits.maxSubscriptions, options.fanout, now);
       this.cluster = undefined;
@@ -190,6 +234,7 @@ export class GatewayContext {
       this.cluster?.start();
       await this.access.start();
       this.expiry.start();
+      if (this.sweepIdle) this.sweep = this.clock.setInterval(this.sweepIdle, RETENTION_SWEEP_MS);
     })());
   }
 
@@ -211,6 +256,7 @@ export class GatewayContext {
 
   /** Stops the heartbeat, the fanout still waiting, the engine and the nonce store. */
   async close(): Promise<void> {
+    if (this.sweep !== undefined) this.clock.clearInterval(this.sweep);
     this.heartbeat.stop();
     this.expiry.stop();
     this.access.stop();

@@ -38,6 +38,8 @@ const cli = defineCommand({
     RT_DEMO_INTERVAL_MS: 'demo publisher pace (default 2000)',
     RT_ALLOWED_ORIGINS: 'comma-separated origin allowlist (default: any)',
     RT_HISTORY_SIZE: 'messages kept per topic (default 100)',
+    RT_HISTORY_TTL:
+      "seconds a topic's history and latest message outlive its last publish (default 7776000 = 90 days; 0 = for ever)",
     REDIS_URL:
       'share sequence, history, fanout and nonces with other gateways (npm install redis); a comma-separated list: Cluster nodes',
     REDIS_CLUSTER_NODES:
@@ -164,6 +166,7 @@ try {
     port: numberFromEnv(flags.port === undefined ? 'PORT' : '--port', 3100, flags.port ?? env['PORT']),
     host: flags.host || env['HOST'] || '127.0.0.1',
     historySize: numberFromEnv('RT_HISTORY_SIZE', 100) || 1,
+    historyTtlMs: numberFromEnv('RT_HISTORY_TTL', 90 * 24 * 60 * 60) * 1000,
     ...(redis ? { redis } : {}),
     demo,
     logger,

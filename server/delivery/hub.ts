@@ -16,6 +16,7 @@ import type { Topic } from './topic.js';
 import type { TopicRegistry, TopicSpec } from './topic-registry.js';
 import { WriteBatch } from './write-batch.js';
 import { MESSAGE_ID } from '../publish/limits.js';
+import type { PayloadRefusal, PayloadRefused, PiiFinding } from '../contracts/admission.js';
 
 export type { FanoutResult };
 
@@ -84,6 +85,10 @@ export interface HubEvents {
   published: [publication: Publication];
   /** v1.2: a publish request or a stream entry was refused. */
   publishRefused: [refusal: PublishRefusal];
+  /** v1.3: a payload was refused by its topic's schema or PII policy (paths and kinds, never content). */
+  payloadRefused: [refusal: PayloadRefusal];
+  /** v1.3: the PII guard found personal data in a payload: one event per kind, with the count and what was done. */
+  piiFound: [finding: PiiFinding];
 }
 
 /** Where a backend's message came in: `POST /rt/publish`, or the Redis ingest stream (PROTOCOL.md §10). */
@@ -229,6 +234,7 @@ export class Hub extends EventEmitter<HubEvents> implements EngineSink {
       return this.refuseSub(session, topic.name, SubError.tooMany);
     }
     const { tag } = session;
+    this.engine.expireIdle?.([topic]); // before it joins: its `sub.ok` names the new epoch, with no `reset` first
     topic.addSubscriber(session);
     session.topics.add(topic);
     const resume = this.engine.resume(topic, sub.since, sub.epoch);
@@ -319,10 +325,14 @@ export class Hub extends EventEmitter<HubEvents> implements EngineSink {
    * Publishes `payload` on `topic` through the engine. With the in-memory engine delivery is synchronous and the
    * result says what this gateway did; with a shared engine (Redis) it is a promise of the assigned seq, which
    * rejects when the engine cannot take it (also logged, so an ignored promise never crashes the process).
-   * @throws Error for an unregistered topic; TypeError for a payload JSON cannot carry
+   * @throws Error for an unregistered topic; TypeError for a payload JSON cannot carry, or a topic whose schema
+   *   validates asynchronously (use `publish()`); {@link PayloadRefused} (a TypeError) when the topic's schema or PII
+   *   policy refuses the payload (v1.3)
    */
   fanout(topicName: string, payload: unknown): FanoutResult | Promise<PublishResult> {
-    const published = this.engine.publish(this.publishable(topicName, payload), payload);
+    const topic = this.publishable(topicName, payload);
+    const admitted = topic.admission.inert ? payload : topic.admission.checkSync(payload, 'fanout');
+    const published = this.engine.publish(topic, admitted);
     if (published instanceof Promise) {
       published.catch((error: unknown) =>
         this.logger.error('Fanout', `${topicName}: publish failed`, {
@@ -338,12 +348,24 @@ export class Hub extends EventEmitter<HubEvents> implements EngineSink {
    * Publishes `payload` on `topic` with either engine and resolves with the assigned seq and epoch. With an
    * idempotency key `id`, a retry within the window is not published again and resolves as the first publish did.
    * @throws Error for an unregistered topic; TypeError for a payload JSON cannot carry or a malformed `id`
-   *   (synchronously)
+   *   (synchronously). Rejects with {@link PayloadRefused} when the topic's schema (awaited when asynchronous) or
+   *   PII policy refuses the payload (v1.3).
    */
   publish(topicName: string, payload: unknown, id?: string): Promise<PublishResult> {
     if (id !== undefined && !MESSAGE_ID.test(id))
       throw new TypeError('publish: id must be 1 to 128 printable ASCII characters without space');
-    return Promise.resolve(this.engine.publish(this.publishable(topicName, payload), payload, id));
+    const topic = this.publishable(topicName, payload);
+    if (topic.admission.inert) return Promise.resolve(this.engine.publish(topic, payload, id));
+    return topic.admission.check(payload, 'fanout').then((admitted) => this.engine.publish(topic, admitted, id));
+  }
+
+  /**
+   * Publishes a payload its topic's admission already passed (`topic.admission.check`): the publish API checks a
+   * whole batch before it publishes any of it.
+   * @internal
+   */
+  publishAdmitted(topic: Topic<Session>, payload: unknown, id?: string): Promise<PublishResult> {
+    return Promise.resolve(this.engine.publish(topic, payload, id));
   }
 
   private publishable(topicName: string, payload: unknown): Topic<Session> {

@@ -20,7 +20,10 @@ export function createEpoch(): string {
 export class TopicHistory {
   /** The latest seq assigned (0 before the first message). */
   seq = 0;
-  private readonly ring: (PreparedFrame | undefined)[];
+  /** When the latest message was appended (the engine's clock, ms), for retention; `undefined` before any. */
+  updatedAt: number | undefined;
+  private ring: (PreparedFrame | undefined)[];
+  private current: string;
 
   /**
    * @param capacity messages held (at least 1: the latest message is always retained)
@@ -28,10 +31,24 @@ export class TopicHistory {
    */
   constructor(
     readonly capacity: number,
-    readonly epoch: string = createEpoch(),
+    epoch: string = createEpoch(),
   ) {
     if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError('history capacity must be an integer >= 1');
     this.ring = new Array<PreparedFrame | undefined>(capacity);
+    this.current = epoch;
+  }
+
+  /** The history's epoch: it changes when the history starts over. */
+  get epoch(): string {
+    return this.current;
+  }
+
+  /** Forgets every message and starts a new epoch at seq 0 (retention: the topic was idle too long). */
+  restart(): void {
+    this.ring = new Array<PreparedFrame | undefined>(this.capacity);
+    this.current = createEpoch();
+    this.seq = 0;
+    this.updatedAt = undefined;
   }
 
   /** Assigns the next seq. The caller builds the frame with it and {@link append}s it. */

@@ -90,6 +90,12 @@ export interface Engine {
   publish(topic: Topic, payload: unknown, id?: string): PublishResult | Promise<PublishResult>;
   /** What to send a subscriber that holds everything up to `since` of `epoch` (PROTOCOL.md §4). */
   resume(topic: Topic, since: number | undefined, epoch: string | undefined): Resume | Promise<Resume>;
+  /**
+   * Forgets the history of those `topics` idle past the retention time, resetting their subscribers in-band
+   * (engines that keep history in process; Redis expires its keys itself). The hub calls it before a subscriber
+   * joins, so the newcomer's `sub.ok` already names the new epoch.
+   */
+  expireIdle?(topics: Iterable<Topic>): void;
   /** Called when a topic is registered after start (the Redis engine subscribes to its channel). */
   watch(topic: Topic): void;
   /** Health for `/health`. */

@@ -264,4 +264,10 @@ export class FakeClock implements Clock {
   advance(ms: number): void {
     this.time += ms;
   }
+  /** Runs every interval set with `period` ms once (whatever time says: the test decides when they are due). */
+  runIntervals(period: number): void {
+    this.periods.forEach((ms, i) => {
+      if (ms === period) this.intervals.get(i + 1)?.();
+    });
+  }
 }

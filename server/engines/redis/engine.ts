@@ -49,6 +49,12 @@ export interface RedisEngineOptions extends RedisOptions {
   rawPublish?: boolean;
   /** How long an idempotency key is remembered per topic (default a day; PROTOCOL.md §10.4). */
   idempotencyWindowMs?: number;
+  /**
+   * How long a topic's keys (meta and history) outlive its last publish, by Redis expiry (default 0: for ever;
+   * the gateway's `historyTtlMs` sets it). A gateway that delivered the topic before finds out at the next
+   * publish, which begins a new epoch, and resets its subscribers in-band.
+   */
+  historyTtlMs?: number;
   /** Lease of the raw-publish ingester (default 6 000 ms, renewed every third of it). */
   leaseMs?: number;
   /**
@@ -238,7 +244,7 @@ export class RedisEngine implements Engine {
   }
 
   async resume(topic: Topic, since: number | undefined, epoch: string | undefined): Promise<Resume> {
-    const args = [String(since ?? -1), epoch ?? '', createEpoch()];
+    const args = [String(since ?? -1), epoch ?? '', createEpoch(), this.ttl];
     const [seq, current, reset, entries] = await this.run<ScriptReply>(RESUME_SCRIPT, topic, args);
     return { seq, epoch: current, reset: reset === 1, frames: (entries ?? []).map((e) => this.frame(topic, e)) };
   }
@@ -253,6 +259,11 @@ export class RedisEngine implements Engine {
     await this.lease?.stop();
     await Promise.all([...this.topics.values()].map((s) => s.chain));
     await this.link?.close();
+  }
+
+  /** The scripts' expiry of a topic's keys, in ms ('0': none). */
+  private get ttl(): string {
+    return String(this.options.historyTtlMs ?? 0);
   }
 
   private rawChannel(topic: Topic): string {
@@ -279,6 +290,7 @@ export class RedisEngine implements Engine {
       this.key(topic, 'ch'),
       this.redis.publishCommand,
       String(this.options.idempotencyWindowMs ?? DEFAULT_IDEMPOTENCY_WINDOW_MS),
+      this.ttl,
     ];
     const keys = [this.key(topic, 'meta'), this.key(topic, 'hist')];
     if (id !== undefined) keys.push(`${this.prefix}{${topic.name}}:id:${id}`);
@@ -310,7 +322,12 @@ export class RedisEngine implements Engine {
   /** Where a watched topic stands: its seq, epoch and latest entry. */
   private async learn(topic: Topic): Promise<void> {
     const state = this.topics.get(topic) as TopicState;
-    const [seq, epoch, , entries] = await this.run<ScriptReply>(RESUME_SCRIPT, topic, ['-1', '', createEpoch()]);
+    const [seq, epoch, , entries] = await this.run<ScriptReply>(RESUME_SCRIPT, topic, [
+      '-1',
+      '',
+      createEpoch(),
+      this.ttl,
+    ]);
     if (state.lastSeq >= 0) return;
     state.lastSeq = seq;
     state.lastEntry = entries?.[0];
@@ -400,7 +417,12 @@ export class RedisEngine implements Engine {
   private async receive(topic: Topic, entry: string): Promise<void> {
     const state = this.topics.get(topic) as TopicState;
     const frame = this.frame(topic, entry);
-    if (frame.seq <= state.lastSeq) return; // already delivered (by a catch-up)
+    if (frame.seq <= state.lastSeq) {
+      // Already delivered (by a catch-up), unless the topic began anew: its keys expired (retention) or were
+      // deleted, and this publish started a new epoch at 1. The check finds out, and resets its subscribers.
+      if (frame.seq === 1 && state.lastSeq > 0) await this.tryCatchUp(topic);
+      return;
+    }
     // A gap: fill it from history first. If that fails, this message waits in history for the retry.
     if (state.lastSeq >= 0 && frame.seq > state.lastSeq + 1 && !(await this.tryCatchUp(topic))) return;
     if (frame.seq <= state.lastSeq) return;
@@ -423,6 +445,7 @@ export class RedisEngine implements Engine {
       state.lastEntry ?? '',
       createEpoch(),
       this.restartPending ? '1' : '0',
+      this.ttl,
     ];
     const [seq, epoch, verdict, entries = []] = await this.run<ScriptReply>(RECOVER_SCRIPT, topic, args);
     if (verdict === CONTINUE) {

@@ -11,8 +11,8 @@
  * Publishes one message. KEYS: meta, hist, and the message's idempotency key when it has one (same slot: it
  * starts with the topic's hash tag). ARGV: topic, data JSON, ts (ms), history size, epoch candidate, channel,
  * publish command (`PUBLISH`, or `SPUBLISH` on a cluster, where the channel shares the keys' slot), the
- * idempotency window (ms). Returns `{seq, epoch, duplicate (0|1)}`. A topic without meta (new, or its history
- * lost) starts a new epoch. A key already present answers what it was published as, and publishes nothing: two
+ * idempotency window (ms), the keys' expiry (ms, 0: none; retention restarts with each publish). Returns
+ * `{seq, epoch, duplicate (0|1)}`. A topic without meta (new, its history lost or expired) starts a new epoch. A key already present answers what it was published as, and publishes nothing: two
  * gateways that receive the same retry at once publish it once.
  */
 export const PUBLISH_SCRIPT = `
@@ -35,12 +35,17 @@ redis.call('RPUSH', KEYS[2], entry)
 redis.call('LTRIM', KEYS[2], -tonumber(ARGV[4]), -1)
 redis.call(ARGV[7], ARGV[6], entry)
 if KEYS[3] then redis.call('SET', KEYS[3], seq .. ':' .. epoch, 'PX', ARGV[8]) end
+if ARGV[9] ~= '0' then
+  redis.call('PEXPIRE', KEYS[1], ARGV[9])
+  redis.call('PEXPIRE', KEYS[2], ARGV[9])
+end
 return {seq, epoch, 0}
 `;
 
 /**
  * Reads what a subscriber needs (PROTOCOL.md §4). KEYS: meta, hist. ARGV: since (-1 for none), the client's
- * epoch ('' for none), epoch candidate. Returns `{seq, epoch, reset (0|1), entries}`.
+ * epoch ('' for none), epoch candidate, the keys' expiry (ms, 0: none; set only on the meta it creates, a read
+ * does not extend retention). Returns `{seq, epoch, reset (0|1), entries}`.
  */
 export const RESUME_SCRIPT = `
 local epoch = redis.call('HGET', KEYS[1], 'epoch')
@@ -48,6 +53,7 @@ if not epoch then
   epoch = ARGV[3]
   redis.call('HSET', KEYS[1], 'epoch', epoch)
   redis.call('DEL', KEYS[2])
+  if ARGV[4] ~= '0' then redis.call('PEXPIRE', KEYS[1], ARGV[4]) end
 end
 local seq = tonumber(redis.call('HGET', KEYS[1], 'seq') or '0')
 local since = tonumber(ARGV[1])
@@ -69,7 +75,8 @@ return 0
 /**
  * Checks a gateway's evidence about a topic against Redis after an outage, and says how its subscribers go on
  * (PROTOCOL.md §8). KEYS: meta, hist. ARGV: the epoch the gateway delivered, its last delivered seq, the entry it
- * delivered at that seq ('' for none), an epoch candidate, '1' when Redis restarted or failed over since.
+ * delivered at that seq ('' for none), an epoch candidate, '1' when Redis restarted or failed over since, the
+ * keys' expiry (ms, 0: none) for the epoch it renews.
  * Returns `{seq, epoch, verdict, entries}`:
  * - verdict 0, *continue*: the history still holds the gateway's last entry, unchanged; `entries` follow it;
  * - verdict 1, *reset*: the gateway cannot go on from what it delivered; `entries` are the latest message as the
@@ -90,6 +97,10 @@ local function since(first)
 end
 local function renew()
   redis.call('HSET', KEYS[1], 'epoch', ARGV[4], 'from', seq)
+  if ARGV[6] ~= '0' then
+    redis.call('PEXPIRE', KEYS[1], ARGV[6])
+    redis.call('PEXPIRE', KEYS[2], ARGV[6])
+  end
   return {seq, ARGV[4], 1, since(seq)}
 end
 local epoch = redis.call('HGET', KEYS[1], 'epoch')

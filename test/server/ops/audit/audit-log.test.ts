@@ -238,8 +238,8 @@ describe('AuditLog', () => {
     assert.equal((await verifyAuditLog(dir)).ok, true);
   });
 
-  it('prune() with a fake clock removes exactly the files whose day ended retentionDays ago', async () => {
-    const audit = await open({ retentionDays: 90 });
+  it('keeps 90 days by default: prune() removes exactly the files whose day ended 90 days ago', async () => {
+    const audit = await open(); // the seed's "90-day data retention", with no retentionDays given
     time = T0 + 90 * DAY; // 2027-02-25 10:00: 2026-11-27 ended 89 days 14 h ago
     assert.deepEqual(await audit.prune(), []);
     time = Date.parse('2027-02-26T00:00:00.000Z'); // exactly 90 days after the day ended
