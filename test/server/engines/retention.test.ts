@@ -11,7 +11,7 @@ import type { PublishResult } from '../../../server/engines/engine.js';
 import { createGateway, type Gateway } from '../../../server/gateway.js';
 import { silentLogger } from '../../../server/ops/log.js';
 import { FakeClock, NO_RATE_LIMITS, SECRET, TestClient, signedQuery, startGateway, wsUrl } from '../helpers.js';
-import { RedisServer, reachableRedis } from '../../helpers/redis-server.js';
+import { reachableRedis, type RedisServer } from '../../helpers/redis-server.js';
 
 const DAY = 24 * 60 * 60 * 1000;
 const HOUR = 60 * 60 * 1000;
