@@ -147,6 +147,14 @@ describe('the packages as published', { timeout: 240_000 }, () => {
     assert.ok(paths.includes('dist/browser/realtime-share.js'));
   });
 
+  it('ships the operations kit with the gateway: Prometheus rules, the Grafana dashboard, the runbook', () => {
+    const paths = pack('@lydian/realtime-gateway').files.map((f) => f.path);
+    for (const file of ['RUNBOOK.md', 'ops/prometheus/lydian-rules.yml', 'ops/grafana/lydian-gateway.json'])
+      assert.ok(paths.includes(file), `${file} is in the package`);
+    // The rules' own unit tests stay in the repository.
+    assert.ok(!paths.includes('ops/prometheus/lydian-rules.test.yml'));
+  });
+
   it('installs the browser package with lit and nothing of the gateway', async () => {
     const app = await installInto('browser-app', pack('@lydian/realtime').tarball);
     const names = await installed(app);
