@@ -2,7 +2,7 @@
 // Benchmark harness of issue 7. Runs the gateway under test (and the raw `ws` floor and Socket.IO 4) in one
 // process pinned to CPU 0, the load generator in another pinned to CPU 1, all on 127.0.0.1 with ephemeral
 // ports. Every loop is bounded in count and time; every child is killed by PID on exit, error or signal.
-//   node bench/run.mjs [--quick | --smoke] [--only=fanout,max,mem,slow,storm,refresh,publish] [--kinds=gateway,raw,sio]
+//   node bench/run.mjs [--quick | --smoke] [--only=fanout,max,mem,slow,storm,refresh,publish,pii] [--kinds=gateway,raw,sio]
 //                      [--ns=10000] [--rounds=3] [--gateway-dir=/tmp/perf/server] [--proto-dir=…] [--label=x]
 //                      [--charts=dir] [--no-md]
 // --ns picks the connection counts of the fanout/max scenarios; --rounds repeats each fanout measurement (kinds in
@@ -10,7 +10,8 @@
 // `refresh` (bench/refresh.mjs: gateway CPU per authority refresh, in memory and on Redis) runs only when named in
 // --only; it pins its own processes and writes its rows into this run's JSON under `refresh`. `publish`
 // (bench/publish.mjs: the HTTP publish API's throughput and added delivery latency, in memory and on Redis) likewise,
-// under `publish`.
+// under `publish`. `pii` (bench/pii.mjs: the PII guard's and payload contracts' cost per message, in process) likewise,
+// under `pii`.
 // --smoke shrinks every scenario (200 connections, seconds per step) to check the pipeline, not to measure.
 // Writes bench/results/<start>-<label>.json, the same tables as .md beside it, and the charts in
 // bench/results/<start>-<label>-charts/ (or --charts=dir); --no-md stops printing the tables at the end.
@@ -557,6 +558,19 @@ async function publish() {
   results.publish = existsSync(out) ? JSON.parse(readFileSync(out, 'utf8')) : { failed: code };
 }
 
+async function pii() {
+  const out = join(here, 'results', `${results.startedAt.replace(/[:.]/g, '-')}-${label}-pii.json`);
+  const args = [...TSX, join(here, 'pii.mjs'), `--time=${flag('smoke') ? 0.2 : 1}`, `--out=${out}`];
+  const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
+  children.add(child);
+  // bench/pii.mjs bounds itself (11 rows of at most 1.2 s); this is the backstop.
+  const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
+  const code = await new Promise((r) => child.once('exit', (c, signal) => r(c ?? signal)));
+  clearTimeout(timer);
+  children.delete(child);
+  results.pii = existsSync(out) ? JSON.parse(readFileSync(out, 'utf8')) : { failed: code };
+}
+
 // ---- run ---------------------------------------------------------------------------------------------------
 const t0 = Date.now();
 log(
@@ -594,6 +608,10 @@ if (only.has('refresh')) {
 if (only.has('publish')) {
   log(`publish: ${P.publishCount} messages or ${P.publishTimeS} s per row, delivery for ${P.publishDurationS} s`);
   await publish();
+}
+if (only.has('pii')) {
+  log('pii: the guard and contracts per message');
+  await pii();
 }
 results.finishedAt = new Date().toISOString();
 results.loadAtEnd = loadavg().map((v) => round(v, 2));

@@ -76,15 +76,25 @@ export interface Gateway<F extends FanoutResult | Promise<PublishResult> = Fanou
   readonly hub: Hub;
   /** Shared state (clock, logger, heartbeat, nonce store): internal like {@link Gateway.hub}. @internal */
   readonly context: GatewayContext;
-  /** Publishes a message to every subscriber of `topic` (on every gateway, with Redis). */
+  /**
+   * Publishes a message to every subscriber of `topic` (on every gateway, with Redis).
+   * @throws `PayloadRefused` (v1.3) when the topic's schema or PII policy refuses the payload; TypeError when its
+   *   schema validates asynchronously (use {@link Gateway.publish})
+   */
   fanout(topic: string, payload: unknown): F;
   /**
    * Publishes with either engine; resolves with the assigned seq and epoch. With an idempotency key `id`, a retry
    * within the window (default a day) is not published again and resolves with the first one's seq and
-   * `duplicate: true`.
+   * `duplicate: true`. Rejects with `PayloadRefused` (v1.3) when the topic's schema or PII policy refuses the payload.
    */
   publish(topic: string, payload: unknown, options?: { id?: string }): Promise<PublishResult>;
-  /** Registers (or updates) a topic. */
+  /**
+   * Registers (or updates) a topic: its scopes and (v1.3) its payload `schema` and `pii` policy, checked at every
+   * entry point.
+   * @throws TypeError for a malformed name or scope, an unknown PII policy or an invalid schema; Error naming the
+   *   install command for a JSON Schema without the `ajv` package
+   * @example gw.registerTopic('orders.eu', { scopes: ['orders.read'], schema: z.object({ total: z.number() }), pii: 'refuse' })
+   */
   registerTopic(name: string, spec: TopicSpec): void;
   /**
    * Ends the target's connections on every gateway (close 4410 with `reason`, which clients take as final); for a

@@ -61,8 +61,17 @@ export type { SignRequest } from './publish/signature.js';
 
 /** Topics: the four preloaded ones and how a topic is registered. */
 export { SEED_TOPICS } from './delivery/topic-registry.js';
-/** How a topic is registered: the scopes a connection must hold. */
+/** How a topic is registered: the scopes a connection must hold, its payload contract and PII policy (v1.3). */
 export type { TopicSpec } from './delivery/topic-registry.js';
+/** v1.3: what `fanout()` throws (and `publish()` rejects with) when a topic's schema or PII policy refuses a payload. */
+export { PayloadRefused } from './contracts/admission.js';
+/** v1.3: where a payload came in, and why it was refused. */
+export type { PayloadSource, RefusalReason } from './contracts/admission.js';
+/** v1.3: a topic's schema (Standard Schema v1 or JSON Schema) and one content-free issue of a refused payload. */
+export type { ContractIssue, JsonSchema, PayloadSchema } from './contracts/payload-contract.js';
+/** v1.3: the PII guard's policies and the kinds of personal data it detects. */
+export type { PiiPolicy } from './contracts/pii-guard.js';
+export type { PiiKind } from './contracts/pii-detectors.js';
 
 /** Tuning that callers pass: per-connection backpressure, the fanout time budget, the clock. */
 export type { BackpressureOptions } from './delivery/backpressure.js';

@@ -15,6 +15,7 @@ import { KeyRing, readKeyFile, watchKeyFile } from './admission/keyring.js';
 import { createLogger, LogLevel, type LogLevelName } from './ops/log.js';
 import { defineCommand, helpText, parseCommandLine, wantsHelp, type Parsed } from './cli/args.js';
 import { redisFromEnv } from './cli/redis-env.js';
+import { isPiiPolicy, type PiiPolicy } from './contracts/pii-guard.js';
 import { PublisherKeys, readPublisherKeyFile, watchPublisherKeyFile } from './publish/publisher-keys.js';
 
 const cli = defineCommand({
@@ -38,6 +39,8 @@ const cli = defineCommand({
     RT_DEMO_INTERVAL_MS: 'demo publisher pace (default 2000)',
     RT_ALLOWED_ORIGINS: 'comma-separated origin allowlist (default: any)',
     RT_HISTORY_SIZE: 'messages kept per topic (default 100)',
+    RT_PII_POLICY:
+      'personal data in payloads of topics without a policy of their own: off, warn (default), redact or refuse',
     RT_HISTORY_TTL:
       "seconds a topic's history and latest message outlive its last publish (default 7776000 = 90 days; 0 = for ever)",
     REDIS_URL:
@@ -92,6 +95,15 @@ function numberFromEnv(name: string, fallback: number, raw = env[name]): number 
     process.exit(1);
   }
   return value;
+}
+
+/** RT_PII_POLICY, checked (warn when unset). */
+function piiPolicyFromEnv(): PiiPolicy {
+  const raw = env['RT_PII_POLICY'];
+  if (raw === undefined || raw === '') return 'warn';
+  if (isPiiPolicy(raw)) return raw;
+  logger.error('Gateway', 'RT_PII_POLICY must be off, warn, redact or refuse');
+  process.exit(1);
 }
 
 /** The signing keys: a key file (rotation), else WS_HMAC_SECRET, else (demo only) a random secret. */
@@ -166,6 +178,7 @@ try {
     port: numberFromEnv(flags.port === undefined ? 'PORT' : '--port', 3100, flags.port ?? env['PORT']),
     host: flags.host || env['HOST'] || '127.0.0.1',
     historySize: numberFromEnv('RT_HISTORY_SIZE', 100) || 1,
+    piiPolicy: piiPolicyFromEnv(),
     historyTtlMs: numberFromEnv('RT_HISTORY_TTL', 90 * 24 * 60 * 60) * 1000,
     ...(redis ? { redis } : {}),
     demo,

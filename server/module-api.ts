@@ -92,7 +92,8 @@ export function createPublishHandler(
  * Publishes `payload` to every subscriber of `topic`, on both transports.
  * @returns in memory: connections reached and messages dropped by backpressure; with Redis: a promise of the
  * assigned seq (it never crashes the process when ignored: failures are logged)
- * @throws Error for an unregistered topic; TypeError for a payload JSON cannot carry
+ * @throws Error for an unregistered topic; TypeError for a payload JSON cannot carry; `PayloadRefused` (a TypeError,
+ *   v1.3) when the topic's schema or PII policy refuses it
  */
 export function fanout(topic: string, payload: unknown): FanoutResult | Promise<PublishResult> {
   return defaultContext().hub.fanout(topic, payload);
@@ -100,8 +101,12 @@ export function fanout(topic: string, payload: unknown): FanoutResult | Promise<
 
 /**
  * Registers a topic and the scopes a connection needs, all of them, to subscribe (the seed's four are
- * preloaded).
+ * preloaded); v1.3: with a payload `schema` (Standard Schema or JSON Schema) and a `pii` policy, checked at every
+ * entry point.
+ * @throws TypeError for a malformed name or scope, an unknown PII policy or an invalid schema; Error naming the
+ *   install command for a JSON Schema without the `ajv` package
  * @example registerTopic('orders.eu', { scopes: ['orders.read'] })
+ * @example registerTopic('orders.eu', { scopes: ['orders.read'], schema: z.object({ total: z.number() }), pii: 'redact' })
  */
 export function registerTopic(name: string, spec: TopicSpec): void {
   defaultContext().hub.registerTopic(name, spec);

@@ -9,6 +9,7 @@ export type {
   ClientOptions,
   ConnectionPhase,
   ConnectionState,
+  MessageSchema,
   RealtimeError,
   TicketProvider,
   TopicError,
@@ -25,4 +26,5 @@ export { append, latest, merge, type Reducer, type ReduceMode } from './core/red
 export { consoleLogger, type Logger, type LogLevel } from './core/logger.js';
 export type { TransportName } from './transports/transport.js';
 export type { Ticket } from './protocol/ticket.js';
+export type { StandardSchemaV1 } from './protocol/standard-schema.js';
 export type { MsgFrame, ServerFrame } from './protocol/frames.js';

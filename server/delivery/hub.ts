@@ -16,7 +16,7 @@ import type { Topic } from './topic.js';
 import type { TopicRegistry, TopicSpec } from './topic-registry.js';
 import { WriteBatch } from './write-batch.js';
 import { MESSAGE_ID } from '../publish/limits.js';
-import type { PayloadRefusal, PayloadRefused, PiiFinding } from '../contracts/admission.js';
+import type { PayloadRefusal, PiiFinding } from '../contracts/admission.js';
 
 export type { FanoutResult };
 
@@ -326,7 +326,7 @@ export class Hub extends EventEmitter<HubEvents> implements EngineSink {
    * result says what this gateway did; with a shared engine (Redis) it is a promise of the assigned seq, which
    * rejects when the engine cannot take it (also logged, so an ignored promise never crashes the process).
    * @throws Error for an unregistered topic; TypeError for a payload JSON cannot carry, or a topic whose schema
-   *   validates asynchronously (use `publish()`); {@link PayloadRefused} (a TypeError) when the topic's schema or PII
+   *   validates asynchronously (use `publish()`); `PayloadRefused` (a TypeError) when the topic's schema or PII
    *   policy refuses the payload (v1.3)
    */
   fanout(topicName: string, payload: unknown): FanoutResult | Promise<PublishResult> {
@@ -348,7 +348,7 @@ export class Hub extends EventEmitter<HubEvents> implements EngineSink {
    * Publishes `payload` on `topic` with either engine and resolves with the assigned seq and epoch. With an
    * idempotency key `id`, a retry within the window is not published again and resolves as the first publish did.
    * @throws Error for an unregistered topic; TypeError for a payload JSON cannot carry or a malformed `id`
-   *   (synchronously). Rejects with {@link PayloadRefused} when the topic's schema (awaited when asynchronous) or
+   *   (synchronously). Rejects with `PayloadRefused` when the topic's schema (awaited when asynchronous) or
    *   PII policy refuses the payload (v1.3).
    */
   publish(topicName: string, payload: unknown, id?: string): Promise<PublishResult> {

@@ -97,7 +97,11 @@ export class Session implements Subscriber {
     return this.transport === 'sse' ? 'SSE' : 'WS';
   }
 
-  /** Sends `hello`, the first frame of every accepted connection, with the time its authority has left. */
+  /**
+   * Sends `hello`, the first frame of every accepted connection, with the time its authority has left and the
+   * gateway's clock (v1.3 `now`: the clock messages' `ts` come from, so a client can correct their latency for
+   * its own clock's offset).
+   */
   greet(heartbeatMs: number, now: number): void {
     const hello: HelloFrame = {
       type: 'hello',
@@ -105,6 +109,7 @@ export class Session implements Subscriber {
       id: this.id,
       scopes: [...this.scopes],
       heartbeatMs,
+      now: Math.floor(now),
     };
     const expiresIn = this.expiresIn(now);
     if (expiresIn !== undefined) hello.expiresIn = expiresIn;

@@ -2,6 +2,7 @@
  * One topic: its name, the scopes it requires, its history and its subscribers. It knows subscribers only
  * through {@link Subscriber}, so sessions can hold topics without topics depending on sessions.
  */
+import { Admission } from '../contracts/admission.js';
 import { TopicHistory } from './topic-history.js';
 
 /** What delivery relies on in a topic's subscriber (a session, in the gateway). */
@@ -25,6 +26,8 @@ export class Topic<S extends Subscriber = Subscriber> {
     readonly name: string,
     public scopes: readonly string[],
     historySize: number,
+    /** v1.3: its payload contract and PII policy, checked at every entry point (default: none, PII `warn`). */
+    public admission: Admission = new Admission(name, {}),
   ) {
     this.history = new TopicHistory(historySize);
   }

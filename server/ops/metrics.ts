@@ -135,6 +135,20 @@ export class GatewayMetrics {
     hub.on('publishRefused', ({ source, key, reason }) =>
       publishRefusals.inc({ source, key: key ?? 'unknown', reason }),
     );
+    const payloadRefusals = new Counter({
+      name: 'rt_payload_refusals_total',
+      help: "v1.3: payloads refused by their topic's schema or PII policy, by topic, source (fanout, http, stream, redis) and reason (schema, pii)",
+      labelNames: ['topic', 'source', 'reason'] as const,
+      registers,
+    });
+    hub.on('payloadRefused', ({ topic, source, reason }) => payloadRefusals.inc({ topic, source, reason }));
+    const piiFindings = new Counter({
+      name: 'rt_pii_findings_total',
+      help: 'v1.3: personal data found in payloads, by topic, kind (email, phone, ip, card, tckn) and action (warned, redacted, refused)',
+      labelNames: ['topic', 'kind', 'action'] as const,
+      registers,
+    });
+    hub.on('piiFound', ({ topic, kind, action, count }) => piiFindings.inc({ topic, kind, action }, count));
 
     new Gauge({
       name: 'rt_engine_info',

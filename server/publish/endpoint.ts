@@ -2,7 +2,8 @@
  * `POST /rt/publish` (PROTOCOL.md §10): a backend publishes with one signed request. The order of checks is the
  * documented one: method, draining, media type, credentials (a bearer before the body is read, a signature over
  * the body), shape, then per message the key's topics (403 before 404, so a key learns nothing outside its reach),
- * the registry, the key's rate; only then is anything published, in order.
+ * the registry, the key's rate, then (v1.3) each payload against its topic's schema and PII policy (422); only then
+ * is anything published, in order.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { GatewayContext } from '../context.js';
@@ -14,12 +15,21 @@ import { bearerOf, signedHeaders, verifySignature, type CredentialFailure, type 
 import { MAX_BODY_BYTES } from './limits.js';
 import { BodyError, parsePublishBody, type PublishBody } from './messages.js';
 import { DEFAULT_PUBLISH_RATE, topicAllowed, type PublisherKey, type PublisherKeys } from './publisher-keys.js';
+import { PayloadRefused } from '../contracts/admission.js';
+import type { Session } from '../delivery/session.js';
+import type { Topic } from '../delivery/topic.js';
 
 /** One message's receipt, as answered. */
 interface Receipt {
   seq: number;
   epoch: string;
   duplicate: boolean;
+}
+
+/** A message whose payload its topic admitted: what to publish (the payload as sent, or redacted). */
+interface Admitted {
+  topic: Topic<Session>;
+  payload: unknown;
 }
 
 /** A refusal on its way to the client: its status, body and headers, and the topic it concerns. */
@@ -150,11 +160,13 @@ export class PublishEndpoint {
         topic,
       );
     }
+    const admitted = await this.admitAll(messages, key, at);
     const receipts: Receipt[] = [];
-    for (const message of messages) {
+    for (const [i, message] of messages.entries()) {
       let result: PublishResult;
       try {
-        result = await this.context.hub.publish(message.topic, message.data, message.id);
+        const { topic, payload } = admitted[i] as Admitted;
+        result = await this.context.hub.publishAdmitted(topic, payload, message.id);
       } catch {
         const done = batch && receipts.length > 0 ? { results: receipts } : {};
         const detail = 'the engine cannot sequence now; retry';
@@ -170,6 +182,42 @@ export class PublishEndpoint {
       });
     }
     return receipts;
+  }
+
+  /**
+   * Every payload through its topic's schema and PII policy before any is published, so a refused batch publishes
+   * nothing: 422 `invalid_payload` (the schema's issues: content-free paths and messages) or `pii_refused` (the
+   * kinds found and where), with the index of the message at fault in a batch.
+   */
+  private async admitAll(
+    messages: PublishBody['messages'],
+    key: PublisherKey,
+    at: (i: number) => { index?: number },
+  ): Promise<Admitted[]> {
+    const admitted: Admitted[] = [];
+    for (const [i, { topic: name, data }] of messages.entries()) {
+      const topic = this.context.hub.topic(name) as Topic<Session>; // checked above
+      try {
+        admitted.push({
+          topic,
+          payload: topic.admission.inert ? data : await topic.admission.check(data, SOURCE, key.id),
+        });
+      } catch (error) {
+        if (!(error instanceof PayloadRefused)) throw error;
+        const issues = error.issues.map(({ path, message }) => ({ path, message }));
+        const body =
+          error.reason === 'schema'
+            ? { error: 'invalid_payload', detail: `the payload does not match the schema of ${name}`, issues }
+            : {
+                error: 'pii_refused',
+                detail: `the payload carries personal data, which ${name} refuses`,
+                kinds: error.kinds,
+                issues,
+              };
+        throw new Refused(422, { ...body, ...at(i) }, {}, name);
+      }
+    }
+    return admitted;
   }
 
   private bucket(key: PublisherKey): TokenBucket {

@@ -4,7 +4,15 @@
  * (what `useSyncExternalStore` needs, and what spares Vue and Svelte needless renders). No framework, no DOM.
  */
 import type { Unbind } from '../core/store.js';
-import type { Client, ConnectionState, RealtimeError, TopicOptions, TopicState, TopicStatus } from '../core/types.js';
+import type {
+  Client,
+  ConnectionState,
+  MessageSchema,
+  RealtimeError,
+  TopicOptions,
+  TopicState,
+  TopicStatus,
+} from '../core/types.js';
 
 /** The client an adapter reads, and the scopes its tickets carry (when known, hooks check theirs against them). */
 export interface RealtimeContext {
@@ -28,6 +36,12 @@ export interface RealtimeOptions<T = unknown> {
   reduce?: TopicOptions<T, unknown>['reduce'];
   /** For `reduce: 'append'`: how many messages to keep (default 100). */
   limit?: number;
+  /**
+   * Checks each message (a Standard Schema: zod, valibot, arktype); the first user of a topic decides. See
+   * `client.topic()`. `T` is not inferred from it (the fold decides what `data` is): give `T` (with zod,
+   * `z.output<typeof Schema>`, or an array of it for `append`), and the schema's output is checked against it.
+   */
+  schema?: MessageSchema<T extends readonly (infer M)[] ? M | T : T>;
 }
 
 /** One topic as every adapter returns it: the seed's `{ data, connected, error, stats }` plus `status`. */
@@ -44,7 +58,7 @@ export interface RealtimeTopic<T> {
   error: string | null;
   /** The topic's phase: `idle`, `subscribing`, `live`, `error` or `closed`. */
   status: TopicStatus;
-  /** Counters: `messagesReceived`, `lastMessageAt`, `gaps`, `resets`. */
+  /** Counters: `messagesReceived`, `lastMessageAt`, `gaps`, `resets`, `invalid`. */
   stats: TopicState<T>['stats'];
 }
 
@@ -71,7 +85,7 @@ export const errorText = (e: RealtimeError | null): string | null => e && (e.rea
 const IDLE = {
   status: 'idle',
   error: null,
-  stats: { messagesReceived: 0, lastMessageAt: null, gaps: 0, resets: 0 },
+  stats: { messagesReceived: 0, lastMessageAt: null, gaps: 0, resets: 0, invalid: 0 },
 } as Omit<TopicState<never>, 'seq' | 'epoch'> as TopicState<never>;
 
 /** The connection before anything happened (the server's snapshot). */

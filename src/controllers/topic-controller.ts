@@ -33,7 +33,10 @@ export interface TopicControllerOptions<T> {
   reduce?: TopicOptions<T, unknown>['reduce'];
   /** For `append`: messages kept, read when the store is created (default 100). */
   limit?: () => number | undefined;
-  /** Called with the state when a new message arrived (`seq` moved forward), and for the first data seen. */
+  /**
+   * Called with the state when a new message arrived (`seq` moved forward, and the topic's schema did not refuse
+   * it), and for the first data seen.
+   */
   onMessage?: (state: TopicState<T>) => void;
 }
 
@@ -95,11 +98,13 @@ export class TopicController<T = unknown> extends StoreController {
       return undefined;
     }
     return store.subscribe((state) => {
-      const seen = this.state?.seq;
+      const was = this.state;
       this.state = state;
       this.host.requestUpdate();
-      // The first data seen, then every `seq` that moves forward (a `reset` moves it back to 0: no message).
-      if (state.data !== undefined && (seen === undefined || state.seq > seen)) onMessage?.(state);
+      // The first data seen, then every `seq` that moves forward (a `reset` moves it back to 0: no message),
+      // unless the schema refused that message (its `seq` counts, its data does not).
+      if (state.data !== undefined && (!was || (state.seq > was.seq && state.stats.invalid === was.stats.invalid)))
+        onMessage?.(state);
     });
   }
 }

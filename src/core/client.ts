@@ -14,10 +14,15 @@
  *
  * Never silent: a ticket failure, a URL that answers but not as a gateway (a page, no `hello` within
  * `helloTimeout`) or a failed refresh is in `status.error` while the client retries, and every kind of error is
- * told once (a `problem` to the `logger`, else a `[lydian]` console warning).
+ * told once (a `problem` to the `logger`, else a `[lydian]` console warning), as is a topic's first message
+ * its schema refuses.
+ *
+ * Latency: each live message's `ts` is the gateway's clock; `hello`'s `now` (v1.3) gives the offset between
+ * that clock and this one, so `stats.latencyMs` is delivery time rather than clock skew (types.ts says how
+ * close it is).
  */
 import { CloseCode, closeAction } from '../protocol/close-codes.js';
-import { PROTOCOL_VERSION, type ClientFrame, type HelloFrame, type ServerFrame } from '../protocol/frames.js';
+import { isSeq, PROTOCOL_VERSION, type ClientFrame, type HelloFrame, type ServerFrame } from '../protocol/frames.js';
 import { ticketQuery, type Ticket } from '../protocol/ticket.js';
 import { DEFAULT_TRANSPORTS, transports as factories } from '../transports/order.js';
 import { sseUrlFor } from '../transports/sse.js';
@@ -38,7 +43,7 @@ import {
 import { refresher } from './refresh.js';
 import { atom, notify, readonly } from './store.js';
 import { getTicket, ticketFailure, type TicketFailure } from './tickets.js';
-import { createEntry, patch, receive, resumePoints, subFrame, type TopicEntry } from './topics.js';
+import { createEntry, patch, receive, resumePoints, subFrame, type Tell, type TopicEntry } from './topics.js';
 import { sharingAvailable } from '../share/available.js';
 import type { SharedConnection } from '../share/shared-connection.js';
 import type { Client, ClientEvents, ClientOptions, ConnectionState, RealtimeError, TopicOptions } from './types.js';
@@ -109,6 +114,7 @@ export function createClient(options: ClientOptions): Client {
   const probeT = timer();
   const refresh = refresher(renew);
   let limit = options.timeout ?? 30_000; // silence that counts as a dead link
+  let skew = 0; // the gateway's clock minus this one, learned at hello (0 when it does not say)
   // The connection this browser's tabs share (issue 17): its code is loaded only where tabs can share.
   let sharing: Promise<SharedConnection | undefined> | undefined;
   let shared: SharedConnection | undefined;
@@ -118,16 +124,17 @@ export function createClient(options: ClientOptions): Client {
     const next = { ...prev, ...patch, stats: { ...prev.stats, ...stats } };
     status.set(next);
     if (next.state !== prev.state || next.transport !== prev.transport) log('info', 'state', next);
-    // Never silent: each kind of error is told once per client, to the `logger` when there is one (the
-    // application decides), else on the console, `debug` or not.
+    // Never silent: each kind of error is told once per client, `debug` or not.
     const e = next.error;
     const key = e && `${e.source} ${e.code}`;
     if (key && !told.has(key)) {
       told.add(key);
-      if (options.logger) options.logger('warn', 'problem', e);
-      else console.warn(`[lydian] ${e.reason} (${key})`);
+      tell(e, `${e.reason} (${key})`);
     }
   };
+  /** Tells a problem: to the `logger` when there is one (the application decides), else on the console. */
+  const tell: Tell = (problem, text) =>
+    options.logger ? options.logger('warn', 'problem', problem) : console.warn('[lydian] ' + text);
   const send = (frame: ClientFrame): void => {
     log('debug', 'frame.out', frame);
     conn?.send(frame);
@@ -258,9 +265,10 @@ export function createClient(options: ClientOptions): Client {
     }
     const e = entries.get(f.topic);
     const now = Date.now();
-    if (!e?.active || !receive(e, f, now, log, emit)) return;
+    if (!e?.active || !receive(e, f, now, log, emit, tell)) return;
     const st = status.get().stats;
-    const latencyMs = f.seq > e.liveFrom ? now - f.ts : st.latencyMs; // live messages only
+    // Live messages only: a replayed one's age is no latency.
+    const latencyMs = f.seq > e.liveFrom ? Math.max(0, now + skew - f.ts) : st.latencyMs;
     setStatus({}, { messagesReceived: st.messagesReceived + 1, latencyMs });
     emit('message', f);
   }
@@ -269,6 +277,7 @@ export function createClient(options: ClientOptions): Client {
     // A gateway speaking another version cannot be understood: stop, as for any protocol error.
     if (f.v !== PROTOCOL_VERSION) return onClose(CloseCode.protocolError, `unsupported protocol version ${f.v}`);
     hello = true;
+    skew = isSeq(f.now) ? f.now - Date.now() : 0;
     rs = helloReceived(rs);
     // Both transports carry the gateway's ping frames (PROTOCOL.md §5): dead-link detection runs from here.
     limit = options.timeout ?? (2 * f.heartbeatMs || 30_000);

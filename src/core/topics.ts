@@ -1,7 +1,7 @@
 /**
  * The client's topic stores: one per name, ref-counted (wanted on the wire while it has listeners, and for
  * `linger` after the last one left, so a quick unmount and remount does not churn), and the fold of the
- * gateway's topic frames into each store's `TopicState`.
+ * gateway's topic frames into each store's `TopicState`, each message checked by the topic's schema if it has one.
  */
 import type { ClientFrame, MsgFrame, ResetFrame, SubErrFrame, SubOkFrame } from '../protocol/frames.js';
 import { isTopicName } from '../protocol/names.js';
@@ -10,7 +10,7 @@ import { timer, type Timer } from './backoff.js';
 import type { Logger } from './logger.js';
 import { append, latest, merge, type Reducer } from './reducers.js';
 import { atom, readonly, type WritableStore } from './store.js';
-import type { ClientEvents, TopicOptions, TopicState, TopicStore } from './types.js';
+import type { ClientEvents, MessageSchema, TopicOptions, TopicState, TopicStore } from './types.js';
 
 /** One topic as the client holds it. */
 export interface TopicEntry {
@@ -24,7 +24,14 @@ export interface TopicEntry {
   lingerT: Timer;
   /** `seq` of `sub.ok`: later messages are live (used for latency). */
   liveFrom: number;
+  /** Checks each message's payload. */
+  schema: MessageSchema<unknown> | undefined;
+  /** A refused message was told (once per topic). */
+  told?: boolean;
 }
+
+/** Tells a problem: `problem` to the `logger`, else `text` as a `[lydian]` console warning. */
+export type Tell = (problem: object, text: string) => void;
 
 /** A frame about one topic. */
 export type TopicFrame = SubOkFrame | SubErrFrame | ResetFrame | MsgFrame;
@@ -32,7 +39,7 @@ export type TopicFrame = SubOkFrame | SubErrFrame | ResetFrame | MsgFrame;
 /**
  * Creates the entry of topic `name`. Its first listener makes it wanted (`want(entry, true)`), unless it is
  * still lingering; `linger` ms after its last listener left it is not (`want(entry, false)`).
- * @throws TypeError when `name` is not a topic name (PROTOCOL.md §2.1)
+ * @throws TypeError when `name` is not a topic name (PROTOCOL.md §2.1), or `schema` is no Standard Schema
  * @example const e = createEntry('kpis.s2', { reduce: 'merge' }, 1_000, want, report);
  */
 export function createEntry(
@@ -43,7 +50,9 @@ export function createEntry(
   report: (error: unknown) => void,
 ): TopicEntry {
   if (!isTopicName(name)) throw new TypeError(`invalid topic name: ${name}`);
-  const r = opts.reduce;
+  const { reduce: r, schema } = opts;
+  if (schema && typeof schema['~standard']?.validate !== 'function')
+    throw new TypeError(`topic ${name}: schema is no Standard Schema`);
   const lingerT = timer();
   const store = atom<TopicState<unknown>>(
     {
@@ -52,7 +61,7 @@ export function createEntry(
       error: null,
       seq: 0,
       epoch: undefined,
-      stats: { messagesReceived: 0, lastMessageAt: null, gaps: 0, resets: 0 },
+      stats: { messagesReceived: 0, lastMessageAt: null, gaps: 0, resets: 0, invalid: 0 },
     },
     () => (lingerT.pending() ? lingerT.clear() : want(entry, true)),
     () => lingerT.set(() => want(entry, false), linger),
@@ -73,6 +82,7 @@ export function createEntry(
     active: false,
     lingerT,
     liveFrom: 0,
+    schema,
   };
   return entry;
 }
@@ -98,8 +108,11 @@ export function resumePoints(entries: Iterable<TopicEntry>): Map<string, SseResu
 
 /**
  * Folds a frame about `e`'s topic into its store: `sub.ok` makes it live, `sub.err` an error, `reset` adopts
- * the new epoch, `msg` folds into `data` unless it is a duplicate, counting a skipped `seq` as a gap.
+ * the new epoch, `msg` folds into `data` unless it is a duplicate, counting a skipped `seq` as a gap. A message
+ * the topic's schema refuses moves `seq` on (it came: no gap, no replay of it on resume) but leaves `data` as it
+ * was and counts in `invalid`.
  * @param now - the arrival time (`Date.now()`), recorded as `lastMessageAt`
+ * @param tell - where the first refused message of the topic is told
  * @returns whether `f` is a new message, folded in (the caller counts it and emits `message`)
  */
 export function receive(
@@ -108,6 +121,7 @@ export function receive(
   now: number,
   log: Logger,
   emit: <K extends 'gap' | 'reset'>(event: K, payload: ClientEvents[K]) => void,
+  tell: Tell,
 ): f is MsgFrame {
   const s = e.store.get();
   switch (f.type) {
@@ -134,15 +148,38 @@ export function receive(
     log('warn', 'gap', { topic: f.topic, expected: s.seq + 1, seq: f.seq });
     emit('gap', { topic: f.topic, expected: s.seq + 1, seq: f.seq });
   }
+  const checked = e.schema ? check(e, f.data, tell) : { value: f.data };
+  const { stats } = s;
   patch(e, {
-    data: e.fold(s.data, f.data, f),
+    data: checked ? e.fold(s.data, checked.value, f) : s.data,
     seq: f.seq,
     stats: {
-      messagesReceived: s.stats.messagesReceived + 1,
-      lastMessageAt: now,
-      gaps: s.stats.gaps + (gap ? 1 : 0),
-      resets: s.stats.resets,
+      messagesReceived: stats.messagesReceived + (checked ? 1 : 0),
+      lastMessageAt: checked ? now : stats.lastMessageAt,
+      gaps: stats.gaps + (gap ? 1 : 0),
+      resets: stats.resets,
+      invalid: stats.invalid + (checked ? 0 : 1),
     },
   });
-  return true;
+  return !!checked;
+}
+
+/**
+ * Checks a payload with the entry's schema: its output, or `undefined` when refused. The first refusal of the
+ * topic is told with the paths of the issues (keys of the payload, never its values: a validator's messages may
+ * quote them).
+ */
+function check(e: TopicEntry, data: unknown, tell: Tell): { value: unknown } | undefined {
+  const result = e.schema!['~standard'].validate(data);
+  const async = 'then' in result;
+  if (!async && !result.issues) return result;
+  if (!e.told) {
+    e.told = true;
+    const at = async
+      ? 'async: topic() takes sync schemas'
+      : result.issues.map((i) => i.path?.map((p) => String(typeof p === 'object' ? p.key : p)).join('.')).join(', ');
+    const reason = `topic ${e.name}: its schema refused a message (${at})`;
+    tell({ topic: e.name, reason }, reason);
+  }
+  return undefined;
 }

@@ -2,6 +2,7 @@
  * The public shapes of the client: options, connection state, topic state.
  */
 import type { MsgFrame } from '../protocol/frames.js';
+import type { StandardSchemaV1 } from '../protocol/standard-schema.js';
 import type { Ticket } from '../protocol/ticket.js';
 import type { TransportName } from '../transports/transport.js';
 import type { Logger } from './logger.js';
@@ -148,7 +149,14 @@ export interface ConnectionState {
     messagesReceived: number;
     /** Reconnection attempts over the client's life. */
     reconnectCount: number;
-    /** Now minus the gateway's `ts` of the last live message (ms, includes clock skew), or `null`. */
+    /**
+     * Receive latency of the last live message (ms): when it arrived, minus the gateway's `ts`, on the gateway's
+     * clock, or `null` before the first. Replayed messages do not count. The offset between the two clocks is
+     * learned at `hello` (v1.3 `now`): it counts the hello's own trip as skew, so the figure is low by at most
+     * that one-way delay (a few ms on a sound link), which keeps it good for a dashboard and an alert, while the
+     * uncorrected difference could be off by minutes of a machine's clock skew. Older gateways send no `now`:
+     * the figure then includes the skew. Never below 0.
+     */
     latencyMs: number | null;
   };
 }
@@ -184,18 +192,34 @@ export interface TopicState<T> {
     gaps: number;
     /** Times the gateway could not resume (`reset`: history gone or epoch changed). */
     resets: number;
+    /** Messages the topic's `schema` refused: not folded in, not in `messagesReceived`. */
+    invalid: number;
   };
 }
 
 /** A per-topic store: subscribing to it subscribes to the topic (ref-counted, with a linger). */
 export type TopicStore<T> = ReadableStore<TopicState<T>>;
 
-/** Options of `client.topic()`. */
+/**
+ * A validator of one message's payload that implements Standard Schema v1 (zod 3.24+, valibot 1.0+, arktype
+ * 2.0+), synchronous: its output is what the topic folds.
+ */
+export type MessageSchema<M> = StandardSchemaV1<unknown, M>;
+
+/** Options of `client.topic()`. The first call for a topic decides them. */
 export interface TopicOptions<T, M> {
-  /** How messages fold into `data` (default `latest`). The first call for a topic decides. */
+  /** How messages fold into `data` (default `latest`). */
   reduce?: 'latest' | 'append' | 'merge' | Reducer<T, M>;
   /** For `append`: how many messages to keep (default 100). */
   limit?: number;
+  /**
+   * Checks each message's payload (synchronously) and types it: its output is the message the topic folds. A
+   * message that fails is not folded in but counted in `stats.invalid`, and told once per topic (to the
+   * `logger` as a `problem`, else on the console) with the paths of its issues, never its data. A schema that
+   * validates asynchronously refuses every message the same way: the client validates synchronously only.
+   * @example client.topic('kpis.s2', { schema: z.object({ crash_free: z.number() }) })
+   */
+  schema?: MessageSchema<M>;
 }
 
 /** The client's events. */
@@ -215,25 +239,31 @@ export interface Client {
   /** The connection store. */
   readonly status: ReadableStore<ConnectionState>;
   /**
-   * The store of one topic (the same store for the same name). `data` holds the latest message.
+   * The store of one topic (the same store for the same name). `data` holds the latest message. With a
+   * `schema`, `T` is its output and each message is checked (see {@link TopicOptions.schema}).
+   * @throws TypeError when `name` is not a topic name, or `schema` is not a Standard Schema
    * @example const kpis = client.topic<KPIData>('kpis.s2');
+   * @example const kpis = client.topic('kpis.s2', { schema: KPISchema }); // TopicStore<z.output<typeof KPISchema>>
    */
-  topic<T = unknown>(name: string, options?: { reduce?: 'latest' }): TopicStore<T>;
+  topic<T = unknown>(name: string, options?: { reduce?: 'latest'; schema?: MessageSchema<T> }): TopicStore<T>;
   /**
    * A topic kept as the last `limit` messages, oldest first.
    * @example client.topic<LiveEvent>('liveops.events', { reduce: 'append', limit: 50 })
    */
-  topic<M = unknown>(name: string, options: { reduce: 'append'; limit?: number }): TopicStore<M[]>;
+  topic<M = unknown>(
+    name: string,
+    options: { reduce: 'append'; limit?: number; schema?: MessageSchema<M> },
+  ): TopicStore<M[]>;
   /**
    * A topic whose messages are shallow patches of `T`.
    * @example client.topic<Economy>('economy.patch', { reduce: 'merge' })
    */
-  topic<T = unknown>(name: string, options: { reduce: 'merge' }): TopicStore<T>;
+  topic<T = unknown>(name: string, options: { reduce: 'merge'; schema?: MessageSchema<T> }): TopicStore<T>;
   /**
    * A topic folded by a custom reducer.
    * @example client.topic<number, Tick>('ticks', { reduce: (n = 0) => n + 1 })
    */
-  topic<T, M = unknown>(name: string, options: { reduce: Reducer<T, M> }): TopicStore<T>;
+  topic<T, M = unknown>(name: string, options: { reduce: Reducer<T, M>; schema?: MessageSchema<M> }): TopicStore<T>;
   /**
    * Listens to a client event.
    * @returns an unbind

@@ -71,6 +71,12 @@ export interface HelloFrame {
    * gateway to close with 4401 `expired`.
    */
   expiresIn?: number;
+  /**
+   * v1.3: the gateway's clock (ms since the Unix epoch) when it sent this frame, the clock of every message's
+   * `ts`. A client learns its offset from it (`now` minus its own clock on receipt) to tell delivery latency
+   * from clock skew. Absent from older gateways; a value that is not a non-negative integer is ignored.
+   */
+  now?: number;
 }
 
 /** Gateway → client (v1.1): the `refresh` was applied; the connection now holds these scopes until its new end. */

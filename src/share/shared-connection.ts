@@ -121,6 +121,7 @@ export function shareConnection(options: ShareOptions): SharedConnection {
   let asking = false; // a ticket for a new connection is on its way: it opens with the topics wanted then
   let spare: string | undefined; // the ticket this tab's client brought, not used yet
   let streamWanted = false; // the connection this tab's client is about to open is a stream (SSE)
+  let helloAt = 0; // when the connection's hello came (`performance.now()`)
 
   const route = ({ gateway, tabs }: Routing): void => {
     const stream = relay instanceof StreamRelay;
@@ -130,7 +131,14 @@ export function shareConnection(options: ShareOptions): SharedConnection {
     for (const [to, f] of tabs) {
       // Only the leader renews the connection's authority, and only on a WebSocket: the other clients are not
       // told when it ends, so they fetch no ticket to refresh it (its end, if it comes, reaches them as a close).
-      const frame = f.type === 'hello' && (to !== tab || stream) ? { ...f, expiresIn: undefined } : f;
+      let frame = f;
+      if (f.type === 'hello') {
+        frame = { ...f };
+        if (to !== tab || stream) frame.expiresIn = undefined;
+        // A tab that joins later gets the connection's hello then: its `now` moves on by the time since it
+        // came, so that every tab learns the same clock offset from it (the tabs share this clock).
+        if (f.now !== undefined) frame.now = f.now + Math.round(performance.now() - helloAt);
+      }
       if (to === tab) client?.handlers.frame(frame);
       else post({ kind: 'down', to, term: term(), frame });
     }
@@ -169,7 +177,11 @@ export function shareConnection(options: ShareOptions): SharedConnection {
     const t: Transport = factory(
       { ...opts, ticket, topics },
       {
-        frame: (f: ServerFrame) => t === real && route(board!.fromGateway(f, tab)),
+        frame: (f: ServerFrame) => {
+          if (t !== real) return;
+          if (f.type === 'hello') helloAt = performance.now();
+          route(board!.fromGateway(f, tab));
+        },
         close: (code, reason, answer) => t === real && ended(code, reason, answer),
       },
     );

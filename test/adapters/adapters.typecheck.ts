@@ -8,7 +8,7 @@ import type { ShallowRef } from 'vue';
 import * as react from '../../src/adapters/react.js';
 import * as svelte from '../../src/adapters/svelte.js';
 import * as vue from '../../src/adapters/vue.js';
-import type { Client, ClientOptions, TopicStatus } from '../../src/index.js';
+import type { Client, ClientOptions, StandardSchemaV1, TopicStatus } from '../../src/index.js';
 
 type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
 const assertType = <T extends true>(): T | undefined => undefined;
@@ -38,6 +38,16 @@ export function reactTypes(client: Client, options: ClientOptions): void {
   assertType<Equal<typeof loose, { [topic: string]: react.RealtimeTopic<KPIData> }>>();
   // @ts-expect-error: the name is not in the list
   void react.useRealtimeMulti(['kpis.s2'])['liveops.events'];
+
+  // A schema is checked against the data type given (not inferred: the fold decides what `data` is).
+  const KPI = {} as StandardSchemaV1<unknown, KPIData>;
+  const checked = react.useRealtime<KPIData>('kpis.s2', { schema: KPI });
+  assertType<Equal<typeof checked.data, KPIData | undefined>>();
+  assertType<Equal<typeof checked.stats.invalid, number>>();
+  const list = react.useRealtime<KPIData[]>('kpis.s2', { schema: KPI, reduce: 'append' });
+  assertType<Equal<typeof list.data, KPIData[] | undefined>>();
+  // @ts-expect-error: the schema's output is not the data type given
+  react.useRealtime<{ other: string }>('kpis.s2', { schema: KPI });
 
   const conn = react.useRealtimeConnection();
   assertType<Equal<typeof conn.stats.reconnectCount, number>>();

@@ -144,6 +144,19 @@ describe('controllers', () => {
         ['after reset', 1],
       ]);
     });
+
+    it("does not call onMessage for a message the topic's schema refused (seq moves on, the data does not)", async () => {
+      setDefaultClient(client);
+      const host = await fixture<TopicHost>(html`<test-topic-host></test-topic-host>`);
+      client.publish('kpis.s2', 'valid');
+      const { seq, stats } = client.topic('kpis.s2').get();
+      client.setTopic('kpis.s2', { seq: seq + 1, stats: { ...stats, invalid: 1 } });
+      client.publish('kpis.s2', 'valid again');
+      expect(host.messages.map((s) => [s.data, s.seq])).to.deep.equal([
+        ['valid', 1],
+        ['valid again', 3],
+      ]);
+    });
   });
 
   describe('StatusController', () => {

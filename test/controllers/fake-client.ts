@@ -33,7 +33,7 @@ const idleTopic = (): TopicState<unknown> => ({
   error: null,
   seq: 0,
   epoch: undefined,
-  stats: { messagesReceived: 0, lastMessageAt: null, gaps: 0, resets: 0 },
+  stats: { messagesReceived: 0, lastMessageAt: null, gaps: 0, resets: 0, invalid: 0 },
 });
 
 /**

@@ -1,6 +1,9 @@
 import { expect } from '@open-wc/testing';
+import * as v from 'valibot';
+import { z } from 'zod';
 import { createClient } from '../../src/core/client.js';
 import type { Client, ClientOptions } from '../../src/core/types.js';
+import type { StandardSchemaV1 } from '../../src/protocol/standard-schema.js';
 import { installClock, type FakeClock } from '../helpers/fake-clock.js';
 import { fakeAuth, FakeWebSocket, MockGateway } from '../helpers/mock-gateway.js';
 import { catchUncaught, type Uncaught } from '../helpers/uncaught.js';
@@ -202,6 +205,183 @@ describe('createClient (WebSocket, mock gateway, fake clock)', () => {
       gw.publish('kpis.s2', 1);
       gw.last.send({ type: 'msg', topic: 'kpis.s2', seq: 1, ts: Date.now(), data: 1 });
       expect(t.get().data).to.deep.equal([1]);
+    });
+  });
+
+  describe('latency (v1.3: the clock offset learned at hello)', () => {
+    const AHEAD = 3_600_000; // the gateway's clock runs an hour ahead of this one
+    /** An open connection whose hello carries `now()` (omitted when `undefined`), `kpis.s2` live on it. */
+    const opened = async (now: () => unknown) => {
+      gw = new MockGateway({ hello: false });
+      const c = make();
+      c.topic('kpis.s2').subscribe(() => {});
+      await clock.tick(10);
+      const at = now();
+      gw.last.send({
+        type: 'hello',
+        v: 1,
+        id: 'c',
+        scopes: [],
+        heartbeatMs: 15_000,
+        ...(at !== undefined && { now: at }),
+      });
+      await clock.tick(10);
+      return c;
+    };
+
+    it("measures a live message's latency on the gateway's clock, not this one's", async () => {
+      const c = await opened(() => Date.now() + AHEAD);
+      gw.publish('kpis.s2', 1, Date.now() + AHEAD - 40);
+      expect(c.status.get().stats.latencyMs).to.equal(40);
+    });
+
+    it('keeps the offset of the hello: time passing does not move it', async () => {
+      const c = await opened(() => Date.now() + AHEAD);
+      await clock.tick(600_000);
+      gw.publish('kpis.s2', 1, Date.now() + AHEAD - 25);
+      expect(c.status.get().stats.latencyMs).to.equal(25);
+    });
+
+    it("takes each connection's hello anew after a reconnect", async () => {
+      const c = await opened(() => Date.now() + AHEAD);
+      gw.last.close(1012, 'restart');
+      await clock.tick(5_000);
+      gw.last.send({ type: 'hello', v: 1, id: 'c2', scopes: [], heartbeatMs: 15_000, now: Date.now() - 1_000 });
+      await clock.tick(10);
+      gw.publish('kpis.s2', 2, Date.now() - 1_000 - 30);
+      expect(c.status.get().stats.latencyMs).to.equal(30);
+    });
+
+    it('uses the raw difference with a gateway that sends no now (older), or a now that is no time', async () => {
+      for (const now of [undefined, 'soon', -5, 1.5]) {
+        const c = await opened(() => now);
+        gw.publish('kpis.s2', 1, Date.now() - 40);
+        expect(c.status.get().stats.latencyMs, String(now)).to.equal(40);
+        c.disconnect();
+        gw.stop();
+      }
+    });
+
+    it('never reports a negative latency (a clock ahead of the offset the hello gave)', async () => {
+      const c = await opened(() => undefined);
+      gw.publish('kpis.s2', 1, Date.now() + 500);
+      expect(c.status.get().stats.latencyMs).to.equal(0);
+    });
+  });
+
+  describe("a topic's schema", () => {
+    /** A Standard Schema by hand: `{ v }` with a positive `v`, whose output doubles it; issues never quote data. */
+    const positive: StandardSchemaV1<unknown, { v: number }> = {
+      '~standard': {
+        version: 1,
+        vendor: 'test',
+        validate: (value) => {
+          const v = (value as { v?: unknown } | null)?.v;
+          return typeof v === 'number' && v > 0
+            ? { value: { v: v * 2 } }
+            : {
+                issues: [
+                  { message: `${JSON.stringify(value)} is not positive`, path: ['v'] },
+                  { message: 'root', path: [{ key: 'deep' }, 0] },
+                ],
+              };
+        },
+      },
+    };
+
+    it("folds the schema's output; a refused message is counted, moves seq on, and is told once without its data", async () => {
+      const c = make();
+      const messages: unknown[] = [];
+      c.on('message', (m) => messages.push(m.data));
+      const t = c.topic('kpis.s2', { schema: positive });
+      t.subscribe(() => {});
+      await clock.tick(20);
+      gw.publish('kpis.s2', { v: 1 });
+      expect(t.get().data).to.deep.equal({ v: 2 });
+      gw.publish('kpis.s2', { v: -1, email: 'jane.doe@example.com' });
+      gw.publish('kpis.s2', 'nope');
+      expect(t.get()).to.include({ seq: 3 });
+      expect(t.get().data).to.deep.equal({ v: 2 });
+      expect(t.get().stats).to.include({ messagesReceived: 1, invalid: 2, gaps: 0 });
+      expect(c.status.get().stats.messagesReceived).to.equal(1);
+      gw.publish('kpis.s2', { v: 3 });
+      expect(t.get().data).to.deep.equal({ v: 6 });
+      expect(t.get().stats).to.include({ messagesReceived: 2, invalid: 2, gaps: 0 });
+      expect(messages).to.deep.equal([{ v: 1 }, { v: 3 }]);
+      const reason = 'topic kpis.s2: its schema refused a message (v, deep.0)';
+      expect(problems).to.deep.equal([{ topic: 'kpis.s2', reason }]);
+      expect(JSON.stringify(problems)).to.not.match(/jane|nope/);
+    });
+
+    it('resumes after the last message received, refused or not', async () => {
+      const c = make();
+      c.topic('kpis.s2', { schema: positive }).subscribe(() => {});
+      await clock.tick(20);
+      gw.publish('kpis.s2', { v: 1 });
+      gw.publish('kpis.s2', { v: 0 });
+      gw.last.close(1012, 'restart');
+      await clock.tick(5_000);
+      expect(sent(['sub']).slice(-1)).to.deep.equal([{ type: 'sub', topic: 'kpis.s2', since: 2, epoch: 'e1' }]);
+    });
+
+    it('says it on the console without a logger', async () => {
+      const warn = console.warn;
+      const said: string[] = [];
+      console.warn = (...args: unknown[]) => void said.push(args.join(' '));
+      try {
+        const c = make({ logger: undefined });
+        c.topic('kpis.s2', { schema: positive }).subscribe(() => {});
+        await clock.tick(20);
+        gw.publish('kpis.s2', { v: -1 });
+        gw.publish('kpis.s2', { v: -2 });
+      } finally {
+        console.warn = warn;
+      }
+      expect(said).to.deep.equal(['[lydian] topic kpis.s2: its schema refused a message (v, deep.0)']);
+    });
+
+    it('refuses every message when the schema validates asynchronously, and says why once', async () => {
+      const later: StandardSchemaV1 = {
+        '~standard': { version: 1, vendor: 'test', validate: (value) => Promise.resolve({ value }) },
+      };
+      const c = make();
+      const t = c.topic('kpis.s2', { schema: later });
+      t.subscribe(() => {});
+      await clock.tick(20);
+      gw.publish('kpis.s2', 1);
+      gw.publish('kpis.s2', 2);
+      expect(t.get().data).to.equal(undefined);
+      expect(t.get().stats).to.include({ messagesReceived: 0, invalid: 2 });
+      expect(problems).to.deep.equal([
+        { topic: 'kpis.s2', reason: 'topic kpis.s2: its schema refused a message (async: topic() takes sync schemas)' },
+      ]);
+    });
+
+    it('takes zod and valibot schemas as they are', async () => {
+      const c = make();
+      const zod = c.topic('kpis.s2', { schema: z.object({ crash_free: z.number() }) });
+      const vali = c.topic('economy.patch', { schema: v.object({ gold: v.number() }), reduce: 'merge' });
+      [zod, vali].forEach((t) => t.subscribe(() => {}));
+      await clock.tick(20);
+      gw.publish('kpis.s2', { crash_free: 99.2 });
+      gw.publish('kpis.s2', { crash_free: 'high' });
+      gw.publish('economy.patch', { gold: 1 });
+      gw.publish('economy.patch', { gold: [1] });
+      expect([zod.get().data, vali.get().data]).to.deep.equal([{ crash_free: 99.2 }, { gold: 1 }]);
+      expect([zod.get().stats.invalid, vali.get().stats.invalid]).to.deep.equal([1, 1]);
+      expect(problems.map((p) => (p as { reason: string }).reason)).to.deep.equal([
+        'topic kpis.s2: its schema refused a message (crash_free)',
+        'topic economy.patch: its schema refused a message (gold)',
+      ]);
+    });
+
+    it('throws a TypeError at topic() for a schema that is no Standard Schema', () => {
+      const c = make();
+      const notOne = { parse: (v: unknown) => v } as unknown as StandardSchemaV1;
+      expect(() => c.topic('kpis.s2', { schema: notOne })).to.throw(
+        TypeError,
+        'topic kpis.s2: schema is no Standard Schema',
+      );
     });
   });
 

@@ -12,6 +12,13 @@
  * decision before a ticket is fetched, `status.shared`, the `share` option: +228 B, 6 560 → 6 788 B. Built as
  * a page loads it without a build step (`dist/browser/realtime.js`: rollup and terser), the core stays within
  * 6.5 KB (6 436 B), which the second test holds it to.
+ *
+ * Why 6.625 KB for `dist/browser/realtime.js` (was 6.5; the entry's 7 KB held): issue #19 made latency and
+ * payloads something the client can check. `topic(name, { schema })` validates each message with a Standard
+ * Schema, counts a refused one in `stats.invalid` and says it once with its issue paths (and a clear `TypeError`
+ * for a schema that is none, a clear refusal for an asynchronous one); `stats.latencyMs` is corrected by the
+ * clock offset that `hello`'s `now` gives: +288 B, 6 459 → 6 747 B (the entry 6 811 → 7 109 B). A rolling p95 of
+ * the latency (+~90 B) was left out for it: the gateway's delivery histogram gives the p95 across all clients.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -37,8 +44,8 @@ describe('size budget', () => {
     });
   }
 
-  it('dist/browser/realtime.js, the core a page loads without a build step, stays within 6.5 KB gzipped', async (t) => {
-    const limit = 6.5 * 1024;
+  it('dist/browser/realtime.js, the core a page loads without a build step, stays within 6.625 KB gzipped', async (t) => {
+    const limit = 6.625 * 1024;
     const { entry, lazy } = await buildBrowserBundle('realtime.js');
     const gzipped = gzipLength(entry.code);
     report('dist/browser/realtime.js', entry.code.length, gzipped, limit, t);

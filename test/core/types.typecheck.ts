@@ -1,7 +1,14 @@
 /**
  * Type tests: checked by `tsc -p tsconfig.json` (npm run typecheck), never executed.
  */
-import { createClient, type Client, type ConnectionState, type TopicState, type TopicStore } from '../../src/index.js';
+import {
+  createClient,
+  type Client,
+  type ConnectionState,
+  type StandardSchemaV1,
+  type TopicState,
+  type TopicStore,
+} from '../../src/index.js';
 
 type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
 const assertType = <T extends true>(): T | undefined => undefined;
@@ -12,6 +19,9 @@ interface KPIData {
 interface LiveEvent {
   id: string;
 }
+
+/** A schema as zod, valibot and arktype declare theirs: input and output types, and `validate`. */
+declare function schemaOf<I, O>(): StandardSchemaV1<I, O>;
 
 export function typeTests(client: Client): void {
   const kpis = client.topic<KPIData>('kpis.s2');
@@ -32,7 +42,27 @@ export function typeTests(client: Client): void {
   // @ts-expect-error: unknown reduce mode
   client.topic('kpis.s2', { reduce: 'sum' });
 
+  // A schema types the data by its output (its input may differ: a transform), whatever the fold.
+  const KPI = schemaOf<{ crash_free: string }, KPIData>();
+  const checked = client.topic('kpis.s2', { schema: KPI });
+  assertType<Equal<typeof checked, TopicStore<KPIData>>>();
+  const checkedEvents = client.topic('liveops.events', { schema: schemaOf<unknown, LiveEvent>(), reduce: 'append' });
+  assertType<Equal<typeof checkedEvents, TopicStore<LiveEvent[]>>>();
+  const patched = client.topic('economy.patch', { schema: schemaOf<unknown, { gold?: number }>(), reduce: 'merge' });
+  assertType<Equal<typeof patched, TopicStore<{ gold?: number }>>>();
+  const lengths = client.topic('liveops.events', {
+    schema: schemaOf<unknown, LiveEvent>(),
+    reduce: (n: number | undefined, e) => (n ?? 0) + e.id.length,
+  });
+  assertType<Equal<typeof lengths, TopicStore<number>>>();
+  lengths.subscribe((s) => assertType<Equal<typeof s.stats.invalid, number>>());
+  // @ts-expect-error: an explicit type must be the schema's output
+  client.topic<LiveEvent>('kpis.s2', { schema: KPI });
+  // @ts-expect-error: a schema is a Standard Schema
+  client.topic('kpis.s2', { schema: (v: unknown) => v });
+
   client.status.subscribe((s) => assertType<Equal<typeof s, ConnectionState>>());
+  client.status.subscribe((s) => assertType<Equal<typeof s.stats.latencyMs, number | null>>());
   client.status.subscribe((s) => assertType<Equal<typeof s.expiresAt, number | null>>());
   client.on('error', (e) => assertType<Equal<typeof e.source, 'close' | 'ticket' | 'transport' | 'refresh'>>());
   kpis.subscribe((s) => assertType<Equal<typeof s, TopicState<KPIData>>>());

@@ -127,6 +127,44 @@ describe('<rt-status>', () => {
     expect(label.getBoundingClientRect().width).to.be.greaterThan(1);
   });
 
+  describe('show-latency', () => {
+    it("shows the last live message's latency while live, read as latency and not announced as it changes", async () => {
+      const el = await mount(html`<rt-status show-latency></rt-status>`);
+      expect(part(el, 'latency')).to.equal(null); // no live message yet
+      await set(el, {}, { latencyMs: 42 });
+      const latency = part(el, 'latency');
+      expect(latency.textContent).to.equal('latency 42 ms');
+      // "latency" is for screen readers: visually hidden.
+      expect(latency.querySelector('.vh')!.getBoundingClientRect().width).to.be.at.most(1);
+      expect(latency.getAttribute('aria-live')).to.equal('off');
+      expect(latency.closest('[role="status"]')).to.equal(part(el, 'base'));
+      await expect(el).to.be.accessible();
+      await set(el, {}, { latencyMs: 7 });
+      expect(part(el, 'latency').textContent).to.equal('latency 7 ms');
+      expect(part(el, 'base').title).to.equal('Live · websocket · reconnects: 0');
+    });
+
+    it('hides it while not live, and without the attribute', async () => {
+      const el = await mount(html`<rt-status show-latency></rt-status>`);
+      await set(el, { state: 'reconnecting', connected: false }, { latencyMs: 42 });
+      expect(part(el, 'latency')).to.equal(null);
+      await set(el, { state: 'open', connected: true });
+      expect(part(el, 'latency').textContent).to.equal('latency 42 ms');
+      el.showLatency = false;
+      await el.updateComplete;
+      expect(part(el, 'latency')).to.equal(null);
+      const plain = await mount();
+      expect(part(plain, 'latency')).to.equal(null);
+    });
+
+    it('shows it beside the glyph in compact mode', async () => {
+      const el = await mount(html`<rt-status compact show-latency></rt-status>`);
+      await set(el, {}, { latencyMs: 12 });
+      expect(part(el, 'latency').getBoundingClientRect().width).to.be.greaterThan(1);
+      await expect(el).to.be.accessible();
+    });
+  });
+
   it('fires rt-state when the status changes, with the connection state; it bubbles out of shadow roots', async () => {
     const el = await mount();
     const heard = oneEvent(document, 'rt-state');

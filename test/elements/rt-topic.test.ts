@@ -6,7 +6,9 @@ import { expect, fixture, html, oneEvent } from '@open-wc/testing';
 import { setDefaultClient } from '../../src/controllers/context.js';
 import '../../src/define/index.js';
 import type { RtTargetEvent, RtTopic } from '../../src/elements/index.js';
+import { duration } from '../../src/elements/shared/duration.js';
 import { fakeClient, type FakeClient } from '../controllers/fake-client.js';
+import { installClock, type FakeClock } from '../helpers/fake-clock.js';
 
 const part = (el: Element, name: string) => el.shadowRoot!.querySelector(`[part~="${name}"]`);
 const text = (el: Element, name: string) => part(el, name)?.textContent?.trim();
@@ -254,6 +256,142 @@ describe('<rt-topic>', () => {
       expect(text(el, 'value')).to.equal('98');
       expect(getComputedStyle(part(el, 'value')!).opacity).to.equal('0.55');
       await expect(el).to.be.accessible();
+    });
+  });
+
+  describe('stale-after (freshness)', () => {
+    let clock: FakeClock | undefined;
+    afterEach(() => {
+      clock?.uninstall();
+      clock = undefined;
+    });
+    /** What the target-and-freshness live region says (the one spoken even with announce="off"). */
+    const said = (el: Element) => el.shadowRoot!.querySelector('.vh')!.textContent;
+    /** Mounts with `stale-after`, then fakes the clock: the element's only timer is the freshness one. */
+    async function fresh(after: string): Promise<RtTopic> {
+      const el = await mount(html`<rt-topic topic="kpis.s2" field="v" stale-after=${after}></rt-topic>`);
+      clock = installClock();
+      return el;
+    }
+
+    it('goes stale when no message came within stale-after, and fresh again with the next one', async () => {
+      const el = await fresh('10s');
+      await publish(el, { v: 1 });
+      (part(el, 'value') as HTMLElement).style.transition = 'none'; // the opacity as styled, not halfway
+      await clock!.tick(9_999);
+      expect(el.stale).to.equal(false);
+      expect(el.hasAttribute('stale')).to.equal(false);
+      await clock!.tick(1);
+      await el.updateComplete;
+      expect(el.stale).to.equal(true);
+      expect(el.hasAttribute('stale')).to.equal(true);
+      expect(part(el, 'value')!.getAttribute('part')).to.equal('value stale');
+      expect(getComputedStyle(part(el, 'value')!).opacity).to.equal('0.55');
+      expect(said(el)).to.equal(' stale');
+      expect(el.getAttribute('status')).to.equal('live'); // the connection is fine: only the data is old
+      await publish(el, { v: 2 });
+      expect(el.hasAttribute('stale')).to.equal(false);
+      expect(part(el, 'value')!.getAttribute('part')).to.equal('value');
+      expect(said(el)).to.equal('');
+      await clock!.tick(9_999);
+      expect(el.stale).to.equal(false);
+    });
+
+    it('counts from the moment the topic went live when no message came', async () => {
+      const el = await fresh('500ms');
+      client.setTopic('kpis.s2', { status: 'live' });
+      await el.updateComplete;
+      expect(clock!.pending()).to.deep.equal([500]);
+      await clock!.tick(500);
+      await el.updateComplete;
+      expect(el.hasAttribute('stale')).to.equal(true);
+      expect(el.status).to.equal('empty');
+    });
+
+    it('is accessible while stale', async () => {
+      const el = await fresh('1s');
+      await publish(el, { v: 1 });
+      await clock!.tick(1_000);
+      clock!.uninstall(); // axe runs on timers of its own
+      clock = undefined;
+      await el.updateComplete;
+      expect(el.stale).to.equal(true);
+      await expect(el).to.be.accessible();
+    });
+
+    it('keeps one timer, restarted by each message', async () => {
+      const el = await fresh('2m');
+      await publish(el, { v: 1 });
+      await clock!.tick(60_000);
+      await publish(el, { v: 2 });
+      expect(clock!.pending()).to.deep.equal([120_000]);
+    });
+
+    it('says the staleness with a missed target, in the region spoken even with announce="off"', async () => {
+      clock = undefined;
+      const el = await mount(
+        html`<rt-topic topic="kpis.s2" field="v" min="5" announce="off" stale-after="1s"></rt-topic>`,
+      );
+      clock = installClock();
+      await publish(el, { v: 1 });
+      await clock.tick(1_000);
+      await el.updateComplete;
+      expect(part(el, 'value')!.getAttribute('part')).to.equal('value missed stale');
+      expect(said(el)).to.equal('v 1 below target 5 stale');
+    });
+
+    it('has no timer without stale-after, after it is removed, or once the element left the page', async () => {
+      const el = await mount();
+      clock = installClock();
+      await publish(el, { crash_free: 1 });
+      expect(clock.pending()).to.deep.equal([]);
+      el.setAttribute('stale-after', '10s');
+      await el.updateComplete;
+      expect(clock.pending()).to.deep.equal([10_000]);
+      el.removeAttribute('stale-after');
+      await el.updateComplete;
+      expect(clock.pending()).to.deep.equal([]);
+      el.setAttribute('stale-after', '10s');
+      await el.updateComplete;
+      el.remove();
+      expect(clock.pending()).to.deep.equal([]);
+    });
+
+    it('a stale-after set late counts from the last message, and its removal clears the mark', async () => {
+      const el = await mount();
+      clock = installClock();
+      await publish(el, { crash_free: 1 });
+      client.setTopic('kpis.s2', { stats: { ...client.topic('kpis.s2').get().stats, lastMessageAt: Date.now() } });
+      await clock.tick(5_000);
+      el.setAttribute('stale-after', '5s');
+      await el.updateComplete;
+      expect(el.stale).to.equal(true);
+      el.removeAttribute('stale-after');
+      await el.updateComplete;
+      expect(el.stale).to.equal(false);
+    });
+
+    it('says once on the console that stale-after is not a duration, and ignores it', async () => {
+      const warn = console.warn;
+      const lines: unknown[] = [];
+      console.warn = (...args: unknown[]) => void lines.push(args.join(' '));
+      try {
+        const el = await fresh('soon');
+        await publish(el, { v: 1 });
+        await publish(el, { v: 2 });
+        expect(clock!.pending()).to.deep.equal([]);
+        expect(lines).to.deep.equal(['<rt-topic> stale-after is not a duration: ignored']);
+      } finally {
+        console.warn = warn;
+      }
+    });
+
+    it('reads 500ms, 10s, 2m, 1.5m and a plain number of ms; nothing else', () => {
+      expect(['500ms', '10s', '2m', '1.5m', '1500', '.5s'].map(duration)).to.deep.equal([
+        500, 10_000, 120_000, 90_000, 1_500, 500,
+      ]);
+      for (const bad of ['', '10 s', '10h', 's', '-1s', '1e3', 'soon', null, undefined])
+        expect(duration(bad), String(bad)).to.be.NaN;
     });
   });
 

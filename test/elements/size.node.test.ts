@@ -2,10 +2,10 @@
  * Size budgets of the web components, gzip -9:
  * - the elements on their own: `src/define/index.ts` (elements, controllers, registration) bundled and minified
  *   by esbuild with Lit (`lit`, `lit/*`, `@lit/*`) and the core (`src/core`, `src/transports`,
- *   `src/protocol`, which has its own budget) left out: ≤ 5 KB;
+ *   `src/protocol`, which has its own budget) left out: ≤ 5.125 KB;
  * - the self-contained `dist/browser/rt-elements.js` (core + elements + Lit), built in memory by the very
- *   rollup config that `npm run build` uses: ≤ 16 KB; tab sharing beside it in `rt-elements-share.js`, loaded
- *   only where tabs can share.
+ *   rollup config that `npm run build` uses: ≤ 16.625 KB; tab sharing beside it in `rt-elements-share.js`,
+ *   loaded only where tabs can share.
  *
  * Why 5 and 16 KB (were 4 and 14): issue #14 added `<rt-sparkline>` (+~730 B gzip in rt-elements.js: the
  * element, its SVG and styles) and targets on `<rt-topic>` (+~450 B: `min`/`max`, the reflected `target`, the
@@ -19,6 +19,12 @@
  * ~5 KB, loaded with `import()` only where tabs can share); the hook in the core client and `<rt-connection
  * share>` cost ~290 B, 16 054 → 16 345 B. What the chunk imports from the bundle is exported by it and so cannot
  * be inlined there: the chunk writes out the one close code it needs rather than import the whole table (~180 B).
+ *
+ * Why 5.125 and 16.625 KB (were 5 and 16, with 14 B left in the bundle): issue #19 added freshness and latency.
+ * `<rt-topic stale-after>` (a duration parser, one timer per element, the reflected `stale`, the `stale` part and
+ * its announcement) and `<rt-status show-latency>` cost the elements-only build +374 B, 4 863 → 5 237 B; in
+ * rt-elements.js they come with the core's schema checks and clock-offset latency (see the core's budget):
+ * 16 370 → 17 000 B. A rolling p95 in the core was left out to keep it at that.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -36,8 +42,8 @@ const coreExternal: Plugin = {
 };
 
 describe('size budget: web components', () => {
-  it('the elements without Lit and the core stay within 5 KB gzipped', async (t) => {
-    const limit = 5 * KB;
+  it('the elements without Lit and the core stay within 5.125 KB gzipped', async (t) => {
+    const limit = 5.125 * KB;
     const { code, gzipped } = await measure('src/define/index.ts', {
       // package.json's sideEffects names dist/, not src/: keep the define calls this entry exists for.
       ignoreAnnotations: true,
@@ -50,8 +56,8 @@ describe('size budget: web components', () => {
     assert.ok(gzipped <= limit, `${gzipped} B > ${limit} B`);
   });
 
-  it('dist/browser/rt-elements.js (core + elements + Lit) stays within 16 KB gzipped', async (t) => {
-    const limit = 16 * KB;
+  it('dist/browser/rt-elements.js (core + elements + Lit) stays within 16.625 KB gzipped', async (t) => {
+    const limit = 16.625 * KB;
     const { entry, lazy } = await buildBrowserBundle('rt-elements.js');
     const { code } = entry;
     const gzipped = gzipLength(code);

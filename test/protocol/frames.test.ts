@@ -280,6 +280,12 @@ describe('parseServerFrame', () => {
     for (const frame of frames) assert.deepEqual(parseServerFrame(JSON.stringify(frame)), frame, frame.type);
   });
 
+  it("takes a hello with the gateway's clock (v1.3 `now`) and one without it (older gateways), or with a bad one", () => {
+    const hello = { type: 'hello', v: 1, id: 'c1', scopes: [], heartbeatMs: 15000 };
+    for (const frame of [{ ...hello, now: 1700000000123 }, hello, { ...hello, now: 'soon' }])
+      assert.deepEqual(parseServerFrame(JSON.stringify(frame)), frame);
+  });
+
   it('keeps unknown fields of a known frame', () => {
     assert.deepEqual(parseServerFrame('{"type":"ping","extra":1}'), { type: 'ping', extra: 1 });
   });

@@ -50,7 +50,7 @@ describe("the module-level API on an application's own server", () => {
     await stream.waitFor(2);
     assert.equal(getStats()['kpis.s2'], 2);
     const result = fanout('kpis.s2', { crash_free: 99.2, p95_gpu: 15.8 });
-    assert.deepEqual(result, { sent: 2, dropped: 0 });
+    assert.deepEqual(result, { sent: 2, dropped: 0, pending: 0 });
     assert.deepEqual((await ws.next('msg')).data, { crash_free: 99.2, p95_gpu: 15.8 });
     await stream.waitFor(3);
     assert.equal(stream.events.at(-1)?.data.type, 'msg');

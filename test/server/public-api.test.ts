@@ -10,6 +10,7 @@ const PUBLIC_NAMES = [
   'AuditLog',
   'KeyRing',
   'MemoryNonceStore',
+  'PayloadRefused',
   'PublishError',
   'PublisherKeys',
   'RATE_LIMIT_DEFAULTS',

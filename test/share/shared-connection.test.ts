@@ -4,7 +4,7 @@
  * the test writes. Waits are bounded checks of what arrived, never sleeps.
  */
 import { expect } from '@open-wc/testing';
-import type { ClientFrame, ServerFrame } from '../../src/protocol/frames.js';
+import type { ClientFrame, HelloFrame, ServerFrame } from '../../src/protocol/frames.js';
 import { shareConnection, type SharedConnection } from '../../src/share/shared-connection.js';
 import type { TransportFactory, TransportHandlers, TransportOptions } from '../../src/transports/transport.js';
 import { eventually } from '../helpers/until.js';
@@ -161,6 +161,40 @@ describe('shareConnection', function () {
     await eventually(() => b.shared.leading() && wires.length === 2, { what: 'b leads and connects' });
     expect(wires[0]?.closed).to.equal(true);
     expect([a.closes, b.closes]).to.deep.equal([[], []]);
+  });
+
+  it("gives a tab that joins later the hello with the gateway's clock moved on: every tab learns the same offset", async () => {
+    const HOUR = 3_600_000;
+    const now = Date.now() + HOUR; // the gateway's clock runs an hour ahead
+    const a = tab('a');
+    await eventually(() => a.shared.leading(), { what: 'a leads' });
+    await eventually(() => wires.length === 1, { what: 'the leader connects' });
+    wires[0]?.handlers.frame({ ...HELLO, now });
+    await eventually(() => got(a, 'hello').length === 1, { what: 'a said hello' });
+    const real = performance.now.bind(performance);
+    performance.now = () => real() + HOUR; // an hour passes before the next tab opens
+    try {
+      const c = tab('c');
+      await eventually(() => got(c, 'hello').length === 1, { what: 'c said hello' });
+      const [leader] = got(a, 'hello') as HelloFrame[];
+      const [late] = got(c, 'hello') as HelloFrame[];
+      expect(leader?.now).to.be.within(now, now + 1_000);
+      // Moved on by the hour (and the real time the test took), not the hour-old value.
+      expect(late?.now).to.be.within(now + HOUR, now + HOUR + 60_000);
+    } finally {
+      performance.now = real;
+    }
+  });
+
+  it('passes a hello without now (an older gateway) on as it is', async () => {
+    const a = tab('a');
+    await eventually(() => a.shared.leading(), { what: 'a leads' });
+    const b = tab('b');
+    await eventually(() => wires.length === 1, { what: 'the leader connects' });
+    wires[0]?.handlers.frame(HELLO);
+    await eventually(() => got(b, 'hello').length === 1, { what: 'b said hello' });
+    expect(got(b, 'hello')[0]).to.not.have.property('now');
+    expect(got(a, 'hello')).to.deep.equal([HELLO]);
   });
 
   it("reports the gateway's close to every tab, so each acts on the real code", async () => {

@@ -40,6 +40,7 @@ import { ScriptRunner } from './script-runner.js';
 import { PUBLISH_SCRIPT, RECOVER_SCRIPT, RESUME_SCRIPT } from './scripts.js';
 import { StreamIngest } from './stream-ingest.js';
 import { WriteWitness } from './write-witness.js';
+import { PayloadRefused } from '../../contracts/admission.js';
 
 /** Options of the Redis engine. */
 export interface RedisEngineOptions extends RedisOptions {
@@ -474,18 +475,32 @@ export class RedisEngine implements Engine {
       await this.redis.subscribeRaw(this.rawChannel(topic), (message) => this.ingest(topic, message));
   }
 
+  /**
+   * One raw `PUBLISH`: parsed, admitted by the topic's schema and PII policy (v1.3; a refused payload is dropped
+   * with one warn line naming the topic and the reason, and counted), then published. Payloads admitted one after
+   * the other are published in that order (a synchronous schema settles the admission at once).
+   */
   private ingest(topic: Topic, message: string): void {
-    let data: string;
+    let value: unknown;
     try {
-      data = JSON.stringify(JSON.parse(message)); // one line, whatever the publisher's formatting (SSE needs it)
+      value = JSON.parse(message);
     } catch {
       this.logger.warn('Redis', `${topic.name}: raw PUBLISH is not JSON, ignored`);
       return;
     }
-    this.append(topic, data).catch((error: unknown) => {
-      this.logger.warn('Redis', `${topic.name}: raw PUBLISH lost`, {
-        error: error instanceof Error ? error.message : 'unknown',
-      });
-    });
+    const lost = (error: unknown) => {
+      if (error instanceof PayloadRefused)
+        this.logger.warn('Redis', `${topic.name}: raw PUBLISH refused, dropped`, { reason: error.reason });
+      else
+        this.logger.warn('Redis', `${topic.name}: raw PUBLISH lost`, {
+          error: error instanceof Error ? error.message : 'unknown',
+        });
+    };
+    // One line, whatever the publisher's formatting (SSE needs it).
+    if (topic.admission.inert) return void this.append(topic, JSON.stringify(value)).catch(lost);
+    topic.admission
+      .check(value, 'redis')
+      .then((admitted) => this.append(topic, JSON.stringify(admitted)))
+      .catch(lost);
   }
 }

@@ -5,13 +5,15 @@
  * and `XDEL`s it. One reader at a time keeps each topic in stream order (several would race each other). A new
  * holder first claims what its predecessor left pending (`XAUTOCLAIM`), oldest first, and publishes it again, which
  * the idempotency key makes a no-op when the first publish went through: subscribers get each entry once, in order.
- * An entry that can never be published goes to `<key>:dead` with a `reason` and is never retried.
+ * An entry that can never be published goes to `<key>:dead` with a `reason` and is never retried; one its topic's
+ * schema or PII policy refuses (v1.3, reasons `schema` and `pii`) keeps its data there with personal data redacted.
  */
 import type { PublishResult } from '../engine.js';
 import type { Topic } from '../../delivery/topic.js';
 import type { Logger } from '../../ops/log.js';
 import { MAX_BODY_BYTES, MAX_MESSAGE_BYTES, MESSAGE_ID } from '../../publish/limits.js';
 import type { RedisLink } from './link.js';
+import { PayloadRefused } from '../../contracts/admission.js';
 
 /** The consumer group every gateway reads the stream in. */
 export const INGEST_GROUP = 'rt-gateways';
@@ -20,7 +22,17 @@ export const INGEST_GROUP = 'rt-gateways';
 export type IngestOutcome = 'accepted' | 'deduped' | 'refused';
 
 /** Why an entry was moved to the dead stream (its `reason` field). */
-export type IngestRefusal = 'missing_topic' | 'unknown_topic' | 'missing_data' | 'not_json' | 'too_large' | 'bad_id';
+export type IngestRefusal =
+  | 'missing_topic'
+  | 'unknown_topic'
+  | 'missing_data'
+  | 'not_json'
+  | 'too_large'
+  | 'bad_id'
+  /** v1.3: the topic's schema refused the payload. */
+  | 'schema'
+  /** v1.3: the topic's PII policy (`refuse`, or `redact` of a payload too deep to scan) refused the payload. */
+  | 'pii';
 
 /** Told of each entry: `topic` only when it names a registered topic, `reason` only when refused. */
 export type IngestListener = (outcome: IngestOutcome, topic: string | undefined, reason?: IngestRefusal) => void;
@@ -56,6 +68,8 @@ interface StreamEntry {
 interface Checked {
   topic: Topic;
   data: string;
+  /** `data` parsed, for the topic's admission. */
+  value: unknown;
   id: string | undefined;
 }
 
@@ -63,6 +77,8 @@ interface Checked {
 interface Refused {
   reason: IngestRefusal;
   topic: Topic | undefined;
+  /** What the dead entry keeps as `data` instead of the producer's (personal data redacted). */
+  data?: string;
 }
 
 const BATCH = '100';
@@ -252,7 +268,12 @@ export class StreamIngest {
         await this.bury(entry, fields, checked);
         return true;
       }
-      const result = await this.options.append(checked.topic, checked.data, checked.id ?? `stream:${entry.id}`);
+      const admitted = await this.admit(checked);
+      if ('reason' in admitted) {
+        await this.bury(entry, fields, admitted);
+        return true;
+      }
+      const result = await this.options.append(checked.topic, admitted.data, checked.id ?? `stream:${entry.id}`);
       this.tell(result.duplicate ? 'deduped' : 'accepted', checked.topic);
     } catch (error) {
       this.paused(error);
@@ -271,22 +292,38 @@ export class StreamIngest {
     if (raw === undefined) return { reason: 'missing_data', topic };
     if (raw.length > MAX_BODY_BYTES) return { reason: 'too_large', topic }; // not worth parsing
     let data: string;
+    let value: unknown;
     try {
-      data = JSON.stringify(JSON.parse(raw)); // one line, whatever the producer's formatting (SSE needs it)
+      value = JSON.parse(raw);
+      data = JSON.stringify(value); // one line, whatever the producer's formatting (SSE needs it)
     } catch {
       return { reason: 'not_json', topic };
     }
     if (Buffer.byteLength(data) > MAX_MESSAGE_BYTES) return { reason: 'too_large', topic };
     const id = field(fields, 'id');
     if (id !== undefined && !MESSAGE_ID.test(id)) return { reason: 'bad_id', topic };
-    return { topic, data, id };
+    return { topic, data, value, id };
+  }
+
+  /** The topic's schema and PII policy (v1.3): the data to publish (redacted, maybe), or why it goes to the dead stream. */
+  private async admit({ topic, data, value }: Checked): Promise<{ data: string } | Refused> {
+    const { admission } = topic;
+    if (admission.inert) return { data };
+    try {
+      const admitted = await admission.check(value, 'stream', 'stream');
+      return { data: admitted === value ? data : JSON.stringify(admitted) };
+    } catch (error) {
+      if (!(error instanceof PayloadRefused)) throw error;
+      return { reason: error.reason, topic, data: JSON.stringify(admission.redacted(value)) };
+    }
   }
 
   /** Moves a refused entry to the dead stream. Its payload and an unregistered topic name stay out of the log. */
   private async bury(entry: StreamEntry, fields: readonly string[], refused: Refused): Promise<void> {
     const { link, key, logger } = this.options;
     const dead = `${key}:dead`;
-    await link.command(dead, ['XADD', dead, 'MAXLEN', '~', DEAD_MAXLEN, '*', ...fields, 'reason', refused.reason]);
+    const kept = refused.data === undefined ? fields : withField(fields, 'data', refused.data);
+    await link.command(dead, ['XADD', dead, 'MAXLEN', '~', DEAD_MAXLEN, '*', ...kept, 'reason', refused.reason]);
     logger.warn('Redis', `Stream entry refused, moved to ${dead}`, {
       entry: entry.id,
       reason: refused.reason,
@@ -330,6 +367,11 @@ export class StreamIngest {
       // Redis away: the name stays, harmless.
     }
   }
+}
+
+/** `fields` with every value of `name` replaced by `value`. */
+function withField(fields: readonly string[], name: string, value: string): string[] {
+  return fields.map((item, i) => (i % 2 === 1 && fields[i - 1] === name ? value : item));
 }
 
 /** The first value of `name` in a field list. */

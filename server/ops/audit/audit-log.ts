@@ -19,6 +19,7 @@ import {
   authorityRecord,
   connectRecord,
   disconnectRecord,
+  payloadRefusedRecord,
   publishRefusedRecord,
   refuseRecord,
   revocationRecord,
@@ -54,6 +55,9 @@ interface OpenFile {
   /** `\n` when the file ends mid-line (a torn write), so the next entry starts on a line of its own. */
   prefix: string;
 }
+
+/** Publish refusals recorded as `payload_refused` instead: 422 over HTTP, `schema`/`pii` on the ingest stream. */
+const PAYLOAD_REFUSALS = new Set(['invalid_payload', 'pii_refused', 'schema', 'pii']);
 
 /** The entries a record stands for: a `gap` stands for those it reports. */
 const weight = (p: Pending): number => (p.record.event === AuditEvent.gap ? (p.record.lost ?? 0) : 1);
@@ -131,11 +135,16 @@ export class AuditLog {
     // A flood of 429s would flood the log: those are counted in metrics (`rt_publish_refusals_total`). Refusals
     // that name no known key come from anyone: digested per reason, so a stranger cannot write the log at will.
     listen('publishRefused', (refusal) => {
-      if (refusal.reason === RATE_LIMITED) return;
+      // A payload refusal has its own entry (payload_refused), with its paths and kinds.
+      if (refusal.reason === RATE_LIMITED || PAYLOAD_REFUSALS.has(refusal.reason)) return;
       const record = publishRefusedRecord(refusal);
       if (refusal.key === undefined) digest.count(`publish/${refusal.source}/${refusal.reason}`, record);
       else this.record(record);
     });
+    // A producer sending bad payloads in a loop must not write the log at its pace.
+    listen('payloadRefused', (refusal) =>
+      digest.count(`payload/${refusal.topic}/${refusal.source}/${refusal.reason}`, payloadRefusedRecord(refusal)),
+    );
     listen('rateLimited', (kind, transport) => digest.hit(kind, transport));
     this.detachers.push(() => digest.flush());
     return this;

@@ -8,6 +8,10 @@ import { HASH } from './hash.js';
 const ALWAYS = new Set(['v', 'ts', 'seq', 'event', 'prev', 'hash']);
 const EVENTS = new Set<string>(Object.values(AuditEvent));
 const isString = (v: unknown): v is string => typeof v === 'string' && v.length > 0;
+const TRANSPORTS = new Set(['websocket', 'sse']);
+/** v1.2: a `publish_refused` entry's `transport` is where the message came from. */
+const PUBLISH_SOURCES = new Set(['http', 'stream']);
+const PAYLOAD_SOURCES = new Set(['fanout', 'http', 'stream', 'redis']);
 
 /** Why `value` is not a well-formed entry, or `undefined` if it is. */
 export function shapeProblem(value: unknown): string | undefined {
@@ -28,10 +32,15 @@ export function shapeProblem(value: unknown): string | undefined {
   for (const key of ['id', 'kid', 'topic', 'reason', 'subject', 'op', 'target'] as const) {
     if (key in e && !isString(e[key])) return `${key} is not a string`;
   }
-  if ('transport' in e && e['transport'] !== 'websocket' && e['transport'] !== 'sse')
-    return 'transport is not websocket or sse';
-  if ('scopes' in e && !(Array.isArray(e['scopes']) && e['scopes'].every((s) => typeof s === 'string')))
-    return 'scopes is not a list of strings';
+  const transports = e['event'] === AuditEvent.publishRefused ? PUBLISH_SOURCES : TRANSPORTS;
+  if ('transport' in e && !transports.has(e['transport'] as string))
+    return `transport is not ${[...transports].join(' or ')}`;
+  if ('source' in e && !PAYLOAD_SOURCES.has(e['source'] as string))
+    return 'source is not fanout, http, stream or redis';
+  for (const key of ['scopes', 'paths', 'kinds'] as const) {
+    if (key in e && !(Array.isArray(e[key]) && e[key].every((s) => typeof s === 'string')))
+      return `${key} is not a list of strings`;
+  }
   if ('code' in e && !Number.isSafeInteger(e['code'])) return 'code is not an integer';
   if (e['event'] === AuditEvent.gap && !(Number.isSafeInteger(e['lost']) && (e['lost'] as number) > 0))
     return 'lost is not a positive integer';

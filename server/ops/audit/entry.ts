@@ -48,6 +48,13 @@ export const AuditEvent = {
    * Refusals that name no known key are digested like rate limits: one entry per reason per 10 s, with `count`.
    */
   publishRefused: 'publish_refused',
+  /**
+   * v1.3: a payload its topic's schema or PII policy refused: `topic`, `source` (`fanout`, `http`, `stream`,
+   * `redis`), `reason` (`schema` or `pii`), `paths` (content-free JSON Pointers of the issues or findings), `kinds`
+   * (personal data kinds, `pii` only), `kid` (the publisher key, over HTTP). Never the payload. Digested like rate
+   * limits: one entry per topic, source and reason per 10 s, with `count`.
+   */
+  payloadRefused: 'payload_refused',
 } as const;
 
 /** An event name from {@link AuditEvent}. */
@@ -81,6 +88,12 @@ export interface AuditRecord {
   op?: string;
   /** v1.1: what a `revocation` targeted: `subject`, `connection` or `scope`. */
   target?: string;
+  /** v1.3: where a refused payload came in: `fanout`, `http`, `stream` or `redis`. */
+  source?: string;
+  /** v1.3: content-free JSON Pointers into a refused payload (at most 10). */
+  paths?: string[];
+  /** v1.3: kinds of personal data found (`email`, `phone`, `ip`, `card`, `tckn`). */
+  kinds?: string[];
 }
 
 /** One line of the log. */
@@ -115,6 +128,9 @@ export const ENTRY_FIELDS: readonly string[] = [
   'subject',
   'op',
   'target',
+  'source',
+  'paths',
+  'kinds',
   'prev',
   'hash',
 ];
@@ -136,4 +152,5 @@ export const EVENT_FIELDS: Readonly<Record<AuditEvent, readonly (keyof AuditReco
   forced_disconnect: ['id', 'transport', 'reason', 'subject'],
   revocation: ['op', 'target', 'subject', 'scopes', 'reason', 'count'],
   publish_refused: ['transport', 'reason', 'code', 'kid', 'topic', 'count'],
+  payload_refused: ['topic', 'source', 'reason', 'paths', 'kinds', 'kid', 'count'],
 };

@@ -6,6 +6,7 @@
 import type { SubError } from '../../../src/protocol/index.js';
 import type { AuthorityChange, Hub, PublishRefusal, Refusal, Revocation } from '../../delivery/hub.js';
 import type { Session } from '../../delivery/session.js';
+import type { PayloadRefusal } from '../../contracts/admission.js';
 import { AuditEvent, type AuditRecord } from './entry.js';
 
 /** An accepted session. */
@@ -92,5 +93,19 @@ export function publishRefusedRecord(refusal: PublishRefusal): AuditRecord {
   };
   if (refusal.key !== undefined) record.kid = refusal.key;
   if (refusal.topic !== undefined) record.topic = refusal.topic;
+  return record;
+}
+
+/** v1.3: a payload its topic refused: where it came in, why, content-free paths and kinds; never the payload. */
+export function payloadRefusedRecord(refusal: PayloadRefusal): AuditRecord {
+  const record: AuditRecord = {
+    event: AuditEvent.payloadRefused,
+    topic: refusal.topic,
+    source: refusal.source,
+    reason: refusal.reason,
+    paths: refusal.paths.slice(0, 10),
+  };
+  if (refusal.kinds.length > 0) record.kinds = [...refusal.kinds];
+  if (refusal.key !== undefined) record.kid = refusal.key;
   return record;
 }

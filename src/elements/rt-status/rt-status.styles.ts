@@ -25,6 +25,10 @@ export const styles = [
       font-weight: 600;
       white-space: nowrap;
     }
+    [part='latency'] {
+      font-weight: 400;
+      font-variant-numeric: tabular-nums;
+    }
     :host([status$='connecting']) [part='dot'] {
       animation: pulse 1.2s infinite;
     }

@@ -15,7 +15,8 @@ export const tokens = css`
   :host([hidden]) {
     display: none;
   }
-  :host([status='stale']) :is([part~='value'], [part='list'], svg) {
+  :host([status='stale']) :is([part~='value'], [part='list'], svg),
+  :host([stale]) [part~='value'] {
     opacity: var(--rt-stale-opacity, 0.55);
   }
   [part='placeholder'] {
