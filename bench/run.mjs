@@ -2,11 +2,14 @@
 // Benchmark harness of issue 7. Runs the gateway under test (and the raw `ws` floor and Socket.IO 4) in one
 // process pinned to CPU 0, the load generator in another pinned to CPU 1, all on 127.0.0.1 with ephemeral
 // ports. Every loop is bounded in count and time; every child is killed by PID on exit, error or signal.
-//   node bench/run.mjs [--quick | --smoke] [--only=fanout,max,mem,slow,storm,refresh,publish,pii] [--kinds=gateway,raw,sio]
-//                      [--ns=10000] [--rounds=3] [--gateway-dir=/tmp/perf/server] [--proto-dir=…] [--label=x]
-//                      [--charts=dir] [--no-md]
-// --ns picks the connection counts of the fanout/max scenarios; --rounds repeats each fanout measurement (kinds in
-// alternating order, fresh processes each time) and compares medians, for targets closer than the host's noise.
+//   node bench/run.mjs [--quick | --smoke] [--only=fanout,max,mem,slow,storm,hot,refresh,publish,pii]
+//                      [--kinds=gateway,raw,sio] [--ns=10000] [--rounds=3] [--gateway-dir=/tmp/perf/server]
+//                      [--proto-dir=…] [--label=x] [--charts=dir] [--no-md] [--probe-cpu=1|any]
+// --ns picks the connection counts of the fanout/max/hot scenarios; --rounds repeats each fanout and hot measurement
+// (kinds in alternating order, fresh processes each time) and compares medians, for targets closer than the host's
+// noise. `hot` (issue 20): every client on one topic (`kpis.s2`), 10 and 1 broadcasts/s, a fresh server per row, and
+// a tail probe: a few clients in a second generator process, connected and subscribed after the N (--probe-cpu: the
+// core it runs on, default 1 beside the generator, `any` unpinned).
 // `refresh` (bench/refresh.mjs: gateway CPU per authority refresh, in memory and on Redis) runs only when named in
 // --only; it pins its own processes and writes its rows into this run's JSON under `refresh`. `publish`
 // (bench/publish.mjs: the HTTP publish API's throughput and added delivery latency, in memory and on Redis) likewise,
@@ -31,7 +34,7 @@ const argv = process.argv.slice(2);
 const flag = (name) => argv.includes(`--${name}`);
 const opt = (name, dflt) => argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? dflt;
 const quick = flag('quick');
-const only = new Set(opt('only', 'fanout,max,mem,slow,storm').split(','));
+const only = new Set(opt('only', 'fanout,max,mem,slow,storm,hot').split(','));
 const kinds = opt('kinds', 'gateway,raw,sio').split(',');
 const gatewayDir = opt('gateway-dir', undefined);
 const label = opt('label', flag('smoke') ? 'smoke' : quick ? 'quick' : 'full');
@@ -59,6 +62,13 @@ const P = quick
       publishCount: 10_000,
       publishTimeS: 10,
       publishDurationS: 5,
+      hotNs: [1000],
+      hotRates: [10, 1],
+      hotWarmupMs: 2000,
+      hotDurationMs: 10_000,
+      hotMinTicks: 15,
+      hotIdleMs: 2000,
+      probeN: 10,
     }
   : {
       fanoutNs: [1000, 5000, 10_000],
@@ -80,11 +90,20 @@ const P = quick
       publishCount: 20_000,
       publishTimeS: 20,
       publishDurationS: 10,
+      hotNs: [1000, 5000, 10_000],
+      hotRates: [10, 1],
+      hotWarmupMs: 3000,
+      // Each row measures max(hotDurationMs, hotMinTicks broadcasts): 20 s at 10/s, 40 s at 1/s.
+      hotDurationMs: 20_000,
+      hotMinTicks: 40,
+      hotIdleMs: 3000,
+      probeN: 10,
     };
 
 if (opt('ns')) {
   const picked = opt('ns').split(',').map(Number);
   P.fanoutNs = picked;
+  P.hotNs = picked;
   P.maxN = P.maxN.filter((n) => picked.includes(n));
 }
 const rounds = Math.max(1, Math.min(9, Number(opt('rounds', 1)) || 1));
@@ -107,6 +126,11 @@ if (flag('smoke'))
     publishCount: 1000,
     publishTimeS: 3,
     publishDurationS: 2,
+    hotNs: [200],
+    hotWarmupMs: 1000,
+    hotDurationMs: 3000,
+    hotMinTicks: 3,
+    hotIdleMs: 1000,
   });
 
 // ---- processes ------------------------------------------------------------------------------------------
@@ -123,6 +147,10 @@ const pinning =
   })();
 const CPU_SERVER = '0';
 const CPU_LOADGEN = '1';
+// The tail probe's core: CPU 1 by default, so it never takes time from the server under test on CPU 0 (unpinned, a
+// process woken by the server's loopback writes tends to be pulled onto the server's core); in its own process, so
+// its few clients are not queued behind the N clients' callbacks in one event loop. `any`: unpinned.
+const CPU_PROBE = opt('probe-cpu', CPU_LOADGEN) === 'any' ? null : opt('probe-cpu', CPU_LOADGEN);
 
 function killAll() {
   for (const c of children) {
@@ -153,9 +181,8 @@ class Proc {
   constructor(name, script, { cpu, env = {}, execArgv = [] }) {
     this.name = name;
     const nodeArgs = [...execArgv, script];
-    const [cmd, args] = pinning
-      ? ['taskset', ['-c', cpu, process.execPath, ...nodeArgs]]
-      : [process.execPath, nodeArgs];
+    const [cmd, args] =
+      pinning && cpu !== null ? ['taskset', ['-c', cpu, process.execPath, ...nodeArgs]] : [process.execPath, nodeArgs];
     this.child = spawn(cmd, args, {
       cwd: root,
       env: { ...process.env, ...env },
@@ -250,9 +277,9 @@ async function startServer(kind) {
   p.port = (await p.call('info')).port;
   return p;
 }
-async function startLoadgen(script = 'bench/loadgen.mjs') {
-  const p = new Proc('loadgen', script, {
-    cpu: CPU_LOADGEN,
+async function startLoadgen(script = 'bench/loadgen.mjs', { cpu = CPU_LOADGEN, name = 'loadgen' } = {}) {
+  const p = new Proc(name, script, {
+    cpu,
     execArgv: [...TSX, '--max-old-space-size=8192', ...loadgenArgs],
   });
   p.ready.catch(() => {});
@@ -268,13 +295,21 @@ async function withProcs(fn, ...procs) {
 }
 
 // ---- one measurement window ------------------------------------------------------------------------------
-/** Publishes `rate` ticks/s for warmup + duration, waits (bounded) for in-flight messages, returns the numbers. */
-async function measure(srv, lg, { rate, warmupMs, durationMs, payloadBytes = 200, stallFraction = 0, onDuring }) {
+/**
+ * Publishes `rate` ticks/s (one broadcast per topic of `topics`, default the four) for warmup + duration, waits
+ * (bounded) for in-flight messages, returns the numbers; with `probe` (a second generator), its clients' too.
+ */
+async function measure(
+  srv,
+  lg,
+  { rate, warmupMs, durationMs, payloadBytes = 200, stallFraction = 0, onDuring, topics, probe },
+) {
   const tStart = now() + warmupMs;
   const h0 = srv.call === undefined ? null : await srv.call('health').catch(() => null);
   const r = await lg.call('reset', { tStart, stallFraction });
+  const pr = probe ? await probe.call('reset', { tStart }) : null;
   const during = onDuring ? onDuring() : null;
-  const pub = await srv.call('publish', { rate, durationMs: warmupMs + durationMs, tStart, payloadBytes });
+  const pub = await srv.call('publish', { rate, durationMs: warmupMs + durationMs, tStart, payloadBytes, topics });
   const first = await lg.call('stats');
   const loadgenCpu = first.loadgenCpu;
   const expected = r.healthy * pub.measured;
@@ -285,6 +320,23 @@ async function measure(srv, lg, { rate, warmupMs, durationMs, payloadBytes = 200
     st = await lg.call('stats');
     if (st.received.healthy === last && k >= 8) break; // 2 s without progress: what is missing is lost
     last = st.received.healthy;
+  }
+  let probeStats = null;
+  if (probe) {
+    const probeExpected = pr.healthy * pub.measured;
+    probeStats = await probe.call('stats');
+    for (let k = 0; k < 20 && probeStats.received.healthy < probeExpected; k++) {
+      await sleep(100);
+      probeStats = await probe.call('stats');
+    }
+    probeStats = {
+      clients: pr.healthy,
+      expected: probeExpected,
+      received: probeStats.received.healthy,
+      latency: probeStats.latency,
+      latencyScheduled: probeStats.latencyScheduled,
+      loadgenCpu: round(probeStats.loadgenCpu, 3),
+    };
   }
   const duringResult = during ? await during : null;
   const h1 = await srv.call('health').catch(() => null);
@@ -300,6 +352,8 @@ async function measure(srv, lg, { rate, warmupMs, durationMs, payloadBytes = 200
     latency: st.latency,
     latencyScheduled: st.latencyScheduled,
     keptRate: round(pub.achievedRate / rate, 3),
+    ticks: pub.ticks,
+    publishElapsedMs: Math.round(pub.elapsedMs),
     expected,
     received,
     dropRate,
@@ -315,6 +369,7 @@ async function measure(srv, lg, { rate, warmupMs, durationMs, payloadBytes = 200
     stalledReceived: st.received.stalled,
     closedSinceStart: st.closedSinceStart,
     during: duringResult,
+    probe: probeStats,
     hostLoad1m: round(loadavg()[0], 2), // other processes on the machine compete with the pinned cores
   };
 }
@@ -335,6 +390,7 @@ const results = {
   mem: [],
   slow: null,
   storm: null,
+  hot: [],
 };
 
 const wire = (kind) => (kind === 'proto' ? 'gateway' : kind); // the client protocol a server kind speaks
@@ -430,6 +486,86 @@ async function memory(kind, n) {
         `  mem ${kind} n=${n}: ${r.rssPerConnKB} KB RSS/conn, ${r.rssPerSubKB} KB RSS/sub, heap ${r.heapPerConnKB} KB/conn, ${r.heapPerSubB} B/sub`,
       );
     },
+    lg,
+    srv,
+  );
+}
+
+/** The one hot topic of issue 20: the live-ops shape, every viewer on the same topic. */
+const HOT_TOPIC = 'kpis.s2';
+
+/**
+ * One row of the hot scenario, in fresh processes: RSS with 0 connections, N connected and subscribed to the hot
+ * topic (connect time and server CPU per connection), RSS again (both after GC), then the tail probe's clients
+ * connected and subscribed last, the server's idle CPU, then `rate` broadcasts/s of the hot topic alone. Server CPU
+ * per send: the server's CPU from the first broadcast until every message arrived, less its idle CPU over that
+ * time, over broadcasts × subscribers.
+ */
+async function hotRow(kind, n, rate, roundNo = 1) {
+  const srv = await startServer(kind);
+  const lg = await startLoadgen();
+  const probe = await startLoadgen('bench/loadgen.mjs', { cpu: CPU_PROBE, name: 'probe' });
+  await withProcs(
+    async () => {
+      const topics = [HOT_TOPIC];
+      const w = wire(kind);
+      // Before anything connects, so its garbage is collected before the base RSS is read.
+      const ticket = w === 'gateway' ? await srv.call('ticketCost', { count: 2000 }) : null;
+      const m0 = await srv.call('mem', { settleMs: 2000 });
+      const cpuC0 = await srv.call('cpu');
+      const c = await lg.call('connect', { kind: w, port: srv.port, n, topics });
+      const cpuC1 = await srv.call('cpu');
+      const s = await lg.call('subscribe', { kind: w });
+      const m1 = await srv.call('mem', { settleMs: 2000 });
+      const pc = await probe.call('connect', { kind: w, port: srv.port, n: P.probeN, topics });
+      const ps = await probe.call('subscribe', { kind: w });
+      // The server's idle CPU with everyone connected (heartbeats, timers), taken off the window below: at 1/s it is
+      // as large as the sends themselves.
+      const idle0 = await srv.call('cpu');
+      const idleT0 = performance.now();
+      await sleep(P.hotIdleMs);
+      const idleCpu = (await srv.call('cpu')) - idle0;
+      const idleShare = idleCpu / 1000 / (performance.now() - idleT0);
+      const durationMs = Math.max(P.hotDurationMs, (P.hotMinTicks * 1000) / rate);
+      const cpu0 = await srv.call('cpu');
+      const t0 = performance.now();
+      const m = await measure(srv, lg, { rate, warmupMs: P.hotWarmupMs, durationMs, topics, probe });
+      const cpu1 = await srv.call('cpu');
+      const windowMs = performance.now() - t0;
+      const subscribers = c.ok - s.pendingAcks + pc.ok - ps.pendingAcks;
+      const sends = Math.max(1, m.ticks * subscribers);
+      const r = {
+        kind,
+        n,
+        round: roundNo,
+        topic: HOT_TOPIC,
+        connected: c.ok,
+        connectMs: Math.round(c.ms),
+        connectMsPer1k: round((c.ms * 1000) / Math.max(1, c.ok), 1),
+        connectCpuUsPerConn: round((cpuC1 - cpuC0) / Math.max(1, c.ok), 1),
+        connectLoadgenCpu: round(c.lgCpu, 2),
+        ticketUs: ticket ? round(ticket.usPerTicket, 1) : null,
+        subscribeMs: Math.round(s.ms),
+        missingAcks: s.pendingAcks + ps.pendingAcks,
+        probeConnected: pc.ok,
+        subscribers,
+        rssBase: m0.rss,
+        rssSubscribed: m1.rss,
+        rssPerConnKB: round((m1.rss - m0.rss) / Math.max(1, c.ok) / 1024, 2),
+        heapPerConnKB: round((m1.heapUsed - m0.heapUsed) / Math.max(1, c.ok) / 1024, 2),
+        durationMs,
+        idleCpu: round(idleShare, 4),
+        cpuPerSendGrossUs: round((cpu1 - cpu0) / sends, 3),
+        cpuPerSendUs: round(Math.max(0, cpu1 - cpu0 - idleShare * windowMs * 1000) / sends, 3),
+        ...m,
+      };
+      results.hot.push(r);
+      const p = m.probe;
+      log(
+        `  hot ${kind} n=${n} ${rate}/s: cpu/send ${r.cpuPerSendUs} µs, srv cpu ${m.serverCpu}, loop p99 ${m.loopDelayP99} ms, tail p95 ${p?.latency.p95} (schedule ${p?.latencyScheduled.p95}) ms, all p95 ${m.latency.p95} ms, ${r.rssPerConnKB} KB/conn, connect ${r.connectMs} ms (${r.connectCpuUsPerConn} µs cpu/conn${r.ticketUs != null ? `, ticket ${r.ticketUs} µs` : ''}), drop ${(m.dropRate * 100).toFixed(3)} %, lg ${m.loadgenCpu} probe ${p?.loadgenCpu}, load ${m.hostLoad1m}`,
+      );
+    },
+    probe,
     lg,
     srv,
   );
@@ -588,6 +724,17 @@ for (const n of ns) {
     }
   }
 }
+if (only.has('hot'))
+  for (const n of P.hotNs)
+    for (let round = 1; round <= rounds; round++)
+      for (const [i, rate] of P.hotRates.entries()) {
+        // Alternates over rounds and rates, so no kind always runs first, even with one round.
+        const order = (round + i) % 2 === 1 ? kinds : [...kinds].reverse();
+        for (const kind of order) {
+          log(`hot n=${n} ${rate}/s ${kind}${rounds > 1 ? ` round ${round}` : ''}`);
+          await hotRow(kind, n, rate, round);
+        }
+      }
 if (only.has('mem'))
   for (const kind of kinds) {
     log(`memory n=${P.memN} ${kind}`);

@@ -1,5 +1,6 @@
-// The three charts of BENCHMARKS.md, drawn from a run's JSON (or several merged, see mergeRuns): p95 latency
-// against connections, delivered messages/s at saturation, RSS per connection. Each is an SVG string.
+// The charts of BENCHMARKS.md, drawn from a run's JSON (or several merged, see mergeRuns): p95 latency against
+// connections (four topics; and the tail of one hot topic), delivered messages/s at saturation, RSS per connection.
+// Each is an SVG string.
 import { KIND_NAMES, LG_BOUND, kindsIn, nsIn, spreadOf, medianOf } from './run-data.mjs';
 import { SERIES, GRID, INK, MUTED, frame, line, logTicks, marker, niceScale, rect, short, text, wrap } from './svg.mjs';
 
@@ -40,23 +41,52 @@ function caveats(rows) {
   return { bound, slow };
 }
 
-/** p95 latency (from the send) against connections, one line per server, whiskers over rounds. */
-export function latencyChart(run) {
-  const rows = run.fanout ?? [];
+/** What the fanout chart plots: p95 from the send of every client, 4 topics, against issue 7's targets. */
+const fanoutSpec = (run) => ({
+  rows: run.fanout ?? [],
+  section: 'fanout',
+  get: (x) => x.latency?.p95,
+  targets: TARGETS.p95Ms,
+  title: 'Fanout latency against connections',
+  subtitle: `p95 from the publisher's send to the client's receipt, 4 topics × ${run.sources?.fanout?.params?.rate ?? run.params?.rate ?? 10} broadcasts/s, ~200 B payload`,
+  xLabel: 'connections (each client on one of 4 topics, 10 messages/s per client)',
+  yLabel: 'p95 latency from the send, ms (log scale)',
+});
+
+/** What the hot-topic chart plots: the tail probe's p95 from the schedule, at the scenario's highest rate. */
+function hotSpec(run) {
+  const all = run.hot ?? [];
+  const rate = Math.max(...all.map((x) => x.rate));
+  const params = run.sources?.hot?.params ?? run.params ?? {};
+  return {
+    rows: all.filter((x) => x.rate === rate),
+    section: 'hot',
+    get: (x) => x.probe?.latencyScheduled?.p95,
+    targets: [],
+    title: 'One hot topic: the tail against connections',
+    subtitle: `p95 from the schedule at the last ${params.probeN ?? 10} subscribers (a separate light generator), one topic × ${rate} broadcasts/s, ~200 B`,
+    xLabel: `connections (every client on ${all[0]?.topic ?? 'one topic'}, ${rate} messages/s per client)`,
+    yLabel: 'tail p95 from the schedule, ms (log scale)',
+  };
+}
+
+/** p95 latency against connections, one line per server, whiskers over rounds (`spec`: which rows and value). */
+export function latencyChart(run, spec = fanoutSpec(run)) {
+  const { rows, get } = spec;
   if (rows.length === 0) return null;
   const kinds = kindsIn(rows);
   const ns = nsIn(rows);
   const rounds = Math.max(...rows.map((x) => x.round ?? 1));
   const { bound, slow } = caveats(rows);
   const notes = [
-    `${rounds > 1 ? `Medians of ${rounds} rounds; whiskers span the fastest and slowest round. ` : ''}Run ${source(run, 'fanout')}. ${machineNote(run)}`,
+    `${rounds > 1 ? `Medians of ${rounds} rounds; whiskers span the fastest and slowest round. ` : ''}Run ${source(run, spec.section)}. ${machineNote(run)}`,
     `LG-bound (load generator ≥ ${LG_BOUND * 100} % of its core in a round): ${list(bound)}.`,
     `Publisher kept < 95 % of the offered rate (its messages waited before they were stamped): ${list(slow)}.`,
   ].flatMap((note) => wrap(note));
   const H = 420 + notes.length * 15;
   const box = { left: 70, right: W - 90, top: 92, bottom: H - 58 - notes.length * 15 };
-  const spreads = kinds.flatMap((k) => ns.map((n) => spreadOf(rows, k, n, (x) => x.latency?.p95))).filter(Boolean);
-  const targets = TARGETS.p95Ms.filter((t) => ns.includes(t.n));
+  const spreads = kinds.flatMap((k) => ns.map((n) => spreadOf(rows, k, n, get))).filter(Boolean);
+  const targets = spec.targets.filter((t) => ns.includes(t.n));
   const values = [...spreads.flatMap((s) => [s.min, s.max]), ...targets.map((t) => t.ms)].filter((v) => v > 0);
   // Log scale: the 1k rows (~20 ms) and the 10k rows (~400 ms) both stay readable.
   const y = logTicks(Math.min(...values), Math.max(...values));
@@ -77,16 +107,9 @@ export function latencyChart(run) {
       text(px(n), box.bottom + 18, n.toLocaleString('en-US').replace(/,/g, ' '), { anchor: 'middle', size: 11 }),
     );
   }
+  out.push(text((box.left + box.right) / 2, box.bottom + 34, spec.xLabel, { anchor: 'middle', size: 12 }));
   out.push(
-    text(
-      (box.left + box.right) / 2,
-      box.bottom + 34,
-      'connections (each client on one of 4 topics, 10 messages/s per client)',
-      { anchor: 'middle', size: 12 },
-    ),
-  );
-  out.push(
-    text(18, (box.top + box.bottom) / 2, 'p95 latency from the send, ms (log scale)', {
+    text(18, (box.top + box.bottom) / 2, spec.yLabel, {
       anchor: 'middle',
       size: 12,
       rotate: -90,
@@ -95,7 +118,7 @@ export function latencyChart(run) {
   const offset = (i) => (i - (kinds.length - 1) / 2) * 7;
   kinds.forEach((kind, i) => {
     const s = SERIES[kind];
-    const pts = ns.map((n) => ({ n, sp: spreadOf(rows, kind, n, (x) => x.latency?.p95) })).filter((p) => p.sp);
+    const pts = ns.map((n) => ({ n, sp: spreadOf(rows, kind, n, get) })).filter((p) => p.sp);
     const path = pts.map((p) => `${(px(p.n) + offset(i)).toFixed(1)},${py(p.sp.median).toFixed(1)}`).join(' ');
     out.push(
       `<polyline points="${path}" fill="none" stroke="${s.color}" stroke-width="2.5"${s.dash ? ` stroke-dasharray="${s.dash}"` : ''}/>`,
@@ -114,7 +137,7 @@ export function latencyChart(run) {
   // Value labels at the largest N, to the right of the plot, pushed apart so they never overlap.
   const last = ns[ns.length - 1];
   const labels = kinds
-    .map((kind) => ({ kind, v: medianOf(rows, kind, last, (x) => x.latency?.p95) }))
+    .map((kind) => ({ kind, v: medianOf(rows, kind, last, get) }))
     .filter((l) => l.v != null)
     .sort((a, b) => b.v - a.v);
   let prevY = -Infinity;
@@ -130,8 +153,8 @@ export function latencyChart(run) {
   return frame({
     width: W,
     height: H,
-    title: 'Fanout latency against connections',
-    subtitle: `p95 from the publisher's send to the client's receipt, 4 topics × ${run.sources?.fanout?.params?.rate ?? run.params?.rate ?? 10} broadcasts/s, ~200 B payload`,
+    title: spec.title,
+    subtitle: spec.subtitle,
     legend,
     notes,
     body: out.join('\n'),
@@ -320,6 +343,7 @@ export function memoryChart(run) {
 export function renderCharts(run) {
   return [
     { file: 'p95-latency.svg', svg: latencyChart(run) },
+    { file: 'hot-topic-tail.svg', svg: run.hot?.length ? latencyChart(run, hotSpec(run)) : null },
     { file: 'throughput-at-saturation.svg', svg: throughputChart(run) },
     { file: 'rss-per-connection.svg', svg: memoryChart(run) },
   ].filter((c) => c.svg);

@@ -158,6 +158,58 @@ export function renderMarkdown(r) {
         .join(', ')}.`,
     );
   }
+  if (r.hot?.length) L.push(...hotSection(r, { f, pct, ratio }));
   L.push('');
   return L.join('\n');
+}
+
+/** Section 6: one hot topic (issue 20), one table of rows, then same-run ratios of medians per N and rate. */
+function hotSection(r, { f, pct, ratio }) {
+  const rows = r.hot;
+  const probeN = r.params.probeN;
+  const L = [
+    '',
+    `### 6. One hot topic (every client on \`${rows[0].topic}\`, ~200 B payload, a fresh server per row; tail = the ${probeN} probe clients in their own generator process, connected and subscribed after the N)`,
+    '',
+    '| N | rate /s | server | CPU µs / send | server CPU | loop delay p99 / max ms | tail p50 / p95 / p99 ms | tail p95 from schedule ms | all N p95 / from schedule ms | rate kept | drop rate | KB RSS / idle conn | connect ms (per 1k) | connect CPU µs / conn | LG / probe CPU | LG-bound | host load |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+  ];
+  for (const x of rows) {
+    const t = x.probe ?? {};
+    L.push(
+      `| ${x.n} | ${x.rate} | ${KIND_NAMES[x.kind]}${r.rounds > 1 ? ` (round ${x.round})` : ''} | ${f(x.cpuPerSendUs, 2)} | ${f(x.serverCpu, 2)} | ${f(x.loopDelayP99)} / ${f(x.loopDelayMax)} | ${f(t.latency?.p50)} / ${f(t.latency?.p95)} / ${f(t.latency?.p99)} | ${f(t.latencyScheduled?.p95)} | ${f(x.latency.p95)} / ${f(x.latencyScheduled?.p95)} | ${pct(x.keptRate, 1)} | ${pct(x.dropRate)} | ${f(x.rssPerConnKB, 2)} | ${x.connectMs} (${f(x.connectMsPer1k, 0)})${x.connectLoadgenCpu >= LG_BOUND ? ' **LG**' : ''} | ${f(x.connectCpuUsPerConn, 0)} | ${f(x.loadgenCpu, 2)} / ${f(t.loadgenCpu, 3)} | ${x.loadgenBound ? '**yes**' : 'no'} | ${f(x.hostLoad1m, 1)} |`,
+    );
+  }
+  const tickets = rows.filter((x) => x.ticketUs != null).map((x) => x.ticketUs);
+  L.push(
+    '',
+    `CPU µs / send = server CPU from the first broadcast until every message arrived, less the server's idle CPU (heartbeats, timers; measured for ${r.params.hotIdleMs / 1000} s just before) over that time, ÷ (broadcasts × subscribers). Connect CPU µs / conn = server CPU while the N connected ÷ N (handshake, for the gateway the ticket too${tickets.length ? `; verifying one ticket alone: ${f(Math.min(...tickets), 1)}–${f(Math.max(...tickets), 1)} µs` : ''}). "LG-bound": the generator of the N used ≥ ${LG_BOUND * 100} % of its core over the window; **LG** after a connect time: over the connects (the time then says as much about the generator).`,
+  );
+  const keys = [...new Set(rows.map((x) => `${x.n}|${x.rate}`))].map((k) => k.split('|').map(Number));
+  const med = (n, rate, kind, get) =>
+    medianOf(
+      rows.filter((x) => x.rate === rate),
+      kind,
+      n,
+      get,
+    );
+  const tailQ = (x) => x.probe?.latencyScheduled?.p95;
+  const tail = (x) => x.probe?.latency?.p95;
+  L.push(
+    '',
+    `${r.rounds > 1 ? `Medians over the ${r.rounds} rounds. ` : ''}Ours / floor (and ours / Socket.IO) in the same run:`,
+    '',
+    '| N | rate /s | CPU / send | server CPU | tail p95 from schedule | tail p95 from send | loop p99 ms ours / floor | RSS / idle conn (ours − floor KB) | connect time |',
+    '|---|---|---|---|---|---|---|---|---|',
+  );
+  for (const [n, rate] of keys) {
+    const both = (get) =>
+      `${ratio(med(n, rate, 'gateway', get), med(n, rate, 'raw', get))} (${ratio(med(n, rate, 'gateway', get), med(n, rate, 'sio', get))})`;
+    const rss = (k) => med(n, rate, k, (x) => x.rssPerConnKB);
+    const diff = rss('gateway') != null && rss('raw') != null ? f(rss('gateway') - rss('raw'), 2) : '—';
+    L.push(
+      `| ${n} | ${rate} | ${both((x) => x.cpuPerSendUs)} | ${both((x) => x.serverCpu)} | ${both(tailQ)} | ${both(tail)} | ${f(med(n, rate, 'gateway', (x) => x.loopDelayP99))} / ${f(med(n, rate, 'raw', (x) => x.loopDelayP99))} | ${both((x) => x.rssPerConnKB)} (${diff}) | ${both((x) => x.connectMs)} |`,
+    );
+  }
+  return L;
 }

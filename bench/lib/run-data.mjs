@@ -14,7 +14,7 @@ export const KIND_NAMES = {
 export const LG_BOUND = 0.9;
 
 /** The scenarios a run may hold; a run made with `--only=…` leaves the others empty. */
-export const SECTIONS = ['fanout', 'max', 'mem', 'slow', 'storm'];
+export const SECTIONS = ['fanout', 'max', 'mem', 'slow', 'storm', 'hot'];
 
 /** File name the harness gives a run: `2026-11-27T19-41-58-286Z-final.json`. */
 export const runFileName = (run) => `${run.startedAt.replace(/[:.]/g, '-')}-${run.label}.json`;

@@ -2,7 +2,7 @@
 // (a prototype under /tmp) to compare a change against the tree's gateway in the same harness.
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { SECRET } from '../lib/common.mjs';
+import { SCOPES, SECRET } from '../lib/common.mjs';
 import { runServer } from './harness.mjs';
 
 const dir = process.env.BENCH_GATEWAY_DIR ?? new URL('../../server', import.meta.url).pathname;
@@ -23,6 +23,7 @@ runServer({
     dir: () => dir,
     health: () => gw.hub.counters(),
     stats: () => gw.hub.stats(),
+    ticketCost,
     /** Graceful shutdown (1012 to every client), then a new gateway on the same port: a deploy. */
     async restart({ downMs = 0 }) {
       const t0 = Date.now();
@@ -34,3 +35,25 @@ runServer({
     },
   },
 });
+
+/**
+ * What verifying one connection ticket costs on this core: `count` tickets issued first (not timed), then each
+ * parsed from its query, its HMAC checked and its nonce claimed, as `/rt` does before the upgrade. µs per ticket.
+ */
+async function ticketCost({ count = 2000 }) {
+  const { issueTicket, verifyTicket } = await import(pathToFileURL(resolve(dir, 'admission/tickets.ts')).href);
+  const { MemoryNonceStore } = await import(pathToFileURL(resolve(dir, 'admission/nonce-store.ts')).href);
+  const { ticketQuery } = await import('../../src/protocol/ticket.ts');
+  const n = Math.max(1, Math.min(20_000, count));
+  const queries = Array.from({ length: n }, () => new URLSearchParams(ticketQuery(issueTicket(SECRET, SCOPES))));
+  const nonces = new MemoryNonceStore();
+  const check = { secret: SECRET, nonces, now: Date.now };
+  const warm = Math.ceil(n / 10); // the first tenth untimed: compiled code, not the first calls, is what a busy gateway runs
+  let ok = 0;
+  for (const q of queries.slice(0, warm)) if ((await verifyTicket(q, check)).ok) ok += 1;
+  const t0 = performance.now();
+  for (const q of queries.slice(warm)) if ((await verifyTicket(q, check)).ok) ok += 1;
+  const ms = performance.now() - t0;
+  await nonces.close();
+  return { count: n, ok, usPerTicket: (ms * 1000) / Math.max(1, n - warm) };
+}

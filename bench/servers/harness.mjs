@@ -12,13 +12,13 @@ export function runServer({ name, getPort, broadcast, extra = {} }) {
   const padCache = new Map();
 
   /**
-   * Publishes one message on each of the four topics `rate` times per second for `durationMs` (so every client,
-   * subscribed to one topic, receives `rate` msgs/s). The payload carries the publisher's clock `t` when it
+   * Publishes one message on each of `topics` (default the four) `rate` times per second for `durationMs` (so every
+   * client, subscribed to one of them, receives `rate` msgs/s). The payload carries the publisher's clock `t` when it
    * published and `q` when it was due: a server that blocks its own publisher delays its messages before `t`, and
    * latency from `q` counts that wait too (no coordinated omission).
    * Bounded: stops at `durationMs * 1.5 + 5 s` whatever happened.
    */
-  async function publish({ rate, durationMs, tStart, payloadBytes = 200 }) {
+  async function publish({ rate, durationMs, tStart, payloadBytes = 200, topics = TOPICS }) {
     if (!padCache.has(payloadBytes)) padCache.set(payloadBytes, 'x'.repeat(Math.max(0, payloadBytes - 62)));
     const pad = padCache.get(payloadBytes);
     const total = Math.max(1, Math.round((rate * durationMs) / 1000));
@@ -40,7 +40,7 @@ export function runServer({ name, getPort, broadcast, extra = {} }) {
           const t = now();
           const q = due0 + (ticks * 1000) / rate;
           const s = performance.now();
-          for (const topic of TOPICS) broadcast(topic, { t, q, i: ticks, pad });
+          for (const topic of topics) broadcast(topic, { t, q, i: ticks, pad });
           const d = performance.now() - s;
           publishMs += d;
           if (d > maxPublishMs) maxPublishMs = d;
@@ -63,7 +63,7 @@ export function runServer({ name, getPort, broadcast, extra = {} }) {
       achievedRate: ticks > 1 ? ((ticks - 1) * 1000) / elapsedMs : rate,
       elapsedMs,
       serverCpu: (cpu.user + cpu.system) / 1000 / elapsedMs,
-      // Time inside the 4 broadcast() calls of one tick: how long the loop is blocked by one fanout round.
+      // Time inside the broadcast() calls of one tick (one per topic): how long the loop is blocked by one fanout round.
       publishMsMean: publishMs / Math.max(1, ticks),
       publishMsMax: maxPublishMs,
       loopDelayP99: loop.percentile(99) / 1e6,
@@ -85,6 +85,11 @@ export function runServer({ name, getPort, broadcast, extra = {} }) {
     publish,
     mem,
     rss: () => process.memoryUsage().rss,
+    /** CPU time this process has used so far (user + system, µs): the orchestrator takes differences. */
+    cpu: () => {
+      const c = process.cpuUsage();
+      return c.user + c.system;
+    },
     ...extra,
   });
 }
