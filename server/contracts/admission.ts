@@ -47,6 +47,9 @@ export interface AdmissionReport {
   found(finding: PiiFinding): void;
 }
 
+/** Reports of admitted payloads, held until they are published (run each once, in order). */
+export type Held = (() => void)[];
+
 /** Settings every topic's admission shares. */
 export interface AdmissionOptions {
   /** The PII policy of topics whose spec sets none (default `warn`). */
@@ -77,7 +80,9 @@ export class PayloadRefused extends TypeError {
     super(
       reason === 'schema'
         ? `${topic}: the payload does not match the topic's schema (${describe(issues)})`
-        : `${topic}: the payload carries personal data (${kinds.join(', ')}), which the topic refuses`,
+        : kinds.length > 0
+          ? `${topic}: the payload carries personal data (${kinds.join(', ')}), which the topic refuses`
+          : `${topic}: the payload is nested too deep to be scanned for personal data, which the topic refuses`,
     );
   }
 }
@@ -126,7 +131,7 @@ export class Admission {
         `fanout: the schema of ${this.topic} validates asynchronously: use publish(), which waits for it`,
       );
     }
-    return this.afterSchema(issues, payload, source, key);
+    return this.afterSchema(issues, payload, source, key, undefined);
   }
 
   /**
@@ -134,14 +139,26 @@ export class Admission {
    * payloads checked one after the other come out in the same order.
    * @returns the payload to publish; rejects with {@link PayloadRefused}
    */
-  check(payload: unknown, source: PayloadSource, key?: string): Promise<unknown> {
+  check(payload: unknown, source: PayloadSource, key?: string, held?: Held): Promise<unknown> {
     try {
-      const issues = this.validate(payload);
-      if (issues instanceof Promise) return issues.then((found) => this.afterSchema(found, payload, source, key));
-      return Promise.resolve(this.afterSchema(issues, payload, source, key));
+      const verdict = this.admit(payload, source, key, held);
+      return verdict instanceof Promise ? verdict : Promise.resolve(verdict.payload);
     } catch (error) {
       return Promise.reject(error as Error);
     }
+  }
+
+  /**
+   * Admits `payload` in this turn when the schema validates synchronously (`{ payload }`, the payload to publish),
+   * or later when it does not (a promise of it): a caller that publishes at once keeps the order of its calls.
+   * @param held where the reports of an admitted payload wait (findings `warned` or `redacted`, the `warn` line)
+   *   until the caller publishes it, for a batch that may yet be refused; a refusal is reported at once
+   * @throws PayloadRefused (synchronously, or as the promise's rejection)
+   */
+  admit(payload: unknown, source: PayloadSource, key?: string, held?: Held): { payload: unknown } | Promise<unknown> {
+    const issues = this.validate(payload);
+    if (issues instanceof Promise) return issues.then((found) => this.afterSchema(found, payload, source, key, held));
+    return { payload: this.afterSchema(issues, payload, source, key, held) };
   }
 
   /**
@@ -161,24 +178,29 @@ export class Admission {
     payload: unknown,
     source: PayloadSource,
     key: string | undefined,
+    held: Held | undefined,
   ): unknown {
     if (issues.length > 0) this.refuse(source, key, new PayloadRefused(this.topic, 'schema', issues));
-    return this.guard(payload, source, key);
+    return this.guard(payload, source, key, held);
   }
 
-  private guard(payload: unknown, source: PayloadSource, key: string | undefined): unknown {
+  private guard(payload: unknown, source: PayloadSource, key: string | undefined, held: Held | undefined): unknown {
     if (this.pii === 'off') return payload;
     const scan = scanPayload(payload, this.pii === 'redact');
     if (scan.counts === undefined && !scan.truncated) return payload;
     const action = this.pii === 'warn' ? 'warned' : this.pii === 'redact' && !scan.truncated ? 'redacted' : 'refused';
     const kinds = scan.counts ? [...scan.counts.keys()] : [];
-    for (const [kind, count] of scan.counts ?? [])
-      this.options.report?.found({ topic: this.topic, source, kind, count, action });
-    if (action === 'warned') {
-      this.warnOnce(kinds);
-      return payload;
+    const report = () => {
+      for (const [kind, count] of scan.counts ?? [])
+        this.options.report?.found({ topic: this.topic, source, kind, count, action });
+      if (action === 'warned') this.warnOnce(kinds);
+    };
+    if (action !== 'refused') {
+      if (held) held.push(report);
+      else report();
+      return action === 'warned' ? payload : scan.value;
     }
-    if (action === 'redacted') return scan.value;
+    report();
     const issues: ContractIssue[] = locatePii(payload).map(({ path, kinds: found }) => ({
       path,
       message: `personal data: ${found.join(', ')}`,

@@ -356,7 +356,15 @@ export class Hub extends EventEmitter<HubEvents> implements EngineSink {
       throw new TypeError('publish: id must be 1 to 128 printable ASCII characters without space');
     const topic = this.publishable(topicName, payload);
     if (topic.admission.inert) return Promise.resolve(this.engine.publish(topic, payload, id));
-    return topic.admission.check(payload, 'fanout').then((admitted) => this.engine.publish(topic, admitted, id));
+    let verdict: { payload: unknown } | Promise<unknown>;
+    try {
+      verdict = topic.admission.admit(payload, 'fanout');
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
+    if (verdict instanceof Promise) return verdict.then((admitted) => this.engine.publish(topic, admitted, id));
+    // Published in this turn when the schema is synchronous: `publish(a); fanout(b)` keeps its order.
+    return Promise.resolve(this.engine.publish(topic, verdict.payload, id));
   }
 
   /**

@@ -12,10 +12,10 @@ import type { PublishRefusal, PublishSource } from '../delivery/hub.js';
 import { TokenBucket } from '../limits/token-bucket.js';
 import type { PublishResult } from '../engines/engine.js';
 import { bearerOf, signedHeaders, verifySignature, type CredentialFailure, type Credentials } from './credentials.js';
-import { MAX_BODY_BYTES } from './limits.js';
+import { MAX_BODY_BYTES, MAX_MESSAGE_BYTES } from './limits.js';
 import { BodyError, parsePublishBody, type PublishBody } from './messages.js';
 import { DEFAULT_PUBLISH_RATE, topicAllowed, type PublisherKey, type PublisherKeys } from './publisher-keys.js';
-import { PayloadRefused } from '../contracts/admission.js';
+import { PayloadRefused, type Held } from '../contracts/admission.js';
 import type { Session } from '../delivery/session.js';
 import type { Topic } from '../delivery/topic.js';
 
@@ -195,13 +195,17 @@ export class PublishEndpoint {
     at: (i: number) => { index?: number },
   ): Promise<Admitted[]> {
     const admitted: Admitted[] = [];
+    const held: Held = []; // findings of messages admitted so far count only once the whole batch is
     for (const [i, { topic: name, data }] of messages.entries()) {
       const topic = this.context.hub.topic(name) as Topic<Session>; // checked above
       try {
-        admitted.push({
-          topic,
-          payload: topic.admission.inert ? data : await topic.admission.check(data, SOURCE, key.id),
-        });
+        const payload = topic.admission.inert ? data : await topic.admission.check(data, SOURCE, key.id, held);
+        // A redaction may be longer than what it replaces (an IP address): the limit holds for what goes out.
+        if (payload !== data && Buffer.byteLength(JSON.stringify(payload)) > MAX_MESSAGE_BYTES) {
+          const detail = `"data" is over ${MAX_MESSAGE_BYTES} bytes once redacted`;
+          throw new Refused(413, { error: 'too_large', detail, ...at(i) }, {}, name);
+        }
+        admitted.push({ topic, payload });
       } catch (error) {
         if (!(error instanceof PayloadRefused)) throw error;
         const issues = error.issues.map(({ path, message }) => ({ path, message }));
@@ -217,6 +221,7 @@ export class PublishEndpoint {
         throw new Refused(422, { ...body, ...at(i) }, {}, name);
       }
     }
+    for (const report of held) report();
     return admitted;
   }
 

@@ -170,14 +170,20 @@ export function receive(
  * quote them).
  */
 function check(e: TopicEntry, data: unknown, tell: Tell): { value: unknown } | undefined {
-  const result = e.schema!['~standard'].validate(data);
-  const async = 'then' in result;
-  if (!async && !result.issues) return result;
+  let at: string;
+  try {
+    const result = e.schema!['~standard'].validate(data);
+    if ('then' in result) {
+      result.catch(() => {}); // never an unhandled rejection
+      at = 'async: topic() takes sync schemas';
+    } else if (!result.issues) return result;
+    else
+      at = result.issues.map((i) => i.path?.map((p) => String(typeof p === 'object' ? p.key : p)).join('.')).join(', ');
+  } catch {
+    at = 'it threw'; // not its message: it may quote the data
+  }
   if (!e.told) {
     e.told = true;
-    const at = async
-      ? 'async: topic() takes sync schemas'
-      : result.issues.map((i) => i.path?.map((p) => String(typeof p === 'object' ? p.key : p)).join('.')).join(', ');
     const reason = `topic ${e.name}: its schema refused a message (${at})`;
     tell({ topic: e.name, reason }, reason);
   }

@@ -357,6 +357,44 @@ describe('createClient (WebSocket, mock gateway, fake clock)', () => {
       ]);
     });
 
+    it('refuses a message its validator throws on or rejects, without the error, and leaves no unhandled rejection', async () => {
+      const unhandled: unknown[] = [];
+      const onUnhandled = (e: PromiseRejectionEvent) => unhandled.push(e.reason);
+      window.addEventListener('unhandledrejection', onUnhandled);
+      try {
+        const throwing: StandardSchemaV1 = {
+          '~standard': {
+            version: 1,
+            vendor: 'test',
+            validate: (value) => {
+              if (value === 2) throw new Error('secret 2 is bad');
+              return { value };
+            },
+          },
+        };
+        const rejecting: StandardSchemaV1 = {
+          '~standard': { version: 1, vendor: 'test', validate: () => Promise.reject(new Error('secret no')) },
+        };
+        const c = make();
+        const t = c.topic('kpis.s2', { schema: throwing });
+        const r = c.topic('economy.patch', { schema: rejecting });
+        [t, r].forEach((s) => s.subscribe(() => {}));
+        await clock.tick(20);
+        gw.publish('kpis.s2', 1);
+        gw.publish('kpis.s2', 2);
+        gw.publish('economy.patch', 1);
+        expect([t.get().data, t.get().stats.invalid, r.get().stats.invalid]).to.deep.equal([1, 1, 1]);
+        expect(problems.map((p) => (p as { reason: string }).reason)).to.deep.equal([
+          'topic kpis.s2: its schema refused a message (it threw)',
+          'topic economy.patch: its schema refused a message (async: topic() takes sync schemas)',
+        ]);
+        await clock.tick(0); // settles over real macrotasks: an unhandled rejection is reported by then
+        expect(unhandled).to.deep.equal([]);
+      } finally {
+        window.removeEventListener('unhandledrejection', onUnhandled);
+      }
+    });
+
     it('takes zod and valibot schemas as they are', async () => {
       const c = make();
       const zod = c.topic('kpis.s2', { schema: z.object({ crash_free: z.number() }) });

@@ -70,6 +70,10 @@ describe('delivery metrics', () => {
     // The first minute is behind: the window starts at 30 s, and the 10 drops of then are out of it at 90 s.
     assert.equal(await scrape(90_000, 3000, 10), 0);
     assert.equal(await scrape(150_000, 4000, 30), 0.02, 'a single scrape a minute later still covers the minute');
+    // Scraped every 100 ms for three minutes: drops early on leave the window, the base keeps moving.
+    let at = 150_000;
+    for (let i = 1; i <= 1800; i++) await scrape((at += 100), 4000 + i, i <= 10 ? 30 + i : 40);
+    assert.equal(await scrape((at += 100), 5801, 40), 0, 'the drops of three minutes ago are out of the window');
     healthy = false;
     assert.equal(value(await registry.metrics(), 'rt_engine_up'), 0, 'Redis away: down');
   });

@@ -29,8 +29,18 @@ const OUTBOUND: readonly [string, RegExp][] = [
   ['node:dgram, dns, http2, child_process', /from\s*'node:(dgram|dns|dns\/promises|http2|child_process)'/],
 ];
 
-/** Packages a running gateway may import: the WebSocket server, metrics, and the Redis client (the engine only). */
-const PACKAGES = new Set(['ws', 'prom-client', 'redis']);
+/**
+ * Packages a running gateway may import: the WebSocket server, metrics, the Redis client (the engine only), and
+ * ajv with ajv-formats, the optional peers that compile a topic's JSON Schema (they fetch nothing: remote `$ref`s
+ * would need a `loadSchema` option, which the gateway never sets).
+ */
+const PACKAGES = new Set(['ws', 'prom-client', 'redis', 'ajv', 'ajv-formats']);
+
+/**
+ * The modules that load packages at run time (`createRequire`), and the ones each may load: a require of a name
+ * computed at run time could load anything, so every other module is refused one.
+ */
+const RUNTIME_LOADERS = new Map([['server/contracts/payload-contract.ts', ['ajv', 'ajv-formats']]]);
 
 /** The source without comments (TSDoc examples show `fetch(…)` to a backend's author). */
 function code(source: string): string {
@@ -41,12 +51,21 @@ function code(source: string): string {
     .join('\n');
 }
 
-/** What a module imports: static imports and re-exports, side-effect imports, dynamic `import('…')`. */
+/**
+ * What a module imports: static imports and re-exports, side-effect imports, dynamic `import('…')`, and a
+ * `require('…')` (or a function named like one) with a literal name.
+ */
 function specifiers(source: string): string[] {
   const statics = source.matchAll(/^\s*(?:import|export)\b[^;=`]*?\bfrom\s*'([^']+)'/gm);
   const bare = source.matchAll(/^\s*import\s*'([^']+)'/gm);
   const dynamic = source.matchAll(/\bimport\(\s*'([^']+)'\s*\)/g);
-  return [...statics, ...bare, ...dynamic].map((m) => m[1] as string);
+  const required = source.matchAll(/\b\w*[rR]equire\w*\(\s*'([^']+)'\s*\)/g);
+  return [...statics, ...bare, ...dynamic, ...required].map((m) => m[1] as string);
+}
+
+/** The package a specifier names (`@scope/name` or `name`), without its subpath. */
+function packageOf(specifier: string): string {
+  return specifier.startsWith('@') ? specifier.split('/').slice(0, 2).join('/') : (specifier.split('/')[0] as string);
 }
 
 /** Every module the entries load, with its source: relative imports followed, `.js` read as the `.ts` beside it. */
@@ -83,12 +102,26 @@ describe('outbound requests (SSRF)', () => {
       for (const specifier of specifiers(source)) {
         // Relative modules are in the graph; the dangerous Node modules are in OUTBOUND.
         if (specifier.startsWith('.') || specifier.startsWith('node:')) continue;
-        const pkg = specifier.startsWith('@') ? specifier.split('/').slice(0, 2).join('/') : specifier.split('/')[0];
-        const allowed = pkg === 'redis' ? file.startsWith(REDIS_ENGINE) : PACKAGES.has(pkg as string);
+        const pkg = packageOf(specifier);
+        const allowed = pkg === 'redis' ? file.startsWith(REDIS_ENGINE) : PACKAGES.has(pkg);
         if (!allowed) found.push(`${file}: ${specifier}`);
       }
     }
     assert.deepEqual(found, []);
+  });
+
+  it('loads packages at run time only where listed, and only the packages listed (ajv for JSON Schema)', async () => {
+    const found: string[] = [];
+    for (const [file, source] of await importGraph()) {
+      if (!/\bcreateRequire\b|\brequire\s*\(/.test(source)) continue;
+      const allowed = RUNTIME_LOADERS.get(file);
+      if (!allowed) found.push(`${file}: loads modules at run time`);
+      // A name computed at run time is picked from package paths spelt out (`'ajv/dist/2020'`): each is listed.
+      for (const [, literal] of source.matchAll(/'(@?[a-z][\w.-]*(?:\/[\w.-]+)*\/dist\/[\w./-]+)'/g))
+        if (!allowed?.includes(packageOf(literal as string))) found.push(`${file}: ${literal}`);
+    }
+    assert.deepEqual(found, []);
+    for (const [, names] of RUNTIME_LOADERS) for (const name of names) assert.ok(PACKAGES.has(name), name);
   });
 
   it('the clients for backends and operators are outside the gateway: createPublisher, rt-publish, rt-admin', async () => {
