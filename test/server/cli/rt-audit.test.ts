@@ -70,9 +70,10 @@ describe('rt-audit', () => {
       assert.match(stdout, /^rt-audit: checks the gateway's audit log/);
       assert.match(
         stdout,
-        /\n {2}rt-audit verify <file\|dir> \[--head <hash>\]\n {2}rt-audit prune <dir> \[--days <n>\]\n/,
+        /\n {2}rt-audit verify <file\|dir> \[--head <hash>\] \[--textfile <path>\]\n {2}rt-audit prune <dir> \[--days <n>\]\n/,
       );
       assert.match(stdout, /--head <hash> .*\(default: none\)\n/);
+      assert.match(stdout, /--textfile <path> .*node_exporter.*\(default: none\)\n/);
       assert.match(stdout, /--days <n> .*\(default: 90\)\n/);
       assert.match(stdout, /-h, --help/);
       assert.match(stdout, /\nExamples:\n {2}rt-audit verify /);
@@ -91,6 +92,8 @@ describe('rt-audit', () => {
       [['verify', dir, '--head', 'xyz'], /--head must be a SHA-256 hex digest/],
       [['verify', dir, '--head'], /--head needs a value/],
       [['verify', dir, '--bogus'], /unknown flag --bogus/],
+      [['verify', dir, '--textfile', join(dir, 'rt_audit.txt')], /--textfile must name a \.prom file/],
+      [['prune', dir, '--textfile', join(dir, 'rt_audit.prom')], /--textfile goes with verify/],
     ];
     const runs = await Promise.all(usages.map(([args]) => rtAudit(...args)));
     runs.forEach(({ code, stdout, stderr }, i) => {
@@ -122,6 +125,75 @@ describe('rt-audit', () => {
     } finally {
       rmSync(unreadable, { recursive: true, force: true });
     }
+  });
+
+  describe('verify --textfile', () => {
+    let out: string;
+    before(() => {
+      out = mkdtempSync(join(tmpdir(), 'rt-audit-cli-textfile-'));
+    });
+    after(() => rmSync(out, { recursive: true, force: true }));
+
+    /** The samples of a Prometheus text file, by metric name (HELP and TYPE lines checked on the way). */
+    function samples(path: string): Map<string, number> {
+      const text = readFileSync(path, 'utf8');
+      assert.ok(text.endsWith('\n'), 'ends with a newline, as the text format requires');
+      const found = new Map<string, number>();
+      for (const line of text.trimEnd().split('\n')) {
+        if (line.startsWith('#')) {
+          assert.match(line, /^# (HELP|TYPE) rt_audit_verify_\w+ \S/);
+          continue;
+        }
+        const [name, value, ...rest] = line.split(' ');
+        assert.deepEqual(rest, [], line);
+        found.set(name as string, Number(value));
+      }
+      assert.match(text, /^# TYPE rt_audit_verify_ok gauge$/m);
+      assert.match(text, /^# TYPE rt_audit_verify_timestamp_seconds gauge$/m);
+      return found;
+    }
+
+    it('writes rt_audit_verify_ok 1 and when it ran for an intact log, replacing the file whole', async () => {
+      const path = join(out, 'rt_audit.prom');
+      writeFileSync(path, 'rt_audit_verify_ok 0\n'); // a previous run's outcome
+      const start = Math.floor(Date.now() / 1000);
+      const { code, stdout } = await rtAudit('verify', dir, '--textfile', path);
+      const end = Math.ceil(Date.now() / 1000);
+      assert.equal(code, 0);
+      assert.match(stdout, /^ok: /);
+      const written = samples(path);
+      assert.deepEqual([...written.keys()], ['rt_audit_verify_ok', 'rt_audit_verify_timestamp_seconds']);
+      assert.equal(written.get('rt_audit_verify_ok'), 1);
+      const at = written.get('rt_audit_verify_timestamp_seconds') as number;
+      assert.ok(Number.isInteger(at) && at >= start && at <= end, `timestamp ${at} in [${start}, ${end}]`);
+      assert.deepEqual(readdirSync(out), ['rt_audit.prom'], 'no temporary file left beside it');
+    });
+
+    it('writes rt_audit_verify_ok 0 for a tampered log and for one that cannot be read, and exits 1', async () => {
+      const tampered = mkdtempSync(join(tmpdir(), 'rt-audit-cli-textfile-tampered-'));
+      try {
+        for (const name of readdirSync(dir)) {
+          writeFileSync(join(tampered, name), readFileSync(join(dir, name), 'utf8').replace('bad_sig', 'expired'));
+        }
+        for (const target of [tampered, join(dir, 'missing')]) {
+          const path = join(out, 'rt_audit.prom');
+          const { code, stdout } = await rtAudit('verify', target, '--textfile', path);
+          assert.equal(code, 1, target);
+          assert.equal(stdout, '');
+          assert.equal(samples(path).get('rt_audit_verify_ok'), 0, target);
+        }
+      } finally {
+        rmSync(tampered, { recursive: true, force: true });
+      }
+    });
+
+    it('exits 1 with one line when the file cannot be written', async () => {
+      const path = join(out, 'no-such-dir', 'rt_audit.prom');
+      const { code, stderr } = await rtAudit('verify', dir, '--textfile', path);
+      assert.equal(code, 1);
+      assert.ok(isOneLine(stderr), `one line, no stack trace: ${stderr}`);
+      assert.match(stderr, /^rt-audit: cannot write .*rt_audit\.prom: ENOENT\n$/);
+    });
   });
 
   it('prune --days 90 deletes the files past retention and the log still verifies', async () => {

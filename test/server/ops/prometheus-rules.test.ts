@@ -1,8 +1,9 @@
 /**
  * The operations kit the gateway package ships (issue 19): Prometheus rules (`server/ops/prometheus/`), checked and
  * unit-tested by `promtool` (Debian's `prometheus` package; `.ci/run` installs it), and a Grafana dashboard
- * (`server/ops/grafana/`). Every metric either names is one a real gateway's `/metrics` exposes, and every alert
- * links to a section of `server/RUNBOOK.md`.
+ * (`server/ops/grafana/`). Every metric either names is one a real gateway's `/metrics` exposes (or, for the audit
+ * chain's verification, one `rt-audit verify --textfile` writes), and every alert links to a section of
+ * `server/RUNBOOK.md`.
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -12,6 +13,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { runCli } from '../cli/spawn-cli.js';
 import { get, startGateway } from '../helpers.js';
 
 const run = promisify(execFile);
@@ -66,6 +68,17 @@ async function alerts(): Promise<AlertBlock[]> {
 /** The `rt_*` metric names a PromQL text uses (recording rules, `rt:…`, are not metrics of the gateway). */
 function metricNames(promql: string): string[] {
   return [...promql.matchAll(/\brt_[a-z][a-z0-9_]*/g)].map((m) => m[0]);
+}
+
+/** The metric names a Prometheus exposition declares (`# TYPE`), with a histogram's and a summary's series. */
+function declaredMetrics(exposition: string): Set<string> {
+  const names = new Set<string>();
+  for (const [, name, type] of exposition.matchAll(/^# TYPE (\S+) (\S+)$/gm)) {
+    names.add(name as string);
+    if (type === 'histogram') for (const suffix of ['_bucket', '_sum', '_count']) names.add(`${name}${suffix}`);
+    if (type === 'summary') for (const suffix of ['_sum', '_count']) names.add(`${name}${suffix}`);
+  }
+  return names;
 }
 
 /** A Markdown heading's anchor as GitHub makes it. */
@@ -178,7 +191,7 @@ describe('the Grafana dashboard', () => {
 });
 
 describe('the metrics the rules and the dashboard use', () => {
-  it("are all in a real gateway's /metrics", async (t) => {
+  it("are all in a real gateway's /metrics, or in what rt-audit verify --textfile writes", async (t) => {
     const dir = await mkdtemp(join(tmpdir(), 'rt-ops-audit-'));
     t.after(() => rm(dir, { recursive: true, force: true }));
     // With the audit log on, as its metric exists only then.
@@ -191,12 +204,11 @@ describe('the metrics the rules and the dashboard use', () => {
     } finally {
       await gw.close();
     }
-    const exposed = new Set<string>();
-    for (const [, name, type] of exposition.matchAll(/^# TYPE (\S+) (\S+)$/gm)) {
-      exposed.add(name as string);
-      if (type === 'histogram') for (const suffix of ['_bucket', '_sum', '_count']) exposed.add(`${name}${suffix}`);
-      if (type === 'summary') for (const suffix of ['_sum', '_count']) exposed.add(`${name}${suffix}`);
-    }
+    // The audit chain's verification runs beside the gateway, read by node_exporter's textfile collector.
+    const textfile = join(dir, 'rt_audit.prom');
+    const verified = await runCli('rt-audit.ts', ['verify', dir, '--textfile', textfile]);
+    assert.equal(verified.code, 0, verified.stderr);
+    const exposed = new Set([...declaredMetrics(exposition), ...declaredMetrics(await readFile(textfile, 'utf8'))]);
     const used = new Set([...metricNames(await rulesText()), ...(await dashboardQueries()).flatMap(metricNames)]);
     assert.ok(used.size >= 20, `${used.size} metric names found`);
     const missing = [...used].filter((name) => !exposed.has(name));
