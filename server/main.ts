@@ -90,7 +90,8 @@ const logger = createLogger(logLevel);
 function numberFromEnv(name: string, fallback: number, raw = env[name]): number {
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
-  if (!Number.isInteger(value) || value < 0) {
+  // Safe once a caller turns seconds into ms (RT_HISTORY_TTL): a value past that is a typo, not a wish.
+  if (!Number.isInteger(value) || value < 0 || value * 1000 > Number.MAX_SAFE_INTEGER) {
     logger.error('Gateway', `${name} must be a non-negative integer`);
     process.exit(1);
   }

@@ -5,13 +5,14 @@
  * - `publish` runs one Lua script that assigns the seq, appends to the capped history and publishes the entry on
  *   the topic's channel, atomically; every gateway (the publisher included) delivers what arrives there. On a
  *   Cluster the channel is sharded and shares the topic's slot, so a message travels only to its shard.
- * - Each gateway remembers, per topic, the last seq it delivered and that entry itself. A jump in seq (messages
+ * - Each gateway remembers, per topic, the last seq it delivered and a SHA-1 digest of that entry, never the entry
+ *   itself (retention: a payload must not outlive its topic's keys in a gateway's memory). A jump in seq (messages
  *   missed while Pub/Sub was cut) is filled from history before going on.
  * - **Outages close no connection.** While Redis is away, clients stay connected. When it is back, the gateway
  *   checks each topic against its evidence (RECOVER_SCRIPT): if the history still holds the entry it delivered
- *   last, unchanged, the topic continues with what was missed; if the history was lost or went back (an older
- *   snapshot, a failover that lost writes), the topic gets a new epoch and its subscribers an in-band `reset`
- *   with the latest message, so no client takes a new message for one it holds. Publishing waits for that check.
+ *   last, unchanged (same digest), the topic continues with what was missed; if the history was lost or went back
+ *   (an older snapshot, a failover that lost writes), the topic gets a new epoch and its subscribers an in-band
+ *   `reset` with the latest message, so no client takes a new message for one it holds. Publishing waits for that check.
  * - Raw `PUBLISH <topic> <json>` (the seed's pipeline pattern) is ingested by one gateway at a time, the holder
  *   of a lease, which turns each payload into a sequenced message. At most once: a payload published while no
  *   gateway holds the lease (for up to the lease time after the holder died) or while the holder is
@@ -19,7 +20,7 @@
  * - The ingest stream (`<prefix>ingest`, {@link StreamIngest}) is the at-least-once path for pipelines: entries are
  *   acknowledged only once sequenced, and an idempotency key per entry makes a second publish a no-op.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import {
   DEFAULT_IDEMPOTENCY_WINDOW_MS,
   type Engine,
@@ -67,6 +68,8 @@ export interface RedisEngineOptions extends RedisOptions {
    * Read the ingest stream, on by default (PROTOCOL.md §10.5): producers `XADD` entries (`topic`, `data`, optional
    * `id`) to `key` (default `<prefix>ingest`), each published once; refused ones go to `<key>:dead`. An entry
    * pending `claimIdleMs` (default 15 000) with a gateway that died is claimed by another. `false`: not read.
+   * `<key>:dead` keeps about 10 000 entries at most and, when `historyTtlMs` is set, drops entries older than it at
+   * each write and expires that long after its last write (an entry lives less than twice `historyTtlMs`).
    * @example { stream: { key: 'staging:ingest', claimIdleMs: 30_000 } }
    */
   stream?: { key?: string; claimIdleMs?: number } | false;
@@ -84,8 +87,11 @@ export type LinkFactory = (options: RedisEngineOptions, logger: Logger) => Promi
 interface TopicState {
   /** Last seq delivered locally; -1 until known. */
   lastSeq: number;
-  /** The entry delivered at `lastSeq` (evidence to check against Redis after an outage). */
-  lastEntry: string | undefined;
+  /**
+   * SHA-1 (hex) of the entry delivered at `lastSeq`, '' for none: evidence to check against Redis after an outage.
+   * A digest, not the entry, so no payload stays in memory after the topic's keys expired in Redis.
+   */
+  lastDigest: string;
   epoch: string | undefined;
   /** Incoming messages are handled one after another, so catch-up and live delivery never interleave. */
   chain: Promise<void>;
@@ -94,6 +100,12 @@ interface TopicState {
 type ScriptReply = [number, string, number?, string[]?];
 
 const CONTINUE = 0;
+
+/**
+ * A dropped raw `PUBLISH` is logged at most once per topic and reason in this time (ms): a misbehaving publisher
+ * must not write the log at its own pace. The next line tells how many were dropped unlogged since.
+ */
+export const RAW_DROP_LOG_EVERY_MS = 60_000;
 
 /** Sequence, history and delivery shared through Redis. */
 export class RedisEngine implements Engine {
@@ -123,6 +135,8 @@ export class RedisEngine implements Engine {
   private retry: ReturnType<typeof setTimeout> | undefined;
   private fence = 0;
   private readonly counts = { restarts: 0, continued: 0, reset: 0 };
+  /** Per topic and reason: when a dropped raw `PUBLISH` was last logged, and how many were dropped unlogged since. */
+  private readonly rawDrops = new Map<string, { at: number; unlogged: number }>();
 
   constructor(
     private readonly options: RedisEngineOptions,
@@ -172,6 +186,7 @@ export class RedisEngine implements Engine {
         logger: this.logger,
         onIngest: this.options.onIngest,
         holding: () => this.streamLease?.held === true,
+        retentionMs: this.options.historyTtlMs,
       });
       const ingest = this.stream;
       this.streamLease = new IngestLease(link, `${this.prefix}stream-lease`, this.id, this.options.leaseMs ?? 6000, {
@@ -225,7 +240,7 @@ export class RedisEngine implements Engine {
 
   watch(topic: Topic): void {
     if (this.topics.has(topic) || !this.link) return;
-    const state: TopicState = { lastSeq: -1, lastEntry: undefined, epoch: undefined, chain: Promise.resolve() };
+    const state: TopicState = { lastSeq: -1, lastDigest: '', epoch: undefined, chain: Promise.resolve() };
     this.topics.set(topic, state);
     // Subscribe first, then learn where the topic stands: nothing published in between can be missed.
     const subscribed = this.link.subscribeTopic(this.key(topic, 'ch'), (message) => {
@@ -331,7 +346,7 @@ export class RedisEngine implements Engine {
     ]);
     if (state.lastSeq >= 0) return;
     state.lastSeq = seq;
-    state.lastEntry = entries?.[0];
+    state.lastDigest = digest(entries?.[0]);
     state.epoch = epoch;
   }
 
@@ -432,7 +447,7 @@ export class RedisEngine implements Engine {
 
   private deliver(topic: Topic, state: TopicState, frame: PreparedFrame, entry: string): void {
     state.lastSeq = frame.seq;
-    state.lastEntry = entry;
+    state.lastDigest = digest(entry);
     this.sink?.deliver(topic, frame);
   }
 
@@ -443,7 +458,7 @@ export class RedisEngine implements Engine {
     const args = [
       state.epoch ?? '',
       String(state.lastSeq),
-      state.lastEntry ?? '',
+      state.lastDigest,
       createEpoch(),
       this.restartPending ? '1' : '0',
       this.ttl,
@@ -465,7 +480,7 @@ export class RedisEngine implements Engine {
     const frames = entries.map((entry) => this.frame(topic, entry));
     state.epoch = epoch;
     state.lastSeq = seq;
-    state.lastEntry = entries.at(-1);
+    state.lastDigest = digest(entries.at(-1));
     this.counts.reset += 1;
     this.sink?.reset(topic, epoch, frames);
   }
@@ -477,20 +492,21 @@ export class RedisEngine implements Engine {
 
   /**
    * One raw `PUBLISH`: parsed, admitted by the topic's schema and PII policy (v1.3; a refused payload is dropped
-   * with one warn line naming the topic and the reason, and counted), then published. Payloads admitted one after
-   * the other are published in that order (a synchronous schema settles the admission at once).
+   * and counted, with a warn line naming the topic and the reason at most once a minute per topic and reason), then
+   * published. Payloads admitted one after the other are published in that order (a synchronous schema settles the
+   * admission at once).
    */
   private ingest(topic: Topic, message: string): void {
     let value: unknown;
     try {
       value = JSON.parse(message);
     } catch {
-      this.logger.warn('Redis', `${topic.name}: raw PUBLISH is not JSON, ignored`);
+      this.rawDropped(topic, 'not_json', `${topic.name}: raw PUBLISH is not JSON, ignored`);
       return;
     }
     const lost = (error: unknown) => {
       if (error instanceof PayloadRefused)
-        this.logger.warn('Redis', `${topic.name}: raw PUBLISH refused, dropped`, { reason: error.reason });
+        this.rawDropped(topic, error.reason, `${topic.name}: raw PUBLISH refused, dropped`, { reason: error.reason });
       else
         this.logger.warn('Redis', `${topic.name}: raw PUBLISH lost`, {
           error: error instanceof Error ? error.message : 'unknown',
@@ -503,4 +519,28 @@ export class RedisEngine implements Engine {
       .then((admitted) => this.append(topic, JSON.stringify(admitted)))
       .catch(lost);
   }
+
+  /**
+   * Logs a dropped raw `PUBLISH`, at most once per topic and reason per {@link RAW_DROP_LOG_EVERY_MS} of the
+   * gateway's clock; the line after a quiet spell carries `suppressed`, the drops left unlogged since the last one.
+   * Counting in metrics is the admission's job, so it happens for every drop, logged or not.
+   */
+  private rawDropped(topic: Topic, reason: string, message: string, data: Record<string, unknown> = {}): void {
+    const key = `${topic.name}\n${reason}`;
+    const now = this.now();
+    const last = this.rawDrops.get(key);
+    // `now >= last.at`: a clock set back must not silence the line until it catches up.
+    if (last && now >= last.at && now - last.at < RAW_DROP_LOG_EVERY_MS) {
+      last.unlogged += 1;
+      return;
+    }
+    this.rawDrops.set(key, { at: now, unlogged: 0 });
+    const details = last?.unlogged ? { ...data, suppressed: last.unlogged } : data;
+    this.logger.warn('Redis', message, Object.keys(details).length > 0 ? details : undefined);
+  }
+}
+
+/** SHA-1 (hex) of an entry, as RECOVER_SCRIPT's `redis.sha1hex` computes it; '' for none. */
+function digest(entry: string | undefined): string {
+  return entry === undefined ? '' : createHash('sha1').update(entry).digest('hex');
 }

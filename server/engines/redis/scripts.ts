@@ -74,11 +74,12 @@ return 0
 
 /**
  * Checks a gateway's evidence about a topic against Redis after an outage, and says how its subscribers go on
- * (PROTOCOL.md §8). KEYS: meta, hist. ARGV: the epoch the gateway delivered, its last delivered seq, the entry it
- * delivered at that seq ('' for none), an epoch candidate, '1' when Redis restarted or failed over since, the
- * keys' expiry (ms, 0: none) for the epoch it renews.
+ * (PROTOCOL.md §8). KEYS: meta, hist. ARGV: the epoch the gateway delivered, its last delivered seq, the SHA-1 (hex)
+ * of the entry it delivered at that seq ('' for none; a digest, so gateways keep no payload), an epoch candidate,
+ * '1' when Redis restarted or failed over since, the keys' expiry (ms, 0: none) for the epoch it renews.
  * Returns `{seq, epoch, verdict, entries}`:
- * - verdict 0, *continue*: the history still holds the gateway's last entry, unchanged; `entries` follow it;
+ * - verdict 0, *continue*: the history still holds the gateway's last entry, unchanged (same SHA-1); `entries`
+ *   follow it;
  * - verdict 1, *reset*: the gateway cannot go on from what it delivered; `entries` are the latest message as the
  *   epoch began (or as of now) and every message after it. The epoch is new when the history was lost or went
  *   back (a snapshot older than what was delivered), so that no client can mistake a new message for one it
@@ -116,7 +117,8 @@ local last = tonumber(ARGV[2])
 if last > seq then return renew() end
 local oldest = seq - redis.call('LLEN', KEYS[2]) + 1
 if last > 0 and last >= oldest then
-  if redis.call('LINDEX', KEYS[2], last - seq - 1) ~= ARGV[3] then return renew() end
+  local held = redis.call('LINDEX', KEYS[2], last - seq - 1)
+  if not held or redis.sha1hex(held) ~= ARGV[3] then return renew() end
 elseif last > 0 and ARGV[5] == '1' then
   return renew()
 elseif last < oldest - 1 then
@@ -124,4 +126,22 @@ elseif last < oldest - 1 then
 end
 if last == seq then return {seq, epoch, 0, {}} end
 return {seq, epoch, 0, redis.call('LRANGE', KEYS[2], last - seq, -1)}
+`;
+
+/**
+ * Moves one refused ingest-stream entry to the dead stream, bounded by count and by age. KEYS: the dead stream.
+ * ARGV: its approximate MAXLEN, the retention (ms, '0': none), then the entry's fields and values. With a
+ * retention, entries older than it (by their ids, i.e. Redis's clock) are trimmed, and the key expires that long
+ * after its last write: a refused payload is gone less than twice the retention after it was written, however
+ * rarely entries are refused. Returns the new id.
+ */
+export const BURY_SCRIPT = `
+local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', unpack(ARGV, 3))
+local ttl = tonumber(ARGV[2])
+if ttl > 0 then
+  local ms = tonumber(string.match(id, '^%d+'))
+  if ms > ttl then redis.call('XTRIM', KEYS[1], 'MINID', string.format('%d', ms - ttl)) end
+  redis.call('PEXPIRE', KEYS[1], ttl)
+end
+return id
 `;

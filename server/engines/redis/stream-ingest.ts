@@ -7,12 +7,17 @@
  * the idempotency key makes a no-op when the first publish went through: subscribers get each entry once, in order.
  * An entry that can never be published goes to `<key>:dead` with a `reason` and is never retried; one its topic's
  * schema or PII policy refuses (v1.3, reasons `schema` and `pii`) keeps its data there with personal data redacted.
+ * The dead stream keeps at most about 10 000 entries and, with a retention (the gateway's `historyTtlMs`), drops
+ * entries older than it at each write and expires that long after its last write: an entry is gone less than twice
+ * the retention after it was written.
  */
 import type { PublishResult } from '../engine.js';
 import type { Topic } from '../../delivery/topic.js';
 import type { Logger } from '../../ops/log.js';
 import { MAX_BODY_BYTES, MAX_MESSAGE_BYTES, MESSAGE_ID } from '../../publish/limits.js';
 import type { RedisLink } from './link.js';
+import { ScriptRunner } from './script-runner.js';
+import { BURY_SCRIPT } from './scripts.js';
 import { PayloadRefused } from '../../contracts/admission.js';
 
 /** The consumer group every gateway reads the stream in. */
@@ -56,6 +61,11 @@ export interface StreamIngestOptions {
   onIngest?: IngestListener | undefined;
   /** Whether this gateway holds the stream lease (only the holder reads; default: always). */
   holding?: () => boolean;
+  /**
+   * How long a refused entry may stay in `<key>:dead`, in ms (default 0: no age bound, only the count). The engine
+   * passes the gateway's `historyTtlMs`: a refused payload is kept no longer than the history of its topic.
+   */
+  retentionMs?: number | undefined;
 }
 
 /** One stream entry as Redis returns it; `fields` is null when the entry was deleted while pending. */
@@ -98,6 +108,7 @@ export class StreamIngest {
   /** Entries handled by this gateway since start. */
   readonly counts: Record<IngestOutcome, number> = { accepted: 0, deduped: 0, refused: 0 };
   private readonly claimIdleMs: string;
+  private readonly scripts: ScriptRunner;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private pass: Promise<void> | undefined;
   private stopped = false;
@@ -115,6 +126,7 @@ export class StreamIngest {
 
   constructor(private readonly options: StreamIngestOptions) {
     this.claimIdleMs = String(options.claimIdleMs ?? 15_000);
+    this.scripts = new ScriptRunner(() => options.link);
   }
 
   /** This gateway just gained the stream lease: it claims every pending entry, idle or not, before new ones. */
@@ -311,7 +323,11 @@ export class StreamIngest {
     if (admission.inert) return { data };
     try {
       const admitted = await admission.check(value, 'stream', 'stream');
-      return { data: admitted === value ? data : JSON.stringify(admitted) };
+      if (admitted === value) return { data };
+      const redacted = JSON.stringify(admitted);
+      // A redaction may be longer than what it replaces (an IP address): the limit holds for what goes out.
+      if (Buffer.byteLength(redacted) > MAX_MESSAGE_BYTES) return { reason: 'too_large', topic, data: redacted };
+      return { data: redacted };
     } catch (error) {
       if (!(error instanceof PayloadRefused)) throw error;
       return { reason: error.reason, topic, data: JSON.stringify(admission.redacted(value)) };
@@ -320,10 +336,11 @@ export class StreamIngest {
 
   /** Moves a refused entry to the dead stream. Its payload and an unregistered topic name stay out of the log. */
   private async bury(entry: StreamEntry, fields: readonly string[], refused: Refused): Promise<void> {
-    const { link, key, logger } = this.options;
+    const { key, logger } = this.options;
     const dead = `${key}:dead`;
     const kept = refused.data === undefined ? fields : withField(fields, 'data', refused.data);
-    await link.command(dead, ['XADD', dead, 'MAXLEN', '~', DEAD_MAXLEN, '*', ...kept, 'reason', refused.reason]);
+    const retention = String(this.options.retentionMs ?? 0);
+    await this.scripts.run(BURY_SCRIPT, [dead], [DEAD_MAXLEN, retention, ...kept, 'reason', refused.reason]);
     logger.warn('Redis', `Stream entry refused, moved to ${dead}`, {
       entry: entry.id,
       reason: refused.reason,
