@@ -1,12 +1,17 @@
-// Lydian's gateway under test, in-memory engine. BENCH_GATEWAY_DIR points at another copy of `server/`
-// (a prototype under /tmp) to compare a change against the tree's gateway in the same harness.
+// Lydian's gateway under test, in-memory engine: the package as it ships (tsc's output, which run.mjs builds
+// into server/dist first), or with BENCH_GATEWAY_DIR another copy of `server/` (TypeScript sources, or a build)
+// to compare a change against the tree's gateway in the same harness.
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { SCOPES, SECRET } from '../lib/common.mjs';
 import { runServer } from './harness.mjs';
 
 const dir = process.env.BENCH_GATEWAY_DIR ?? new URL('../../server', import.meta.url).pathname;
-const { createGateway } = await import(pathToFileURL(resolve(dir, 'gateway.ts')).href);
+// Built JavaScript when the directory holds it: tsx's transform (names kept on every function) is not what runs.
+const ext = existsSync(resolve(dir, 'gateway.js')) ? '.js' : '.ts';
+const module = (path) => pathToFileURL(resolve(dir, path + ext)).href;
+const { createGateway } = await import(module('gateway'));
 // Every bench client comes from 127.0.0.1: the per-IP attempt limit (meant for one browser, 30 at once then
 // 10/s) would refuse all but a trickle. Real clients arrive from many addresses; the limit is off here only.
 const options = { secret: SECRET, logLevel: 'silent', rateLimits: { connectionsPerIp: false } };
@@ -41,8 +46,8 @@ runServer({
  * parsed from its query, its HMAC checked and its nonce claimed, as `/rt` does before the upgrade. µs per ticket.
  */
 async function ticketCost({ count = 2000 }) {
-  const { issueTicket, verifyTicket } = await import(pathToFileURL(resolve(dir, 'admission/tickets.ts')).href);
-  const { MemoryNonceStore } = await import(pathToFileURL(resolve(dir, 'admission/nonce-store.ts')).href);
+  const { issueTicket, verifyTicket } = await import(module('admission/tickets'));
+  const { MemoryNonceStore } = await import(module('admission/nonce-store'));
   const { ticketQuery } = await import('../../src/protocol/ticket.ts');
   const n = Math.max(1, Math.min(20_000, count));
   const queries = Array.from({ length: n }, () => new URLSearchParams(ticketQuery(issueTicket(SECRET, SCOPES))));

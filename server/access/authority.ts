@@ -3,6 +3,7 @@
  * replaces it on the open connection; the expiry watch closes the connection when it ends.
  */
 import type { ParsedTicket } from '../../src/protocol/index.js';
+import { flatCopy } from '../admission/flat-copy.js';
 import { subjectDigest } from './subject.js';
 
 /** What a verified ticket grants a connection. */
@@ -39,11 +40,29 @@ export function authorityOf(
   const expMs = ticket.exp === undefined ? undefined : ticket.exp * 1000;
   const endsAt = expMs === undefined ? capMs : capMs === undefined ? expMs : Math.min(expMs, capMs);
   return {
-    scopes: ticket.scopeList,
+    scopes: sharedScopes(ticket.scopes, ticket.scopeList),
     endsAt,
     subject: ticket.sub,
     subjectDigest: ticket.sub === undefined ? undefined : subjectDigest(ticket.sub),
     kid: ticket.kid,
     issuedAt: ticket.ts,
   };
+}
+
+/** Scope lists seen, each kept once: a crowd connects with a handful of distinct lists. */
+const scopeLists = new Map<string, readonly string[]>();
+/** Distinct lists kept before the cache starts over (tickets are signed: only the app can mint new lists). */
+const SCOPE_LISTS_KEPT = 1024;
+
+/**
+ * One frozen array for every connection with the same scopes, its strings copied out of the ticket: parsed from
+ * the query, each was a slice keeping the whole URL in memory for as long as the connection lived.
+ */
+function sharedScopes(list: string, parsed: readonly string[]): readonly string[] {
+  const known = scopeLists.get(list);
+  if (known) return known;
+  if (scopeLists.size >= SCOPE_LISTS_KEPT) scopeLists.clear();
+  const scopes = Object.freeze(parsed.map(flatCopy));
+  scopeLists.set(flatCopy(list), scopes);
+  return scopes;
 }

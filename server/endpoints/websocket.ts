@@ -4,7 +4,7 @@
  */
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import {
   CloseCode,
   FrameError,
@@ -15,12 +15,11 @@ import {
 import type { Authority } from '../access/authority.js';
 import { Refresher } from '../access/refresh.js';
 import type { GatewayContext } from '../context.js';
-import { Gatekeeper, toAuthOptions, type AuthOptions } from '../admission/gatekeeper.js';
+import { Gatekeeper, toAuthOptions, type Admission, type AuthOptions } from '../admission/gatekeeper.js';
 import { requestUrl } from './http-util.js';
 import type { PreparedFrame } from '../delivery/prepared-frame.js';
 import { Session, type SessionPeer } from '../delivery/session.js';
 import { FrameGuard, Verdict } from '../limits/frame-guard.js';
-import type { WriteBatch } from '../delivery/write-batch.js';
 
 const WEBSOCKET_KEY = /^[+/0-9A-Za-z]{22}==$/;
 
@@ -46,9 +45,24 @@ function handshakeRefusal(req: IncomingMessage): string | undefined {
 /** Bytes a socket may gather behind its cork before they are written anyway. */
 const CORK_LIMIT_BYTES = 64 * 1024;
 
-/** A session's view of its WebSocket: methods on the prototype, not closures per connection. */
-class WebSocketPeer implements SessionPeer {
+/**
+ * A `ws` socket that carries its connection once accepted, for the listeners every connection shares: a field
+ * of its own class, so it takes a slot of the object rather than growing its property store.
+ */
+class Carrier extends WebSocket {
+  connection: WebSocketConnection | undefined = undefined;
+}
+
+/**
+ * One accepted WebSocket connection: the session's view of its socket and the handling of what the client sends.
+ * Its listeners are functions the endpoint shares among all connections (`this` is the socket), not closures per
+ * connection: at 10 000 idle connections the closures and their contexts were most of the gateway's memory
+ * beyond the raw socket's (BENCHMARKS.md).
+ */
+class WebSocketConnection implements SessionPeer {
   readonly answers = true;
+  readonly session: Session;
+  private readonly guard: FrameGuard;
   /** The write batch this socket was last corked in (see delivery/write-batch.ts). */
   private corkedBatch = 0;
   /** The socket's buffered bytes when it was corked: what it gathers since then is bounded. */
@@ -59,10 +73,17 @@ class WebSocketPeer implements SessionPeer {
    * directly, corked with the gateway's `writes`
    */
   constructor(
+    private readonly endpoint: WebSocketEndpoint,
     private readonly ws: WebSocket,
     private readonly socket: Duplex,
-    private readonly writes: WriteBatch,
-  ) {}
+    authority: Authority,
+    readonly origin: string | undefined,
+  ) {
+    const { context } = endpoint;
+    const now = context.clock.now();
+    this.session = new Session(context.newId(), 'websocket', authority, this, now, context.backpressure);
+    this.guard = new FrameGuard(context.limits.framesPerConnection, now);
+  }
 
   get bufferedAmount(): number {
     return this.ws.bufferedAmount;
@@ -79,10 +100,11 @@ class WebSocketPeer implements SessionPeer {
       socket.cork();
       this.corkedAt = socket.writableLength;
       // Uncorked early by the 64 KiB bound below, it is still listed in this batch: list it once.
-      const batch = this.writes.current;
+      const { writes } = this.endpoint.context.hub;
+      const batch = writes.current;
       if (this.corkedBatch !== batch) {
         this.corkedBatch = batch;
-        this.writes.holdUntilTurnEnds(socket);
+        writes.holdUntilTurnEnds(socket);
       }
     }
     socket.write(frame.ws);
@@ -101,6 +123,65 @@ class WebSocketPeer implements SessionPeer {
   ping(): void {
     this.ws.ping();
   }
+
+  /** A pong: the link is alive. */
+  ponged(): void {
+    this.session.lastSeen = this.endpoint.context.clock.now();
+  }
+
+  /** The socket closed: the session goes. */
+  closed(code: number): void {
+    const { hub, logger } = this.endpoint.context;
+    hub.remove(this.session, code);
+    logger.info('WS', 'Client disconnected:', { id: this.session.id, code });
+  }
+
+  /** A frame from the client: within its rate, JSON text, then handled. */
+  received(data: RawData, isBinary: boolean): void {
+    const { session } = this;
+    const { hub, clock } = this.endpoint.context;
+    session.lastSeen = clock.now();
+    if (!this.withinRate()) return;
+    if (isBinary) {
+      session.sendFrame({ type: 'error', code: FrameError.binary, message: 'frames must be JSON text' });
+      return this.strike();
+    }
+    const parsed = parseClientFrame(data.toString());
+    if (!parsed.ok) {
+      session.sendFrame(parsed.reply);
+      return this.strike();
+    }
+    const { frame } = parsed;
+    if (frame.type === 'sub') hub.subscribe(session, frame);
+    else if (frame.type === 'unsub') hub.unsubscribe(session, frame.topic);
+    else if (frame.type === 'ping') session.sendFrame({ type: 'pong' });
+    else if (frame.type === 'refresh') void this.endpoint.refresher.handle(session, frame, this.origin);
+  }
+
+  private withinRate(): boolean {
+    const { hub, clock } = this.endpoint.context;
+    const verdict = this.guard.admit(clock.now());
+    if (verdict === Verdict.close) this.session.close(CloseCode.rateLimited, RATE_LIMITED);
+    else if (verdict === Verdict.warn) {
+      hub.emit('rateLimited', 'frames', 'websocket');
+      this.session.sendFrame({ type: 'error', code: FrameError.rateLimited, message: 'too many frames; slow down' });
+    }
+    return verdict === Verdict.handle;
+  }
+
+  private strike(): void {
+    if (!this.guard.strike(this.endpoint.context.clock.now()))
+      this.session.close(CloseCode.policyViolation, 'too_many_bad_frames');
+  }
+}
+
+// `ws` makes every socket of the endpoint's server a Carrier (its `WebSocket` option).
+function onMessage(this: WebSocket, data: RawData, isBinary: boolean): void {
+  (this as Carrier).connection?.received(data, isBinary);
+}
+
+function onPong(this: WebSocket): void {
+  (this as Carrier).connection?.ponged();
 }
 
 /** Serves WebSocket connections on one path. */
@@ -108,15 +189,16 @@ export class WebSocketEndpoint {
   /** The underlying `ws` server (no HTTP server of its own). */
   readonly wss: WebSocketServer;
   private readonly gatekeeper: Gatekeeper;
-  private readonly refresher: Refresher;
   /** Every upgraded socket until it closes, accepted or being refused. */
-  private readonly sockets = new Set<WebSocket>();
+  private readonly sockets = new Set<Carrier>();
+  /** Answers `refresh` frames (used by each connection). */
+  readonly refresher: Refresher;
   /** Upgrades whose ticket is being checked. */
   private inFlight = 0;
   private settled: (() => void) | undefined;
 
   constructor(
-    private readonly context: GatewayContext,
+    readonly context: GatewayContext,
     auth: AuthOptions,
     readonly path = '/rt',
   ) {
@@ -127,9 +209,15 @@ export class WebSocketEndpoint {
       maxPayload: MAX_CLIENT_FRAME_BYTES,
       perMessageDeflate: false,
       clientTracking: false,
+      WebSocket: Carrier,
     });
     context.heartbeat.start();
     context.expiry.start();
+    const { sockets } = this;
+    this.onSocketClose = function (code) {
+      sockets.delete(this as Carrier);
+      (this as Carrier).connection?.closed(code);
+    };
   }
 
   /**
@@ -161,20 +249,32 @@ export class WebSocketEndpoint {
         admission = { ok: false, status: 503, closeCode: CloseCode.serviceRestart, reason: 'service_restart' };
       }
       socket.removeListener('error', onEarlyError);
-      this.wss.handleUpgrade(req, socket, head, (ws) => {
-        // Before anything else: a peer may send garbage (an unmasked or oversized frame) at once, and an
-        // `error` event without a listener would take the process down.
-        ws.on('error', (error) => this.context.logger.debug('WS', 'Socket error:', { error: error.message }));
-        this.sockets.add(ws);
-        ws.on('close', () => this.sockets.delete(ws));
-        if (admission.ok) this.accept(ws, socket, admission.authority, req.headers.origin);
-        else ws.close(admission.closeCode, admission.reason);
-      });
+      const { origin } = req.headers;
+      // No listener is made here: a closure made here would keep this scope's `req` (its headers, a few KB)
+      // alive for as long as the connection lives. The socket is a Carrier (the server's `WebSocket` option).
+      this.wss.handleUpgrade(req, socket, head, (ws) => this.adopt(ws as Carrier, socket, admission, origin));
     } finally {
       this.inFlight -= 1;
       if (this.inFlight === 0) this.settled?.();
     }
   }
+
+  /** Takes over a socket `ws` has upgraded: accepts it, or closes it with the refusal's code. */
+  private adopt(ws: Carrier, socket: Duplex, admission: Admission, origin: string | undefined): void {
+    // Before anything else: a peer may send garbage (an unmasked or oversized frame) at once, and an `error`
+    // event without a listener would take the process down.
+    ws.on('error', this.onSocketError);
+    this.sockets.add(ws);
+    ws.on('close', this.onSocketClose);
+    if (admission.ok) this.accept(ws, socket, admission.authority, origin);
+    else ws.close(admission.closeCode, admission.reason);
+  }
+
+  // Listeners all sockets share (see WebSocketConnection).
+  private readonly onSocketError = (error: Error): void =>
+    this.context.logger.debug('WS', 'Socket error:', { error: error.message });
+
+  private readonly onSocketClose: (this: WebSocket, code: number) => void;
 
   /**
    * Closes every connection with `code`, including any whose ticket is still being checked, and resolves once
@@ -195,53 +295,15 @@ export class WebSocketEndpoint {
     await Promise.all(closing);
   }
 
-  private accept(ws: WebSocket, socket: Duplex, authority: Authority, origin: string | undefined): void {
-    const { context } = this;
-    const { hub, logger, clock } = context;
-    const peer = new WebSocketPeer(ws, socket, hub.writes);
-    const session = new Session(context.newId(), 'websocket', authority, peer, clock.now(), context.backpressure);
-    const guard = new FrameGuard(context.limits.framesPerConnection, clock.now());
+  private accept(ws: Carrier, socket: Duplex, authority: Authority, origin: string | undefined): void {
+    const { hub, logger, heartbeatMs, clock } = this.context;
+    const connection = new WebSocketConnection(this, ws, socket, authority, origin);
+    const { session } = connection;
+    ws.connection = connection;
     hub.add(session);
-
-    const strike = () => {
-      if (!guard.strike(clock.now())) session.close(CloseCode.policyViolation, 'too_many_bad_frames');
-    };
-    const withinRate = (): boolean => {
-      const verdict = guard.admit(clock.now());
-      if (verdict === Verdict.close) session.close(CloseCode.rateLimited, RATE_LIMITED);
-      else if (verdict === Verdict.warn) {
-        hub.emit('rateLimited', 'frames', 'websocket');
-        session.sendFrame({ type: 'error', code: FrameError.rateLimited, message: 'too many frames; slow down' });
-      }
-      return verdict === Verdict.handle;
-    };
-    ws.on('message', (data: RawData, isBinary: boolean) => {
-      session.lastSeen = clock.now();
-      if (!withinRate()) return;
-      if (isBinary) {
-        session.sendFrame({ type: 'error', code: FrameError.binary, message: 'frames must be JSON text' });
-        return strike();
-      }
-      const parsed = parseClientFrame(data.toString());
-      if (!parsed.ok) {
-        session.sendFrame(parsed.reply);
-        return strike();
-      }
-      const { frame } = parsed;
-      if (frame.type === 'sub') hub.subscribe(session, frame);
-      else if (frame.type === 'unsub') hub.unsubscribe(session, frame.topic);
-      else if (frame.type === 'ping') session.sendFrame({ type: 'pong' });
-      else if (frame.type === 'refresh') void this.refresher.handle(session, frame, origin);
-    });
-    ws.on('pong', () => {
-      session.lastSeen = clock.now();
-    });
-    ws.on('close', (code) => {
-      hub.remove(session, code);
-      logger.info('WS', 'Client disconnected:', { id: session.id, code });
-    });
-
-    session.greet(context.heartbeatMs, clock.now());
+    ws.on('message', onMessage);
+    ws.on('pong', onPong);
+    session.greet(heartbeatMs, clock.now());
     logger.info('WS', 'Client connected:', {
       id: session.id,
       scopes: authority.scopes,
