@@ -2,12 +2,12 @@
  * What every endpoint of one gateway shares: the hub and its topics, the engine, the nonce store, the clock,
  * the logger, the heartbeat and the draining flag. Endpoints add their own auth settings on top.
  */
-import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { DEFAULT_IDEMPOTENCY_WINDOW_MS, type Engine, type EngineHealth } from './engines/engine.js';
 import type { FanoutOptions } from './delivery/fanout-queue.js';
 import { Heartbeat } from './delivery/heartbeat.js';
 import { Hub, type Stats } from './delivery/hub.js';
+import { RandomIds } from './delivery/random-ids.js';
 import { createLogger, type Logger, type LogLevelName } from './ops/log.js';
 import { MemoryEngine } from './engines/memory.js';
 import { GatewayMetrics } from './ops/metrics.js';
@@ -132,6 +132,7 @@ export class GatewayContext {
   /** See {@link ContextOptions.maxConnectionAgeMs}. */
   readonly maxConnectionAgeMs: number;
   private readonly bus: ControlBus;
+  private readonly ids = new RandomIds();
   /** Set when shutdown begins: new connections are refused with 1013 / 503, `/health` answers 503. */
   draining = false;
   /** Connections past the cheap checks whose ticket is being verified (they count against the cap). */
@@ -249,9 +250,9 @@ export class GatewayContext {
     return this.hub.stats();
   }
 
-  /** A fresh connection id. */
+  /** A fresh connection id: 9 random bytes, as 12 base64url characters. */
   newId(): string {
-    return randomBytes(9).toString('base64url');
+    return this.ids.next();
   }
 
   /** Stops the heartbeat, the fanout still waiting, the engine and the nonce store. */
