@@ -55,7 +55,12 @@ function buildGateway() {
   );
   return join(root, 'server/dist/server');
 }
-const gatewayDir = opt('gateway-dir', undefined) ?? buildGateway();
+// Built only when a run.mjs scenario runs the gateway; `--gateway-dir` (a copy of `server/`, its sources run through
+// tsx unless it holds a build) replaces it.
+const usesGateway =
+  kinds.includes('gateway') && ['fanout', 'max', 'mem', 'slow', 'storm', 'hot'].some((s) => only.has(s));
+const gatewayArg = opt('gateway-dir', undefined);
+const gatewayDir = gatewayArg ? resolve(gatewayArg) : usesGateway ? buildGateway() : join(root, 'server');
 
 const P = quick
   ? {
@@ -281,7 +286,7 @@ async function startServer(kind) {
     kind === 'gateway' && gatewayDir
       ? { BENCH_GATEWAY_DIR: gatewayDir }
       : kind === 'proto'
-        ? { BENCH_GATEWAY_DIR: opt('proto-dir', '/tmp/perf/server') }
+        ? { BENCH_GATEWAY_DIR: resolve(opt('proto-dir', '/tmp/perf/server')) }
         : {};
   const p = new Proc(`server:${kind}`, SERVER_SCRIPTS[kind], {
     cpu: CPU_SERVER,
@@ -400,7 +405,7 @@ const results = {
   loadAtStart: loadavg().map((v) => round(v, 2)),
   params: P,
   pinning,
-  gatewayDir: relative(root, gatewayDir) || '.',
+  gatewayDir: gatewayDir.startsWith(root) ? relative(root, gatewayDir) : gatewayDir,
   fanout: [],
   max: [],
   mem: [],

@@ -11,7 +11,7 @@ export function renderMarkdown(r) {
   const L = [];
   L.push(
     '',
-    `## Run ${r.startedAt} (${r.label}${r.gatewayDir !== 'server/' && r.gatewayDir !== 'server/dist/server' ? `, gateway from ${r.gatewayDir}` : ''})`,
+    `## Run ${r.startedAt} (${r.label}${!['server/', 'server', 'server/dist/server'].includes(r.gatewayDir) ? `, gateway from ${r.gatewayDir}` : ''})`,
     '',
   );
   L.push(

@@ -42,9 +42,10 @@ export function authorityOf(
   return {
     scopes: sharedScopes(ticket.scopes, ticket.scopeList),
     endsAt,
-    subject: ticket.sub,
+    // Copies: cut from the ticket's URL, each would keep the whole URL alive as long as the connection.
+    subject: ticket.sub === undefined ? undefined : flatCopy(ticket.sub),
     subjectDigest: ticket.sub === undefined ? undefined : subjectDigest(ticket.sub),
-    kid: ticket.kid,
+    kid: ticket.kid === undefined ? undefined : flatCopy(ticket.kid),
     issuedAt: ticket.ts,
   };
 }
@@ -53,6 +54,8 @@ export function authorityOf(
 const scopeLists = new Map<string, readonly string[]>();
 /** Distinct lists kept before the cache starts over (tickets are signed: only the app can mint new lists). */
 const SCOPE_LISTS_KEPT = 1024;
+/** Longer lists are copied but not cached, so the cache stays within about 256 KB. */
+const SCOPE_LIST_CACHED_CHARS = 256;
 
 /**
  * One frozen array for every connection with the same scopes, its strings copied out of the ticket: parsed from
@@ -61,8 +64,9 @@ const SCOPE_LISTS_KEPT = 1024;
 function sharedScopes(list: string, parsed: readonly string[]): readonly string[] {
   const known = scopeLists.get(list);
   if (known) return known;
-  if (scopeLists.size >= SCOPE_LISTS_KEPT) scopeLists.clear();
   const scopes = Object.freeze(parsed.map(flatCopy));
+  if (list.length > SCOPE_LIST_CACHED_CHARS) return scopes;
+  if (scopeLists.size >= SCOPE_LISTS_KEPT) scopeLists.clear();
   scopeLists.set(flatCopy(list), scopes);
   return scopes;
 }

@@ -56,8 +56,8 @@ class Carrier extends WebSocket {
 /**
  * One accepted WebSocket connection: the session's view of its socket and the handling of what the client sends.
  * Its listeners are functions the endpoint shares among all connections (`this` is the socket), not closures per
- * connection: at 10 000 idle connections the closures and their contexts were most of the gateway's memory
- * beyond the raw socket's (BENCHMARKS.md).
+ * connection: closures, their scopes and the upgrade request one of them kept alive were most of what an idle
+ * connection cost beyond the raw socket's (BENCHMARKS.md, one hot topic).
  */
 class WebSocketConnection implements SessionPeer {
   readonly answers = true;
@@ -191,13 +191,22 @@ export class WebSocketEndpoint {
   private readonly gatekeeper: Gatekeeper;
   /** Every upgraded socket until it closes, accepted or being refused. */
   private readonly sockets = new Set<Carrier>();
-  /** Answers `refresh` frames (used by each connection). */
+  /**
+   * Answers `refresh` frames (used by each connection).
+   * @internal
+   */
   readonly refresher: Refresher;
   /** Upgrades whose ticket is being checked. */
   private inFlight = 0;
   private settled: (() => void) | undefined;
 
+  /**
+   * @param context the gateway's shared state (read by each connection: `@internal` as a property)
+   * @param auth how tickets are checked
+   * @param path the path upgrades are answered on
+   */
   constructor(
+    /** @internal */
     readonly context: GatewayContext,
     auth: AuthOptions,
     readonly path = '/rt',
