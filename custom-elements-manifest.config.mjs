@@ -10,4 +10,14 @@ export default {
   outdir: '.',
   litelement: true,
   dev: false,
+  plugins: [
+    {
+      // The globs list files in the order the file system gives: sorted, the manifest is the same on every
+      // machine, and a build leaves the committed file as it is.
+      name: 'sort-modules',
+      packageLinkPhase({ customElementsManifest }) {
+        customElementsManifest.modules.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+      },
+    },
+  ],
 };
