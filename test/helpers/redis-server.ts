@@ -175,3 +175,15 @@ export async function reachableRedis(url: string): Promise<{ url: string; own: R
     return { url: own.url, own };
   }
 }
+
+/** What {@link deleteKeys} needs of a client: any connected node-redis client. */
+interface KeyScanner {
+  scanIterator(options: { MATCH: string; COUNT: number }): AsyncIterable<string[]>;
+  del(keys: string[]): Promise<unknown>;
+}
+
+/** Deletes every key under `prefix`: a test's keys on a Redis other tests share. */
+export async function deleteKeys(client: KeyScanner, prefix: string): Promise<void> {
+  for await (const keys of client.scanIterator({ MATCH: `${prefix}*`, COUNT: 200 }))
+    if (keys.length) await client.del(keys);
+}

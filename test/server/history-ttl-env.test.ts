@@ -11,7 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { createClient } from 'redis';
 import type { RedisClient } from '../../server/engines/redis/clients.js';
-import { reachableRedis, type RedisServer } from '../helpers/redis-server.js';
+import { deleteKeys, reachableRedis, type RedisServer } from '../helpers/redis-server.js';
 import { eventually } from '../helpers/until.js';
 import { GatewayProcess } from './engines/redis/stream-fixtures.js';
 import { SECRET, TestClient, signedQuery, wsUrl } from './helpers.js';
@@ -55,9 +55,7 @@ describe('RT_HISTORY_TTL', () => {
     afterEach(async () => {
       await Promise.all(clients.splice(0).map((client) => client.close()));
       await Promise.all(processes.splice(0).map((gateway) => gateway.stop()));
-      for (const prefix of prefixes.splice(0))
-        for await (const keys of redis.scanIterator({ MATCH: `${prefix}*`, COUNT: 200 }))
-          if (keys.length) await redis.del(keys);
+      for (const prefix of prefixes.splice(0)) await deleteKeys(redis, prefix);
     });
 
     after(async () => {

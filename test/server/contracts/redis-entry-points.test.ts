@@ -15,7 +15,7 @@ import type { RedisClient } from '../../../server/engines/redis/clients.js';
 import type { PublishResult } from '../../../server/engines/engine.js';
 import { createGateway, type Gateway } from '../../../server/gateway.js';
 import { createLogger } from '../../../server/ops/log.js';
-import { reachableRedis, type RedisServer } from '../../helpers/redis-server.js';
+import { deleteKeys, reachableRedis, type RedisServer } from '../../helpers/redis-server.js';
 import { eventually } from '../../helpers/until.js';
 import { get, NO_RATE_LIMITS, SECRET as TICKET_SECRET, subscribed, type TestClient } from '../helpers.js';
 
@@ -56,8 +56,7 @@ describe('payload contracts and the PII guard on the Redis engine', () => {
   after(async () => {
     await gw?.close();
     if (redis) {
-      for await (const keys of redis.scanIterator({ MATCH: `${prefix}*`, COUNT: 200 }))
-        if (keys.length) await redis.del(keys);
+      await deleteKeys(redis, prefix);
       await redis.close();
     }
     await ownRedis?.dispose();

@@ -11,7 +11,7 @@ import type { PublishResult } from '../../../server/engines/engine.js';
 import { createGateway, type Gateway } from '../../../server/gateway.js';
 import { silentLogger } from '../../../server/ops/log.js';
 import { FakeClock, NO_RATE_LIMITS, SECRET, TestClient, signedQuery, startGateway, wsUrl } from '../helpers.js';
-import { reachableRedis, type RedisServer } from '../../helpers/redis-server.js';
+import { deleteKeys, reachableRedis, type RedisServer } from '../../helpers/redis-server.js';
 
 const DAY = 24 * 60 * 60 * 1000;
 const HOUR = 60 * 60 * 1000;
@@ -153,8 +153,7 @@ describe('retention in Redis', () => {
     } finally {
       await Promise.all(clients.map((client) => client.close()));
       await Promise.all(gateways.map((gw) => gw.close()));
-      for await (const keys of redis.scanIterator({ MATCH: `${prefix}*`, COUNT: 200 }))
-        if (keys.length) await redis.del(keys);
+      await deleteKeys(redis, prefix);
       await redis.close();
     }
   });

@@ -11,7 +11,7 @@ import { createClient } from 'redis';
 import type { RedisClient } from '../../../../server/engines/redis/clients.js';
 import { createGateway } from '../../../../server/gateway.js';
 import { silentLogger } from '../../../../server/ops/log.js';
-import { reachableRedis, type RedisServer } from '../../../helpers/redis-server.js';
+import { deleteKeys, reachableRedis, type RedisServer } from '../../../helpers/redis-server.js';
 import { eventually } from '../../../helpers/until.js';
 import { NO_RATE_LIMITS, SECRET } from '../../helpers.js';
 import type { RedisGateway } from './viewers.js';
@@ -34,9 +34,7 @@ describe('the dead stream of the ingest stream', () => {
 
   afterEach(async () => {
     await Promise.all(gateways.splice(0).map((gw) => gw.close()));
-    for (const prefix of prefixes.splice(0))
-      for await (const keys of redis.scanIterator({ MATCH: `${prefix}*`, COUNT: 200 }))
-        if (keys.length) await redis.del(keys);
+    for (const prefix of prefixes.splice(0)) await deleteKeys(redis, prefix);
   });
 
   after(async () => {

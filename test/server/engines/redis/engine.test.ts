@@ -14,7 +14,7 @@ import type { RedisEngine } from '../../../../server/engines/redis/engine.js';
 import { NO_RATE_LIMITS, SECRET, TestClient, connect, get, signedQuery, wsUrl } from '../../helpers.js';
 import { TcpProxy } from '../../tcp-proxy.js';
 import { eventually } from '../../../helpers/until.js';
-import { RedisServer, freePort, reachableRedis } from '../../../helpers/redis-server.js';
+import { deleteKeys, RedisServer, freePort, reachableRedis } from '../../../helpers/redis-server.js';
 
 let REDIS_URL = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 let ownRedis: RedisServer | undefined;
@@ -51,8 +51,7 @@ async function startCluster(count: number, options: { url?: string; prefix?: str
 async function cleanup(prefix: string): Promise<void> {
   const client = createClient({ url: REDIS_URL });
   await client.connect();
-  for await (const keys of client.scanIterator({ MATCH: `${prefix}*`, COUNT: 200 }))
-    if (keys.length) await client.del(keys);
+  await deleteKeys(client, prefix);
   await client.close();
 }
 

@@ -14,7 +14,7 @@ import { RAW_DROP_LOG_EVERY_MS } from '../../../../server/engines/redis/engine.j
 import type { PublishResult } from '../../../../server/engines/engine.js';
 import { createGateway, type Gateway } from '../../../../server/gateway.js';
 import { createLogger } from '../../../../server/ops/log.js';
-import { reachableRedis, type RedisServer } from '../../../helpers/redis-server.js';
+import { deleteKeys, reachableRedis, type RedisServer } from '../../../helpers/redis-server.js';
 import { eventually } from '../../../helpers/until.js';
 import { FakeClock, get, NO_RATE_LIMITS, SECRET, subscribed, type TestClient } from '../../helpers.js';
 
@@ -59,8 +59,7 @@ describe('raw PUBLISH drops in the log', () => {
     await Promise.all(Object.values(subscribers ?? {}).map((ws) => ws.close()));
     await gw?.close();
     if (redis) {
-      for await (const keys of redis.scanIterator({ MATCH: `${prefix}*`, COUNT: 200 }))
-        if (keys.length) await redis.del(keys);
+      await deleteKeys(redis, prefix);
       await redis.close();
     }
     await ownRedis?.dispose();

@@ -13,7 +13,7 @@ import type { RedisClient } from '../../../../server/engines/redis/clients.js';
 import type { RedisEngine } from '../../../../server/engines/redis/engine.js';
 import { createGateway, type Gateway } from '../../../../server/gateway.js';
 import { silentLogger } from '../../../../server/ops/log.js';
-import { reachableRedis, type RedisServer } from '../../../helpers/redis-server.js';
+import { deleteKeys, reachableRedis, type RedisServer } from '../../../helpers/redis-server.js';
 import { eventually } from '../../../helpers/until.js';
 import { NO_RATE_LIMITS, SECRET, subscribed } from '../../helpers.js';
 import { TcpProxy } from '../../tcp-proxy.js';
@@ -89,8 +89,7 @@ describe('recovery evidence after an outage', () => {
     } finally {
       await Promise.all(gateways.map((gw) => gw.close()));
       await proxy.close();
-      for await (const keys of redis.scanIterator({ MATCH: `${prefix}*`, COUNT: 200 }))
-        if (keys.length) await redis.del(keys);
+      await deleteKeys(redis, prefix);
     }
   });
 });
