@@ -4,7 +4,7 @@
  * clients on every gateway: the core client over WebSocket (counting its ticket fetches and reconnects) and an SSE
  * stream. Whatever Redis kept, no connection closes and no ticket is fetched; where history survived, nothing is
  * lost, nothing comes twice and nothing resets; where it was lost or went back, each client gets one in-band
- * `reset` and takes no new message for one it holds.
+ * `reset`, takes no new message for one it holds, and misses at most what Redis accepted in its last instant.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -13,7 +13,7 @@ import { silentLogger } from '../../../../server/ops/log.js';
 import { RedisServer, type Persistence } from '../../../helpers/redis-server.js';
 import { eventually } from '../../../helpers/until.js';
 import { NO_RATE_LIMITS, SECRET } from '../../helpers.js';
-import { Publisher, sseViewer, wsViewer, type RedisGateway } from './viewers.js';
+import { Publisher, sseViewer, wsViewer, type RedisGateway, type Viewer } from './viewers.js';
 
 const TOPIC = 'ops.feed';
 
@@ -33,6 +33,23 @@ const scenarios: Scenario[] = [
   { name: 'RDB only, SIGKILL after an older snapshot', persistence: 'rdb', stop: 'kill-after-snapshot', kept: false },
   { name: 'no persistence, SIGKILL', persistence: 'none', stop: 'kill', kept: false },
 ];
+
+/**
+ * The messages accepted that a viewer never got, less those a crash may take: when Redis loses what it held, a
+ * message it accepted in its last instant may have reached some gateways' Pub/Sub connections and not others, and
+ * no history is left to fill in from. Such a loss is announced by the viewer's `reset` (asserted below) and can only
+ * be a tail: messages accepted before the outage, after the last one the viewer got. A hole, or any message
+ * accepted after the restart, counts as missing.
+ */
+function missingBeyondCrash(publisher: Publisher, viewers: readonly Viewer[], beforeOutage: ReadonlySet<number>) {
+  const ids = [...(publisher.accepted.get(TOPIC)?.keys() ?? [])];
+  return viewers.flatMap((viewer) => {
+    const lastSeen = Math.max(-1, ...ids.filter((id) => beforeOutage.has(id) && viewer.has(TOPIC, id)));
+    return ids
+      .filter((id) => !viewer.has(TOPIC, id) && (!beforeOutage.has(id) || id < lastSeen))
+      .map((id) => `${viewer.name} ${TOPIC} #${id}`);
+  });
+}
 
 describe('Redis restarts under three gateways, messages flowing', () => {
   for (const scenario of scenarios) {
@@ -86,14 +103,16 @@ describe('Redis restarts under three gateways, messages flowing', () => {
             if (scenario.stop === 'shutdown-save') await redis.shutdown({ save: true });
             else await redis.kill();
             await eventually(() => gateways.every((gw) => !gw.context.health().ok), { what: 'gateways notice' });
+            const beforeOutage = new Set(publisher.accepted.get(TOPIC)?.keys());
             await redis.restart();
             await eventually(() => gateways.every((gw) => gw.context.health().ok), { what: 'gateways reconnect' });
             await publisher.more(30);
             await publisher.stop();
 
             const p = publisher;
-            await eventually(() => (readAll(), p.missing(viewers).length === 0), { tries: 300 }).catch(() => {
-              assert.deepEqual(p.missing(viewers), [], 'every accepted message reached every client');
+            const missing = () => (scenario.kept ? p.missing(viewers) : missingBeyondCrash(p, viewers, beforeOutage));
+            await eventually(() => (readAll(), missing().length === 0), { tries: 300 }).catch(() => {
+              assert.deepEqual(missing(), [], 'every accepted message reached every client');
             });
             for (const viewer of viewers) {
               assert.equal(viewer.duplicates, 0, `${viewer.name}: nothing twice`);
